@@ -1,0 +1,91 @@
+# har - build, test and reproduce.
+#
+#   make          build every tool into bin/
+#   make check    install missing packages, build, run all tests (Check)
+#   make all      install missing packages, build, run every pipeline stage
+#   make check SANITIZE=address,undefined   the test suite under ASan/UBSan
+#                 (separate build tree: build/sanitize/)
+
+.DEFAULT_GOAL := tools
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+CC      ?= cc
+OPT     ?= -O2 -g
+PYTHON  ?= /usr/bin/python3
+SANITIZE ?=
+
+# Debian packages each goal needs (checked by scripts/ensure-packages).
+PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev
+PKGS_CHECK = $(PKGS_BUILD) check python3 python3-numpy
+
+ifeq ($(SANITIZE),)
+BUILD := build
+BIN   := bin
+else
+BUILD := build/sanitize
+BIN   := build/sanitize/bin
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+# Expanded when a recipe runs, i.e. after the package check.
+PKG_CFLAGS = $(shell pkg-config --cflags libcjson zlib libcrypto)
+PKG_LIBS   = $(shell pkg-config --libs libcjson zlib libcrypto) -lm
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+CFLAGS_ALL = -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+TOOLS   := har-ingest har-split har-norm
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+TOOL_BINS := $(TOOLS:%=$(BIN)/%)
+TEST_BIN := $(BUILD)/tests/check_har
+
+.PHONY: tools check all test clean packages-build packages-check
+tools: $(TOOL_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libhar.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libhar.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) -o $@
+
+$(TEST_BIN): $(TEST_OBJ) $(BUILD)/libhar.a
+	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+packages-build:
+	@scripts/ensure-packages $(PKGS_BUILD)
+packages-check:
+	@scripts/ensure-packages $(PKGS_CHECK)
+
+# The test runner finds the tools, the data and Python through the environment.
+test: $(TOOL_BINS) $(TEST_BIN)
+	HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
+
+check: packages-check
+	@$(MAKE) --no-print-directory test
+
+all: packages-build
+	@$(MAKE) --no-print-directory tools pipelines
+
+clean:
+	rm -rf build bin
+
+include pipelines/*.mk
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)

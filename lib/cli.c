@@ -1,0 +1,116 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "outfile.h"
+#include "version.h"
+
+static const char *prog = "har";
+static int progress_shown;
+
+void har_cli_init(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    prog = slash ? slash + 1 : name;
+    har_out_install_signal_handlers();
+}
+
+const char *har_prog(void) { return prog; }
+
+void har_die(const har_err *e)
+{
+    har_progress_done();
+    fprintf(stderr, "%s: %s\n", prog, e->msg[0] ? e->msg : "failed");
+    exit(e->code ? e->code : HAR_EIO);
+}
+
+void har_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+    exit(HAR_EUSAGE);
+}
+
+void har_warn(const char *fmt, ...)
+{
+    va_list ap;
+    har_progress_done();
+    fprintf(stderr, "%s: warning: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void har_print_version(void)
+{
+    printf("%s (har) %s\n", prog, HAR_VERSION);
+}
+
+long har_opt_long(const char *s, long lo, long hi, const char *opt)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi)
+        har_usage_error("%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
+    return v;
+}
+
+unsigned long long har_opt_seed(const char *s, const char *opt)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-')
+        har_usage_error("%s: '%s' is not a non-negative integer", opt, s);
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end != '\0')
+        har_usage_error("%s: '%s' is not a non-negative integer", opt, s);
+    return v;
+}
+
+static int quiet_progress = -1;
+
+int har_progress_enabled(void)
+{
+    if (quiet_progress < 0)
+        quiet_progress = !isatty(STDERR_FILENO);
+    return !quiet_progress;
+}
+
+void har_progress(const char *fmt, ...)
+{
+    if (!har_progress_enabled())
+        return;
+    va_list ap;
+    fprintf(stderr, "\r%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\033[K", stderr);
+    progress_shown = 1;
+}
+
+void har_progress_done(void)
+{
+    if (progress_shown) {
+        fputc('\n', stderr);
+        progress_shown = 0;
+    }
+}
+
+double har_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

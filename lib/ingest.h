@@ -1,0 +1,100 @@
+/* ingest.h - raw recordings -> a labelled window dataset (har-ingest).
+ *
+ * Two input layouts:
+ *   HAPT (v2.1):  RawData/acc_expXX_userYY.txt[.gz], RawData/gyro_..., RawData/labels.txt
+ *                 ("experiment user activity start end", 1-based inclusive),
+ *                 activity_labels.txt.  Filtered with the causal chain of dsp.h
+ *                 and cut into windows lying inside one labelled segment.
+ *   UCI HAR v1:   {train,test}/Inertial Signals/<channel>_<part>.txt,
+ *                 {train,test}/y_<part>.txt, {train,test}/subject_<part>.txt,
+ *                 activity_labels.txt.  Already windowed and filtered by the
+ *                 dataset authors; read as is.
+ *
+ * Every input file is hashed; the sorted manifest of (sha256, path) gives the
+ * dataset's input digest, identical for .txt and .txt.gz inputs. */
+#ifndef HAR_INGEST_H
+#define HAR_INGEST_H
+
+#include <stdint.h>
+
+#include "activities.h"
+#include "dsp.h"
+#include "err.h"
+#include "idlist.h"
+#include "windows.h"
+
+typedef enum { HAR_NAN_ERROR, HAR_NAN_FFILL, HAR_NAN_DROP } har_nan_policy;
+typedef enum { HAR_LAYOUT_AUTO, HAR_LAYOUT_HAPT, HAR_LAYOUT_UCI } har_layout;
+
+typedef struct {
+    const char *root;
+    har_layout layout;
+    har_idlist activities;      /* activity ids to keep; empty = 1..6 */
+    int window, stride;         /* HAPT: samples per window, hop (128, 64) */
+    har_nan_policy nan;
+    har_preproc_params preproc; /* HAPT */
+    const char *uci_part;       /* UCI: "train", "test" or "all" */
+    const char *test_subjects;  /* recorded as metadata "test_subjects"; NULL = the
+                                   dataset's own test list (HAPT Test/subject_id_test.txt,
+                                   UCI test/subject_test.txt) */
+} har_ingest_opts;
+
+void har_ingest_opts_default(har_ingest_opts *o);
+
+typedef struct {
+    char *path;                 /* relative to root, without ".gz" */
+    char sha[HAR_SHA256_HEX];   /* of the decompressed content */
+    int64_t rows, bad_values, repaired_samples;
+} har_ingest_file;
+
+/* Everything skipped, repaired or dropped, for the report: nothing is silent. */
+typedef struct {
+    har_layout layout;
+    har_ingest_file *files;
+    size_t nfiles;
+    int64_t bad_values;         /* unparsable / NaN / Inf values found */
+    int64_t repaired_samples;   /* samples (rows) carried forward (--nan ffill, or internally for drop) */
+    int64_t dropped_windows;    /* windows removed by --nan drop */
+    int64_t recordings;         /* HAPT recordings read */
+    int64_t recordings_unlabelled; /* HAPT recordings in RawData/ that labels.txt never mentions (not read) */
+    int64_t segments;           /* labelled segments in labels.txt */
+    int64_t segments_excluded;  /* ... of activities not selected */
+    int64_t segments_short;     /* ... selected but shorter than one window */
+    int64_t labelled_samples;   /* samples in selected segments */
+    int64_t windowed_samples;   /* ... of which inside at least one window */
+    int64_t windows_excluded;   /* UCI: windows of activities not selected */
+    char digest[HAR_SHA256_HEX];
+} har_ingest_log;
+
+void har_ingest_log_free(har_ingest_log *log);
+
+/* Runs the whole ingestion; on success out holds the windows and metadata. */
+int har_ingest(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
+
+const char *har_nan_policy_name(har_nan_policy p);
+
+/* ---- for the layout readers (hapt.c, ucihar.c) ---- */
+
+/* Records an input file in the manifest. */
+int har_ingest_log_file(har_ingest_log *log, const char *root, const char *path, const char *sha,
+                        int64_t rows, int64_t bad_values, int64_t repaired, har_err *e);
+
+/* Class index of each activity id 0..max_id (-1 if not selected); checks
+ * every selected id exists in acts. */
+int har_ingest_classes(const har_ingest_opts *o, const har_activities *acts, const char *acts_path,
+                       int32_t *class_of, int32_t max_id, har_err *e);
+/* Writes the "classes" and "activity_ids" metadata of the selection. */
+int har_ingest_class_meta(const har_ingest_opts *o, const har_activities *acts, har_windows *w, har_err *e);
+
+/* Replaces NaNs in x[0], x[stride], ... x[(n-1)*stride] by the last good
+ * value (leading NaNs by the first good one).  Returns the number replaced,
+ * or -1 if the series has no good value at all. */
+int64_t har_ffill(double *x, int64_t n, int64_t stride);
+
+/* Hint appended to messages about a bad value under --nan error. */
+#define HAR_NAN_HINT " (use --nan ffill to repair or --nan drop to drop the affected windows)"
+
+int har_ingest_hapt(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
+int har_ingest_uci(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
+
+#endif

@@ -1,0 +1,42 @@
+/* norm.h - per-channel standardisation, fitted on training windows only.
+ *
+ * A STATS file is a tensor file with "mean" F64 [C] and "std" F64 [C]
+ * (population std over every window and timestep, computed in double with two
+ * passes) and metadata format=har-norm-stats/1, channels, count, fit_split,
+ * fit_digest.  The same stats are later stored in checkpoints, so inference
+ * normalises exactly as training did. */
+#ifndef HAR_NORM_H
+#define HAR_NORM_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "tensorfile.h"
+#include "windows.h"
+
+#define HAR_NORM_FORMAT "har-norm-stats/1"
+
+/* Mean, population std, min and max of each of c channels over rows x c
+ * floats.  Any output pointer may be NULL. */
+void har_channel_stats(const float *x, int64_t rows, int c, double *mean, double *std, double *min,
+                       double *max);
+
+/* Builds a STATS file from w.  Refuses a constant or non-finite channel, and
+ * (unless allow_any_split) a dataset whose metadata says it is a val/test split. */
+har_tfile *har_norm_fit(const har_windows *w, int allow_any_split, har_err *e);
+
+typedef struct {
+    int c;
+    const double *mean, *std; /* point into file */
+    const har_tfile *file;
+} har_norm_stats;
+
+/* Validates a STATS file (shapes, finite, std > 0) and binds s to it. */
+int har_norm_bind(har_norm_stats *s, const har_tfile *stats, har_err *e);
+
+/* Standardises w in place: x' = (x - mean) / std, computed in double.
+ * Checks channel names against the stats and refuses a dataset that is
+ * already normalised.  Records metadata "normalisation" and "norm_digest". */
+int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e);
+
+#endif

@@ -1,0 +1,24 @@
+/* rng.h - the one source of randomness: xoshiro256** seeded by splitmix64.
+ *
+ * Every random choice in har takes an explicit seed and draws from a
+ * har_rng, so the same command gives bit-identical outputs everywhere. */
+#ifndef HAR_RNG_H
+#define HAR_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint64_t s[4];
+} har_rng;
+
+void har_rng_seed(har_rng *r, uint64_t seed);
+uint64_t har_rng_u64(har_rng *r);
+/* Uniform integer in [0, n), unbiased (n > 0). */
+uint64_t har_rng_below(har_rng *r, uint64_t n);
+/* Uniform double in [0, 1) with 53 random bits. */
+double har_rng_uniform(har_rng *r);
+/* Fisher-Yates shuffle of n int32 values. */
+void har_rng_shuffle_i32(har_rng *r, int32_t *v, size_t n);
+
+#endif

@@ -1,0 +1,288 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "split.h"
+
+void har_split_plan_free(har_split_plan *plan)
+{
+    for (size_t i = 0; i < plan->n; i++)
+        har_idlist_free(&plan->parts[i].subjects);
+    free(plan->parts);
+    plan->parts = NULL;
+    plan->n = 0;
+}
+
+static har_split_part *add_part(har_split_plan *plan, const char *name, int fold, har_err *e)
+{
+    har_split_part *np = realloc(plan->parts, (plan->n + 1) * sizeof *np);
+    if (!np) {
+        har_fail(e, HAR_EIO, "out of memory");
+        return NULL;
+    }
+    plan->parts = np;
+    har_split_part *p = &np[plan->n++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->fold = fold;
+    return p;
+}
+
+/* Copies into `to` the ids of `from` that `skip` does not contain. */
+static int difference(const har_idlist *from, const har_idlist *skip, har_idlist *to, har_err *e)
+{
+    for (size_t i = 0; i < from->n; i++)
+        if ((!skip || !har_idlist_contains(skip, from->ids[i])) && har_idlist_add(to, from->ids[i], e))
+            return HAR_EIO;
+    return 0;
+}
+
+static int check_present(const har_idlist *want, const har_idlist *present, const char *what, har_err *e)
+{
+    for (size_t i = 0; i < want->n; i++)
+        if (!har_idlist_contains(present, want->ids[i]))
+            return har_fail(e, HAR_EDATA, "%s subject %d has no windows in the input", what, want->ids[i]);
+    return 0;
+}
+
+int har_split_plan_make(const har_idlist *present, const har_split_opts *o, har_split_plan *plan, har_err *e)
+{
+    memset(plan, 0, sizeof *plan);
+    har_idlist test = {0}, pool = {0}, val = {0};
+    int32_t *order = NULL;
+    int rc = HAR_EIO;
+    /* Test subjects absent from the data simply have no windows there. */
+    if (har_idlist_intersect(present, o->test, &test, e) || difference(present, &test, &pool, e))
+        goto done;
+    int modes = (o->val != NULL) + (o->val_count > 0) + (o->folds > 0) + (o->loso != 0);
+    if (modes > 1) {
+        rc = har_fail(e, HAR_EUSAGE, "choose one of --val-subjects, --val-count, --folds and --loso");
+        goto done;
+    }
+    if (o->folds > 0 || o->loso) {
+        int k = o->loso ? (int)pool.n : o->folds;
+        if (k < 2 || (size_t)k > pool.n) {
+            rc = har_fail(e, HAR_EUSAGE, "%d folds need between 2 and %zu non-test subjects", k, pool.n);
+            goto done;
+        }
+        if (!(order = har_malloc(pool.n * sizeof *order, e)))
+            goto done;
+        memcpy(order, pool.ids, pool.n * sizeof *order);
+        if (!o->loso) {
+            har_rng rng;
+            har_rng_seed(&rng, o->seed);
+            har_rng_shuffle_i32(&rng, order, pool.n);
+        }
+        int width = k >= 100 ? 3 : 2;
+        for (int f = 1; f <= k; f++) {
+            char name[32];
+            har_idlist fold_val = {0};
+            for (size_t i = (size_t)(f - 1); i < pool.n; i += (size_t)k)
+                if (har_idlist_add(&fold_val, order[i], e)) {
+                    har_idlist_free(&fold_val);
+                    goto done;
+                }
+            snprintf(name, sizeof name, "fold%0*d-train", width, f);
+            har_split_part *tr = add_part(plan, name, f, e);
+            if (!tr || difference(&pool, &fold_val, &tr->subjects, e)) {
+                har_idlist_free(&fold_val);
+                goto done;
+            }
+            snprintf(name, sizeof name, "fold%0*d-val", width, f);
+            har_split_part *va = add_part(plan, name, f, e);
+            if (!va) {
+                har_idlist_free(&fold_val);
+                goto done;
+            }
+            va->subjects = fold_val;
+        }
+    } else {
+        if (o->val) {
+            for (size_t i = 0; i < o->val->n; i++)
+                if (har_idlist_contains(o->test, o->val->ids[i])) {
+                    rc = har_fail(e, HAR_EUSAGE, "subject %d is both a validation and a test subject", o->val->ids[i]);
+                    goto done;
+                }
+            if ((rc = check_present(o->val, present, "validation", e)))
+                goto done;
+            rc = HAR_EIO;
+            if (difference(o->val, NULL, &val, e))
+                goto done;
+        } else if (o->val_count > 0) {
+            if ((size_t)o->val_count >= pool.n) {
+                rc = har_fail(e, HAR_EUSAGE, "--val-count %d leaves no training subject (%zu non-test subjects)",
+                              o->val_count, pool.n);
+                goto done;
+            }
+            if (!(order = har_malloc(pool.n * sizeof *order, e)))
+                goto done;
+            memcpy(order, pool.ids, pool.n * sizeof *order);
+            har_rng rng;
+            har_rng_seed(&rng, o->seed);
+            har_rng_shuffle_i32(&rng, order, pool.n);
+            for (int i = 0; i < o->val_count; i++)
+                if (har_idlist_add(&val, order[i], e))
+                    goto done;
+        }
+        har_split_part *tr = add_part(plan, "train", 0, e);
+        if (!tr || difference(&pool, &val, &tr->subjects, e))
+            goto done;
+        if (tr->subjects.n == 0) {
+            rc = har_fail(e, HAR_EUSAGE, "no subject is left for training");
+            goto done;
+        }
+        if (o->val || o->val_count > 0) {
+            har_split_part *va = add_part(plan, "val", 0, e);
+            if (!va || difference(&val, NULL, &va->subjects, e))
+                goto done;
+        }
+    }
+    if (o->test->n) {
+        har_split_part *te = add_part(plan, "test", 0, e);
+        if (!te || difference(&test, NULL, &te->subjects, e))
+            goto done;
+    }
+    rc = 0;
+done:
+    free(order);
+    har_idlist_free(&test);
+    har_idlist_free(&pool);
+    har_idlist_free(&val);
+    if (rc)
+        har_split_plan_free(plan);
+    return rc;
+}
+
+int har_audit_add(har_audit *a, const char *name, const char *file, int fold, const har_idlist *subjects,
+                  int64_t windows, har_err *e)
+{
+    har_audit_item *ni = realloc(a->items, (a->nitems + 1) * sizeof *ni);
+    if (!ni)
+        return har_fail(e, HAR_EIO, "out of memory");
+    a->items = ni;
+    har_audit_item *it = &ni[a->nitems];
+    memset(it, 0, sizeof *it);
+    if (!(it->name = har_strdup(name, e)) || !(it->file = har_strdup(file, e)) ||
+        difference(subjects, NULL, &it->subjects, e)) {
+        free(it->name);
+        free(it->file);
+        har_idlist_free(&it->subjects);
+        return HAR_EIO;
+    }
+    it->fold = fold;
+    it->windows = windows;
+    a->nitems++;
+    return 0;
+}
+
+int har_audit_run(har_audit *a, har_err *e)
+{
+    a->shared_total = 0;
+    for (size_t i = 0; i < a->nitems; i++)
+        for (size_t j = i + 1; j < a->nitems; j++) {
+            int fi = a->items[i].fold, fj = a->items[j].fold;
+            if (fi && fj && fi != fj)
+                continue; /* different folds are meant to share training subjects */
+            har_audit_pair *np = realloc(a->pairs, (a->npairs + 1) * sizeof *np);
+            if (!np)
+                return har_fail(e, HAR_EIO, "out of memory");
+            a->pairs = np;
+            har_audit_pair *p = &np[a->npairs];
+            p->a = i;
+            p->b = j;
+            if (har_idlist_intersect(&a->items[i].subjects, &a->items[j].subjects, &p->shared, e))
+                return HAR_EIO;
+            a->npairs++;
+            a->shared_total += (int64_t)p->shared.n;
+        }
+    return 0;
+}
+
+static void print_ids(FILE *out, const har_idlist *l, const char *sep)
+{
+    if (!l->n)
+        fputs("-", out);
+    for (size_t i = 0; i < l->n; i++)
+        fprintf(out, "%s%d", i ? sep : "", l->ids[i]);
+}
+
+void har_audit_print(FILE *out, const har_audit *a)
+{
+    size_t w = 6;
+    for (size_t i = 0; i < a->nitems; i++)
+        w = strlen(a->items[i].name) > w ? strlen(a->items[i].name) : w;
+    fprintf(out, "subject overlap audit: %zu outputs, %zu pairs\n", a->nitems, a->npairs);
+    fprintf(out, "  %-*s %8s %8s  %s\n", (int)w, "output", "windows", "subjects", "subject ids");
+    for (size_t i = 0; i < a->nitems; i++) {
+        const har_audit_item *it = &a->items[i];
+        fprintf(out, "  %-*s %8lld %8zu  ", (int)w, it->name, (long long)it->windows, it->subjects.n);
+        print_ids(out, &it->subjects, ",");
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-*s %8s  %s\n", (int)(2 * w + 3), "pair", "shared", "shared subject ids");
+    for (size_t k = 0; k < a->npairs; k++) {
+        const har_audit_pair *p = &a->pairs[k];
+        char pair[160];
+        snprintf(pair, sizeof pair, "%s & %s", a->items[p->a].name, a->items[p->b].name);
+        fprintf(out, "  %-*s %8zu  ", (int)(2 * w + 3), pair, p->shared.n);
+        print_ids(out, &p->shared, ",");
+        fputc('\n', out);
+    }
+    fprintf(out, "result: %s\n",
+            a->shared_total ? "LEAKAGE: subjects appear in more than one output" : "ok, no subject appears in two outputs");
+}
+
+/* CSV field, quoted when needed (RFC 4180). */
+static void csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void har_audit_csv(FILE *out, const har_audit *a)
+{
+    fputs("kind,output,other,file,windows,subjects,subject_ids\n", out);
+    for (size_t i = 0; i < a->nitems; i++) {
+        const har_audit_item *it = &a->items[i];
+        fputs("output,", out);
+        csv_field(out, it->name);
+        fputs(",,", out);
+        csv_field(out, it->file);
+        fprintf(out, ",%lld,%zu,", (long long)it->windows, it->subjects.n);
+        print_ids(out, &it->subjects, " ");
+        fputc('\n', out);
+    }
+    for (size_t k = 0; k < a->npairs; k++) {
+        const har_audit_pair *p = &a->pairs[k];
+        fputs("pair,", out);
+        csv_field(out, a->items[p->a].name);
+        fputc(',', out);
+        csv_field(out, a->items[p->b].name);
+        fprintf(out, ",,,%zu,", p->shared.n);
+        print_ids(out, &p->shared, " ");
+        fputc('\n', out);
+    }
+}
+
+void har_audit_free(har_audit *a)
+{
+    for (size_t i = 0; i < a->nitems; i++) {
+        free(a->items[i].name);
+        free(a->items[i].file);
+        har_idlist_free(&a->items[i].subjects);
+    }
+    for (size_t k = 0; k < a->npairs; k++)
+        har_idlist_free(&a->pairs[k].shared);
+    free(a->items);
+    free(a->pairs);
+    memset(a, 0, sizeof *a);
+}

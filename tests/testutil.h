@@ -1,0 +1,58 @@
+/* testutil.h - shared helpers for the Check test suites.
+ *
+ * The runner (check_har.c) is started by `make test` with:
+ *   HAR_BIN     folder of the built tools (bin or build/sanitize/bin)
+ *   HAR_DATA    the vendored dataset (data/hapt)
+ *   HAR_PYTHON  Debian's python3 (with python3-numpy)
+ * Each test runs in its own forked process (Check's default), so a test may
+ * leave global state behind without affecting others. */
+#ifndef HAR_TESTUTIL_H
+#define HAR_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* Suites, one per test file. */
+Suite *tensorfile_suite(void);
+Suite *dsp_suite(void);
+Suite *textparse_suite(void);
+Suite *ingest_suite(void);
+Suite *ucihar_suite(void);
+Suite *split_suite(void);
+Suite *norm_suite(void);
+Suite *cli_suite(void);
+Suite *integration_suite(void);
+
+/* Path of a built tool ("har-ingest") - static storage, valid until the next 8 calls. */
+const char *tu_bin(const char *tool);
+const char *tu_data(void);
+const char *tu_python(void);
+/* 1 if the tests run under sanitizers (slower; timing checks are skipped). */
+int tu_sanitized(void);
+
+/* A fresh temporary directory (caller frees the string; tu_rmtree removes it). */
+char *tu_tmpdir(void);
+void tu_rmtree(const char *dir);
+/* Joins dir and name into static storage (valid until the next 8 calls). */
+const char *tu_path(const char *dir, const char *name);
+
+/* Runs a shell command; returns its exit status (128 + signal if killed). */
+int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like tu_sh, but captures stdout and stderr (caller frees; either may be NULL). */
+int tu_sh_capture(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Whole-file helpers; tu_read_file returns NULL if the file is missing. */
+char *tu_read_file(const char *path, size_t *len);
+void tu_write_file(const char *path, const char *content, size_t len);
+void tu_write_text(const char *path, const char *text);
+/* Writes gzip-compressed content. */
+void tu_write_gz(const char *path, const char *content, size_t len);
+int tu_exists(const char *path);
+int tu_same_file(const char *a, const char *b);
+
+/* Asserts that haystack contains needle, printing both otherwise. */
+#define tu_assert_contains(haystack, needle)                                                      \
+    ck_assert_msg((haystack) && strstr((haystack), (needle)), "expected \"%s\" in \"%s\"", (needle), \
+                  (haystack) ? (haystack) : "(null)")
+
+#endif

@@ -1,0 +1,176 @@
+/* har-ingest - raw smartphone IMU recordings -> labelled window dataset. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/ingest.h"
+#include "../lib/provenance.h"
+#include "../lib/report.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTIONS] DIR\n"
+           "Turn raw smartphone IMU recordings into labelled, UCI-HAR-style windows,\n"
+           "written as one tensor file (gzip-compressed safetensors).\n"
+           "\n"
+           "DIR is a dataset folder in one of two layouts (detected automatically):\n"
+           "  HAPT v2.1   RawData/acc_expXX_userYY.txt, RawData/gyro_expXX_userYY.txt,\n"
+           "              RawData/labels.txt (experiment user activity start end; 1-based,\n"
+           "              inclusive), activity_labels.txt; optional Test/subject_id_test.txt\n"
+           "  UCI HAR v1  {train,test}/Inertial Signals/<channel>_<part>.txt,\n"
+           "              {train,test}/y_<part>.txt, {train,test}/subject_<part>.txt,\n"
+           "              activity_labels.txt\n"
+           "Every text file may also be gzip-compressed (name.txt.gz).\n"
+           "\n"
+           "HAPT recordings are processed causally, exactly as a live stream would be:\n"
+           "per axis, median of the last 3 samples, then a 3rd-order Butterworth\n"
+           "low-pass at 20 Hz (50 Hz sampling) -> total_acc, body_gyro; gravity = 3rd-order\n"
+           "Butterworth low-pass at 0.3 Hz of total_acc; body_acc = total_acc - gravity.\n"
+           "Filters start in the steady state of the first sample.  Windows of --window\n"
+           "samples every --stride samples, each inside one labelled segment.\n"
+           "\n"
+           "Output tensors: X F32 [N,T,9] (body_acc xyz, body_gyro xyz, total_acc xyz;\n"
+           "g and rad/s), y I32 [N] (0-based class), subject I32 [N], recording I32 [N],\n"
+           "start I64 [N] (first sample of the window in its recording, 0-based; -1 for\n"
+           "UCI v1).  Metadata: channels, units, classes, activity ids, sample rate,\n"
+           "window, stride, preprocessing, test subjects, input digest, command line.\n"
+           "\n"
+           "Options:\n"
+           "  -o, --output FILE       output tensor file ('-' = standard output, the\n"
+           "                          default; refused if it is a terminal)\n"
+           "      --layout L          auto (default), hapt or uci\n"
+           "      --activities LIST   activity ids to keep, in class order: 1-6 (default),\n"
+           "                          7-12 (postural transitions), 1,4,5 ...\n"
+           "      --window N          samples per window (HAPT; default 128)\n"
+           "      --stride N          samples between window starts (HAPT; default 64)\n"
+           "      --nan POLICY        what to do with unparsable, NaN or Inf values:\n"
+           "                            error  stop with file and line (default)\n"
+           "                            ffill  replace by the last good value of that axis\n"
+           "                            drop   drop every window the bad sample reaches\n"
+           "                          Repaired samples and dropped windows are counted in\n"
+           "                          the summary, the report and the metadata.\n"
+           "      --part P            UCI layout: train, test or all (default)\n"
+           "      --test-subjects LIST  record these as the test subjects for har-split\n"
+           "                          (default: the dataset's own test list, if any)\n"
+           "      --report FILE       also write the sanity report: FILE.md (Markdown) or\n"
+           "                          FILE.csv (long-format CSV)\n"
+           "  -q, --quiet             no summary on standard error\n"
+           "  -h, --help              show this help\n"
+           "  -V, --version           show the version\n"
+           "\n"
+           "Example:\n"
+           "  har-ingest data/hapt --report ingest.md | har-split - -o splits/hapt\n"
+           "\n" HAR_EXIT_CODES_HELP,
+           har_prog());
+}
+
+static har_nan_policy parse_nan(const char *s)
+{
+    if (strcmp(s, "error") == 0)
+        return HAR_NAN_ERROR;
+    if (strcmp(s, "ffill") == 0)
+        return HAR_NAN_FFILL;
+    if (strcmp(s, "drop") == 0)
+        return HAR_NAN_DROP;
+    har_usage_error("--nan: expected error, ffill or drop, not '%s'", s);
+}
+
+static har_layout parse_layout(const char *s)
+{
+    if (strcmp(s, "auto") == 0)
+        return HAR_LAYOUT_AUTO;
+    if (strcmp(s, "hapt") == 0)
+        return HAR_LAYOUT_HAPT;
+    if (strcmp(s, "uci") == 0)
+        return HAR_LAYOUT_UCI;
+    har_usage_error("--layout: expected auto, hapt or uci, not '%s'", s);
+}
+
+int main(int argc, char **argv)
+{
+    har_cli_init(argv[0]);
+    enum { OPT_LAYOUT = 256, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT };
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'},     {"layout", required_argument, 0, OPT_LAYOUT},
+        {"activities", required_argument, 0, OPT_ACTIVITIES},
+        {"window", required_argument, 0, OPT_WINDOW}, {"stride", required_argument, 0, OPT_STRIDE},
+        {"nan", required_argument, 0, OPT_NAN},     {"part", required_argument, 0, OPT_PART},
+        {"test-subjects", required_argument, 0, OPT_TEST},
+        {"report", required_argument, 0, OPT_REPORT}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    har_ingest_opts o;
+    har_ingest_opts_default(&o);
+    const char *output = "-", *report = NULL;
+    int quiet = 0, hapt_only = 0, uci_only = 0, c;
+    har_err e = {0};
+    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case OPT_LAYOUT: o.layout = parse_layout(optarg); break;
+        case OPT_ACTIVITIES:
+            har_idlist_free(&o.activities);
+            if (har_idlist_parse(&o.activities, optarg, 1, 65535, "--activities", &e))
+                har_usage_error("%s", e.msg);
+            if (o.activities.n == 0)
+                har_usage_error("--activities: the list is empty");
+            break;
+        case OPT_WINDOW: o.window = (int)har_opt_long(optarg, 1, 1 << 20, "--window"); hapt_only = 1; break;
+        case OPT_STRIDE: o.stride = (int)har_opt_long(optarg, 1, 1 << 20, "--stride"); hapt_only = 1; break;
+        case OPT_NAN: o.nan = parse_nan(optarg); break;
+        case OPT_PART: o.uci_part = optarg; uci_only = 1; break;
+        case OPT_TEST: o.test_subjects = optarg; break;
+        case OPT_REPORT:
+            if (har_report_format_for(optarg) < 0)
+                har_usage_error("--report: name the file .md (Markdown) or .csv, not '%s'", optarg);
+            report = optarg;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(); return 0;
+        case 'V': har_print_version(); return 0;
+        default: har_usage_error("unknown or incomplete option");
+        }
+    }
+    if (optind != argc - 1)
+        har_usage_error(optind == argc ? "missing dataset folder DIR" : "expected one DIR, got %d arguments",
+                        argc - optind);
+    o.root = argv[optind];
+    double t0 = har_now();
+    har_windows w;
+    har_ingest_log log;
+    if (har_ingest(&o, &w, &log, &e))
+        har_die(&e);
+    if ((hapt_only && log.layout != HAR_LAYOUT_HAPT) || (uci_only && log.layout != HAR_LAYOUT_UCI))
+        har_usage_error("%s applies to the %s layout only", hapt_only ? "--window/--stride" : "--part",
+                        hapt_only ? "HAPT" : "UCI HAR v1");
+    if (har_provenance_stamp(w.file, "har-ingest", argc, argv, log.digest, &e))
+        har_die(&e);
+    /* The report is written to its temporary file first and committed after
+     * the dataset, so a failure leaves neither. */
+    har_out rep = {0};
+    if (report) {
+        FILE *fp;
+        if (har_out_open(&rep, report, 0, &e) || !(fp = har_out_stdio(&rep, &e)) ||
+            har_report_write(fp, (har_report_format)har_report_format_for(report), &w, &log, &e)) {
+            har_out_abort(&rep);
+            har_die(&e);
+        }
+    }
+    if (har_tfile_write(w.file, output, &e)) {
+        har_out_abort(&rep);
+        har_die(&e);
+    }
+    if (report && har_out_commit(&rep, &e))
+        har_die(&e);
+    if (!quiet) {
+        har_report_write(stderr, HAR_REPORT_TEXT, &w, &log, &e);
+        fprintf(stderr, "%s: wrote %lld windows to %s in %.2f s\n", har_prog(), (long long)w.n,
+                har_is_stdio(output) ? "standard output" : output, har_now() - t0);
+    }
+    har_windows_free(&w);
+    har_ingest_log_free(&log);
+    har_idlist_free(&o.activities);
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* har-norm - per-channel standardisation: fit on training windows, apply anywhere. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/norm.h"
+#include "../lib/provenance.h"
+
+static void usage(void)
+{
+    printf("Usage: %s fit [OPTIONS] TRAIN [STATS]\n"
+           "       %s apply [OPTIONS] STATS IN [OUT]\n"
+           "       %s show STATS\n"
+           "Standardise each channel with statistics fitted on training windows only.\n"
+           "\n"
+           "fit    computes the mean and population standard deviation of every channel\n"
+           "       over all windows and timesteps of TRAIN (in double precision, two\n"
+           "       passes) and writes them as a STATS tensor file: mean F64 [C],\n"
+           "       std F64 [C].  Refuses a constant or non-finite channel, and a dataset\n"
+           "       whose metadata marks it as a val or test split: fitting there would\n"
+           "       leak evaluation data into training.\n"
+           "apply  writes IN with x' = (x - mean) / std per channel (computed in double,\n"
+           "       stored as F32).  Refuses channels that differ from the STATS and a\n"
+           "       dataset that is already normalised.\n"
+           "show   prints the statistics as a table.\n"
+           "\n"
+           "Files may be '-' for standard input/output; the output defaults to '-'.\n"
+           "\n"
+           "Options:\n"
+           "  -o, --output FILE     output file (same as the last positional argument)\n"
+           "      --allow-any-split fit even on data marked as a val or test split\n"
+           "  -h, --help            show this help\n"
+           "  -V, --version         show the version\n"
+           "\n"
+           "Examples:\n"
+           "  har-norm fit splits/hapt-train.safetensors.gz -o stats.safetensors.gz\n"
+           "  har-ingest data/hapt | har-norm apply stats.safetensors.gz - - | ...\n"
+           "\n" HAR_EXIT_CODES_HELP,
+           har_prog(), har_prog(), har_prog());
+}
+
+/* argc/argv: the whole command line (for provenance); pos/npos: positionals. */
+static int cmd_fit(int argc, char **argv, char **pos, int npos, const char *output, int allow_any)
+{
+    int n = npos;
+    if (n < 1 || n > 2 || (n == 2 && output))
+        har_usage_error("fit: expected TRAIN [STATS]");
+    const char *out = n == 2 ? pos[1] : output ? output : "-";
+    har_err e = {0};
+    har_windows w;
+    har_tfile *stats;
+    if (har_windows_load(&w, pos[0], &e) || !(stats = har_norm_fit(&w, allow_any, &e)) ||
+        har_provenance_stamp(stats, "har-norm fit", argc, argv, w.file->digest, &e) ||
+        har_tfile_write(stats, out, &e))
+        har_die(&e);
+    har_tfile_free(stats);
+    har_windows_free(&w);
+    return 0;
+}
+
+static int cmd_apply(int argc, char **argv, char **pos, int npos, const char *output)
+{
+    int n = npos;
+    if (n < 2 || n > 3 || (n == 3 && output))
+        har_usage_error("apply: expected STATS IN [OUT]");
+    const char *out = n == 3 ? pos[2] : output ? output : "-";
+    if (har_is_stdio(pos[0]) && har_is_stdio(pos[1]))
+        har_usage_error("apply: STATS and IN cannot both be standard input");
+    har_err e = {0};
+    har_tfile *stats = har_tfile_read(pos[0], &e);
+    har_norm_stats s;
+    har_windows w;
+    if (!stats || har_norm_bind(&s, stats, &e) || har_windows_load(&w, pos[1], &e))
+        har_die(&e);
+    char digest[2 * HAR_SHA256_HEX + 8];
+    snprintf(digest, sizeof digest, "%s+%s", w.file->digest, stats->digest);
+    if (har_norm_apply(&s, &w, &e) || har_provenance_stamp(w.file, "har-norm apply", argc, argv, digest, &e) ||
+        har_tfile_write(w.file, out, &e))
+        har_die(&e);
+    har_windows_free(&w);
+    har_tfile_free(stats);
+    return 0;
+}
+
+static int cmd_show(char **pos, int npos)
+{
+    if (npos != 1)
+        har_usage_error("show: expected STATS");
+    har_err e = {0};
+    har_tfile *stats = har_tfile_read(pos[0], &e);
+    har_norm_stats s;
+    if (!stats || har_norm_bind(&s, stats, &e))
+        har_die(&e);
+    const char *chs = har_tfile_meta_get(stats, "channels");
+    int nch = 0;
+    char **ch = har_split_list(chs ? chs : "", &nch, &e);
+    printf("%-14s %14s %14s\n", "channel", "mean", "std");
+    for (int j = 0; j < s.c; j++)
+        printf("%-14s %14.8g %14.8g\n", ch && j < nch ? ch[j] : "?", s.mean[j], s.std[j]);
+    const char *count = har_tfile_meta_get(stats, "count"), *split = har_tfile_meta_get(stats, "fit_split");
+    printf("fitted on %s samples of the '%s' split\n", count ? count : "?", split ? split : "?");
+    free(ch);
+    har_tfile_free(stats);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    har_cli_init(argv[0]);
+    enum { OPT_ALLOW = 256 };
+    static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
+                                             {"allow-any-split", no_argument, 0, OPT_ALLOW},
+                                             {"help", no_argument, 0, 'h'},
+                                             {"version", no_argument, 0, 'V'},
+                                             {0, 0, 0, 0}};
+    const char *output = NULL;
+    int allow_any = 0, c;
+    /* "+" stops at the first non-option: the subcommand; its options follow. */
+    while ((c = getopt_long(argc, argv, "+o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case OPT_ALLOW: allow_any = 1; break;
+        case 'h': usage(); return 0;
+        case 'V': har_print_version(); return 0;
+        default: har_usage_error("unknown or incomplete option");
+        }
+    }
+    if (optind >= argc)
+        har_usage_error("missing command: fit, apply or show");
+    /* Options of the subcommand, anywhere after it: parse the tail as its own
+     * command line (optind = 0 re-initialises getopt, dropping the "+" mode). */
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    const char *cmd = sub_argv[0];
+    optind = 0;
+    while ((c = getopt_long(sub_argc, sub_argv, "o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case OPT_ALLOW: allow_any = 1; break;
+        case 'h': usage(); return 0;
+        case 'V': har_print_version(); return 0;
+        default: har_usage_error("unknown or incomplete option");
+        }
+    }
+    char **pos = sub_argv + optind;
+    int npos = sub_argc - optind;
+    if (strcmp(cmd, "fit") == 0)
+        return cmd_fit(argc, argv, pos, npos, output, allow_any);
+    if (strcmp(cmd, "apply") == 0)
+        return cmd_apply(argc, argv, pos, npos, output);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(pos, npos);
+    har_usage_error("unknown command '%s' (expected fit, apply or show)", cmd);
+}

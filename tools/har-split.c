@@ -1,0 +1,256 @@
+/* har-split - subject-disjoint train/val/test (or k-fold) splits, with a
+ * leakage audit that is part of the output. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/provenance.h"
+#include "../lib/split.h"
+#include "../lib/windows.h"
+
+#define EXT ".safetensors.gz"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTIONS] -o PREFIX IN\n"
+           "       %s --audit [--csv FILE] A B [C ...]\n"
+           "Split a window dataset into subject-disjoint outputs, and audit them.\n"
+           "\n"
+           "Windows of one person are strongly correlated: a model tested on a subject\n"
+           "it was trained on looks far better than it will be on a new user.  So every\n"
+           "output holds whole subjects, and the outputs are audited: for every pair of\n"
+           "outputs the number of shared subjects is printed (it must be 0).\n"
+           "\n"
+           "Split mode reads IN ('-' = standard input) and writes\n"
+           "  PREFIX-train%s, PREFIX-val%s (with a validation option),\n"
+           "  PREFIX-test%s (if there are test subjects),\n"
+           "  or with --folds/--loso PREFIX-foldNN-train%s and PREFIX-foldNN-val%s\n"
+           "  for each fold plus PREFIX-test%s,\n"
+           "  and the audit as PREFIX-audit.csv (or --csv FILE).  All outputs are\n"
+           "  committed together: on any error none of them is written.\n"
+           "Windows keep their order; each window lands in exactly one output (per fold).\n"
+           "\n"
+           "Options:\n"
+           "  -o, --output PREFIX       prefix of the output files (required in split mode)\n"
+           "      --test-subjects LIST  test subjects, e.g. 2,4,9-10 (default: IN's metadata\n"
+           "                            test_subjects, written by har-ingest; 'none' for no\n"
+           "                            test output)\n"
+           "      --val-subjects LIST   these subjects form the validation output\n"
+           "      --val-count K         draw K validation subjects from the non-test\n"
+           "                            subjects (uniformly, with --seed)\n"
+           "      --folds K             K folds over the non-test subjects (shuffled with\n"
+           "                            --seed, dealt round-robin): fold k validates on\n"
+           "                            group k and trains on the others\n"
+           "      --loso                leave-one-subject-out: one fold per non-test subject\n"
+           "      --seed S              seed for --val-count and --folds (default 0)\n"
+           "      --audit               audit mode: read A B [C ...] and report the subjects\n"
+           "                            each pair shares; exit 4 if any pair shares one\n"
+           "      --csv FILE            write the audit as CSV to FILE\n"
+           "  -q, --quiet               do not print the audit table\n"
+           "  -h, --help                show this help\n"
+           "  -V, --version             show the version\n"
+           "\n"
+           "The audit table goes to standard output in --audit mode and to standard\n"
+           "error in split mode.  Audit CSV columns: kind (output|pair), output, other,\n"
+           "file, windows, subjects, subject_ids (space-separated).\n"
+           "\n"
+           "Examples:\n"
+           "  har-split --val-count 4 --seed 1 -o splits/hapt windows%s\n"
+           "  har-split --audit splits/hapt-train%s splits/hapt-val%s splits/hapt-test%s\n"
+           "\n" HAR_EXIT_CODES_HELP "  4  --audit: two outputs share a subject (the subjects are named)\n",
+           har_prog(), har_prog(), EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT);
+}
+
+static char *join_list(const har_idlist *l, har_err *e)
+{
+    return har_idlist_format(l, e);
+}
+
+static int audit_mode(int nfiles, char **files, const char *csv, int quiet)
+{
+    har_err e = {0};
+    har_audit a = {0};
+    if (nfiles < 2)
+        har_usage_error("--audit needs at least two files");
+    for (int i = 0; i < nfiles; i++) {
+        har_windows w;
+        har_idlist subj;
+        if (har_windows_load(&w, files[i], &e) || har_windows_subjects(&w, &subj, &e))
+            har_die(&e);
+        if (har_audit_add(&a, files[i], files[i], 0, &subj, w.n, &e))
+            har_die(&e);
+        har_idlist_free(&subj);
+        har_windows_free(&w);
+    }
+    if (har_audit_run(&a, &e))
+        har_die(&e);
+    if (csv) {
+        har_out o;
+        FILE *fp;
+        if (har_out_open(&o, csv, 0, &e) || !(fp = har_out_stdio(&o, &e)))
+            har_die(&e);
+        har_audit_csv(fp, &a);
+        if (har_out_commit(&o, &e))
+            har_die(&e);
+    }
+    if (!quiet)
+        har_audit_print(stdout, &a);
+    int rc = 0;
+    for (size_t k = 0; k < a.npairs; k++)
+        if (a.pairs[k].shared.n) {
+            char *ids = join_list(&a.pairs[k].shared, &e);
+            fprintf(stderr, "%s: leakage: %s and %s share subject(s) %s\n", har_prog(), a.items[a.pairs[k].a].file,
+                    a.items[a.pairs[k].b].file, ids ? ids : "?");
+            free(ids);
+            rc = HAR_EAUDIT;
+        }
+    har_audit_free(&a);
+    return rc;
+}
+
+static char *out_name(const char *prefix, const char *part, const char *ext, har_err *e)
+{
+    size_t n = strlen(prefix) + strlen(part) + strlen(ext) + 2;
+    char *s = har_malloc(n, e);
+    if (s)
+        snprintf(s, n, "%s-%s%s", prefix, part, ext);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    har_cli_init(argv[0]);
+    enum { OPT_TEST = 256, OPT_VAL, OPT_VALCOUNT, OPT_FOLDS, OPT_LOSO, OPT_SEED, OPT_AUDIT, OPT_CSV };
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'},       {"test-subjects", required_argument, 0, OPT_TEST},
+        {"val-subjects", required_argument, 0, OPT_VAL}, {"val-count", required_argument, 0, OPT_VALCOUNT},
+        {"folds", required_argument, 0, OPT_FOLDS},  {"loso", no_argument, 0, OPT_LOSO},
+        {"seed", required_argument, 0, OPT_SEED},    {"audit", no_argument, 0, OPT_AUDIT},
+        {"csv", required_argument, 0, OPT_CSV},      {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},               {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    const char *prefix = NULL, *test_arg = NULL, *val_arg = NULL, *csv = NULL;
+    int audit = 0, quiet = 0, c;
+    har_split_opts so = {0};
+    har_idlist test = {0}, val = {0};
+    har_err e = {0};
+    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': prefix = optarg; break;
+        case OPT_TEST: test_arg = optarg; break;
+        case OPT_VAL: val_arg = optarg; break;
+        case OPT_VALCOUNT: so.val_count = (int)har_opt_long(optarg, 1, 1000000, "--val-count"); break;
+        case OPT_FOLDS: so.folds = (int)har_opt_long(optarg, 2, 1000000, "--folds"); break;
+        case OPT_LOSO: so.loso = 1; break;
+        case OPT_SEED: so.seed = har_opt_seed(optarg, "--seed"); break;
+        case OPT_AUDIT: audit = 1; break;
+        case OPT_CSV: csv = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(); return 0;
+        case 'V': har_print_version(); return 0;
+        default: har_usage_error("unknown or incomplete option");
+        }
+    }
+    if (audit) {
+        if (prefix || test_arg || val_arg || so.val_count || so.folds || so.loso)
+            har_usage_error("--audit takes only files (and --csv, --quiet)");
+        return audit_mode(argc - optind, argv + optind, csv, quiet);
+    }
+    if (!prefix)
+        har_usage_error("missing -o PREFIX");
+    if (optind != argc - 1)
+        har_usage_error("expected one input file, got %d", argc - optind);
+    const char *in = argv[optind];
+    har_windows w;
+    if (har_windows_load(&w, in, &e))
+        har_die(&e);
+    if (!test_arg) {
+        test_arg = har_tfile_meta_get(w.file, "test_subjects");
+        if (!test_arg)
+            har_usage_error("%s has no test_subjects metadata: give --test-subjects LIST (or none)", in);
+    }
+    if (har_idlist_parse(&test, test_arg, 0, INT32_MAX, "--test-subjects", &e))
+        har_usage_error("%s", e.msg);
+    if (val_arg) {
+        if (har_idlist_parse(&val, val_arg, 0, INT32_MAX, "--val-subjects", &e))
+            har_usage_error("%s", e.msg);
+        if (val.n == 0)
+            har_usage_error("--val-subjects: the list is empty");
+        so.val = &val;
+    }
+    so.test = &test;
+    har_idlist present;
+    har_split_plan plan;
+    if (har_windows_subjects(&w, &present, &e) || har_split_plan_make(&present, &so, &plan, &e))
+        har_die(&e);
+    har_audit a = {0};
+    har_out *outs = har_calloc(plan.n, sizeof *outs, &e);
+    int64_t *idx = har_malloc((size_t)(w.n ? w.n : 1) * sizeof *idx, &e);
+    if (!outs || !idx)
+        har_die(&e);
+    char mode[160];
+    snprintf(mode, sizeof mode, "%s", so.folds ? "folds" : so.loso ? "loso" : so.val_count ? "val-count" : val_arg ? "val-subjects" : "test-only");
+    /* Write every output to its temporary file, then commit them all. */
+    for (size_t p = 0; p < plan.n; p++) {
+        const har_split_part *part = &plan.parts[p];
+        int64_t m = 0;
+        for (int64_t i = 0; i < w.n; i++)
+            if (har_idlist_contains(&part->subjects, w.subject[i]))
+                idx[m++] = i;
+        har_windows sub;
+        char *path = out_name(prefix, part->name, EXT, &e), *subj = join_list(&part->subjects, &e);
+        const char *role = strstr(part->name, "train") ? "train" : strstr(part->name, "val") ? "val" : "test";
+        if (!path || !subj || har_windows_subset(&w, idx, m, &sub, &e) ||
+            har_tfile_meta_set(sub.file, "split", role, &e) ||
+            har_tfile_meta_set(sub.file, "split_subjects", subj, &e) ||
+            har_tfile_meta_set(sub.file, "split_mode", mode, &e) ||
+            har_tfile_meta_setf(sub.file, &e, "split_seed", "%llu", (unsigned long long)so.seed) ||
+            har_tfile_meta_setf(sub.file, &e, "fold", "%d", part->fold) ||
+            har_provenance_stamp(sub.file, "har-split", argc, argv, w.file->digest, &e) ||
+            har_out_open(&outs[p], path, 1, &e) || har_tfile_write_to(sub.file, &outs[p], &e) ||
+            har_audit_add(&a, part->name, path, part->fold, &part->subjects, m, &e)) {
+            for (size_t q = 0; q <= p; q++)
+                har_out_abort(&outs[q]);
+            har_die(&e);
+        }
+        free(path);
+        free(subj);
+        har_windows_free(&sub);
+    }
+    char *csv_path = csv ? har_strdup(csv, &e) : out_name(prefix, "audit", ".csv", &e);
+    har_out ao;
+    FILE *fp = NULL;
+    if (!csv_path || har_audit_run(&a, &e) || har_out_open(&ao, csv_path, 0, &e) || !(fp = har_out_stdio(&ao, &e))) {
+        for (size_t q = 0; q < plan.n; q++)
+            har_out_abort(&outs[q]);
+        har_die(&e);
+    }
+    har_audit_csv(fp, &a);
+    if (a.shared_total) { /* cannot happen by construction; never write a leaking split */
+        for (size_t q = 0; q < plan.n; q++)
+            har_out_abort(&outs[q]);
+        har_out_abort(&ao);
+        har_audit_print(stderr, &a);
+        har_fail(&e, HAR_EAUDIT, "internal error: the split leaks subjects; nothing written");
+        har_die(&e);
+    }
+    for (size_t p = 0; p < plan.n; p++)
+        if (har_out_commit(&outs[p], &e))
+            har_die(&e);
+    if (har_out_commit(&ao, &e))
+        har_die(&e);
+    if (!quiet)
+        har_audit_print(stderr, &a);
+    free(csv_path);
+    free(outs);
+    free(idx);
+    har_audit_free(&a);
+    har_split_plan_free(&plan);
+    har_idlist_free(&present);
+    har_idlist_free(&test);
+    har_idlist_free(&val);
+    har_windows_free(&w);
+    return 0;
+}
