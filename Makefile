@@ -27,6 +27,8 @@ else
 BUILD := build/sanitize
 BIN   := build/sanitize/bin
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Leaks fail the test that caused them; slower code gets longer Check timeouts.
+SANENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 CK_TIMEOUT_MULTIPLIER=4
 endif
 
 # Expanded when a recipe runs, i.e. after the package check.
@@ -76,7 +78,7 @@ packages-check:
 
 # The test runner finds the tools, the data and Python through the environment.
 test: $(TOOL_BINS) $(TEST_BIN)
-	HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
+	$(SANENV) HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
 
 check: packages-check
 	@$(MAKE) --no-print-directory test

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ingest.h"
 #include "infile.h"
@@ -153,9 +154,9 @@ static int read_labels(hapt *h, const har_activities *acts, har_ingest_log *log,
         const double *v = t.v + 5 * i;
         long line = (long)i + 1;
         for (int c = 0; c < 5 && !rc; c++)
-            if (v[c] != floor(v[c]) || v[c] < 0 || v[c] > 1e15)
-                rc = har_fail(e, HAR_EDATA, "%s:%ld: field %d must be a non-negative integer", h->labels_path,
-                              line, c + 1);
+            if (v[c] != floor(v[c]) || v[c] < 0 || v[c] > (c < 3 ? INT32_MAX : 1e15))
+                rc = har_fail(e, HAR_EDATA, "%s:%ld: field %d must be an integer in 0..%.0f", h->labels_path, line,
+                              c + 1, c < 3 ? (double)INT32_MAX : 1e15);
         if (rc)
             break;
         segment *s = &h->seg[h->nseg++];
@@ -165,9 +166,7 @@ static int read_labels(hapt *h, const har_activities *acts, har_ingest_log *log,
         s->start = (int64_t)v[3] - 1;
         s->end = (int64_t)v[4];
         s->line = line;
-        if (v[0] > INT32_MAX || v[1] > INT32_MAX || v[2] > INT32_MAX)
-            rc = har_fail(e, HAR_EDATA, "%s:%ld: id too large", h->labels_path, line);
-        else if (!har_activities_name(acts, s->activity))
+        if (!har_activities_name(acts, s->activity))
             rc = har_fail(e, HAR_EDATA, "%s:%ld: unknown activity id %d (not in activity_labels.txt)",
                           h->labels_path, line, s->activity);
         else if (s->start < 0 || s->end <= s->start)
@@ -325,10 +324,13 @@ static int read_test_subjects(const char *root, har_windows *w, har_ingest_log *
 {
     char base[4096], sha[HAR_SHA256_HEX];
     snprintf(base, sizeof base, "%s/Test/subject_id_test.txt", root);
-    har_err ignore;
-    char *path = har_find_maybe_gz(base, &ignore);
-    if (!path)
+    char gz[4200];
+    snprintf(gz, sizeof gz, "%s.gz", base);
+    if (access(base, F_OK) != 0 && access(gz, F_OK) != 0)
         return 0; /* optional */
+    char *path = har_find_maybe_gz(base, e); /* refuses both being present */
+    if (!path)
+        return e && e->code ? e->code : HAR_EDATA;
     int32_t *ids = NULL;
     int64_t n = 0;
     har_idlist set = {0};

@@ -154,7 +154,8 @@ char *har_find_maybe_gz(const char *base, har_err *e)
     char *gz = har_malloc(n + 4, e);
     if (!gz)
         return NULL;
-    snprintf(gz, n + 4, "%s.gz", base);
+    memcpy(gz, base, n);
+    memcpy(gz + n, ".gz", 4);
     int have_plain = access(base, F_OK) == 0, have_gz = access(gz, F_OK) == 0;
     if (have_plain && have_gz) {
         har_fail(e, HAR_EDATA, "both %s and %s exist; remove one so it is clear which to read", base,

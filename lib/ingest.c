@@ -237,6 +237,9 @@ int har_ingest(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, 
         return rc;
     if (out->n == 0) {
         har_windows_free(out);
+        if (log->dropped_windows)
+            return har_fail(e, HAR_EDATA, "%s: no windows left: --nan drop removed all %lld", o->root,
+                            (long long)log->dropped_windows);
         return har_fail(e, HAR_EDATA, "%s: no windows: no selected activity has a segment of %d samples or more",
                         o->root, o->window);
     }

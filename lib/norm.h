@@ -22,7 +22,8 @@ void har_channel_stats(const float *x, int64_t rows, int c, double *mean, double
                        double *max);
 
 /* Builds a STATS file from w.  Refuses a constant or non-finite channel, and
- * (unless allow_any_split) a dataset whose metadata says it is a val/test split. */
+ * (unless allow_any_split) a dataset whose metadata "split" is anything but
+ * "train" (fold training sets are "train" too). */
 har_tfile *har_norm_fit(const har_windows *w, int allow_any_split, har_err *e);
 
 typedef struct {

@@ -137,7 +137,7 @@ int har_split_plan_make(const har_idlist *present, const har_split_opts *o, har_
                 goto done;
         }
     }
-    if (o->test->n) {
+    if (test.n) { /* no output for test subjects that have no windows */
         har_split_part *te = add_part(plan, "test", 0, e);
         if (!te || difference(&test, NULL, &te->subjects, e))
             goto done;

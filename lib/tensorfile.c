@@ -50,7 +50,9 @@ static int64_t shape_bytes(har_dtype dtype, int ndim, const int64_t *shape)
     const int64_t limit = (int64_t)1 << 53;
     int64_t n = (int64_t)dtypes[dtype].size;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0)
+        /* Each size must be a JSON-exact integer, even after a zero dimension,
+         * or the writer could produce a file the reader refuses. */
+        if (shape[i] < 0 || shape[i] > limit)
             return -1;
         if (shape[i] != 0 && n > limit / shape[i])
             return -1;
@@ -453,6 +455,10 @@ static har_tfile *read_tensors(source *src, const char *name, har_err *e)
                 goto fail;
             continue;
         }
+        if (!*t->string) {
+            har_fail(e, HAR_EDATA, "%s: header: empty tensor name", name);
+            goto fail;
+        }
         har_dtype dtype = HAR_F32;
         int ndim = 0;
         int64_t shape[HAR_MAX_DIMS];
@@ -504,7 +510,8 @@ static har_tfile *read_tensors(source *src, const char *name, har_err *e)
         goto fail;
     for (size_t i = 0; i < nspans; i++)
         sorted[i] = f->tensors[spans[i].index];
-    memcpy(f->tensors, sorted, nspans * sizeof *sorted);
+    if (nspans)
+        memcpy(f->tensors, sorted, nspans * sizeof *sorted);
     free(sorted);
     if (!(f->source = har_strdup(name, e)))
         goto fail;
@@ -552,6 +559,15 @@ har_tfile *har_tfile_read(const char *path, har_err *e)
 
 /* ---- writing --------------------------------------------------------- */
 
+/* cJSON prints numbers with %.15g, which rounds integers above 10^15; shapes
+ * and offsets are written as exact decimal text instead. */
+static cJSON *exact_int(int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    return cJSON_CreateRaw(buf);
+}
+
 static char *build_header(const har_tfile *f, size_t *padded_len, har_err *e)
 {
     cJSON *root = cJSON_CreateObject(), *meta = cJSON_CreateObject();
@@ -566,9 +582,9 @@ static char *build_header(const har_tfile *f, size_t *padded_len, har_err *e)
         cJSON *jt = cJSON_CreateObject(), *shape = cJSON_CreateArray(), *off = cJSON_CreateArray();
         ok = jt && shape && off && cJSON_AddStringToObject(jt, "dtype", har_dtype_name(t->dtype));
         for (int d = 0; ok && d < t->ndim; d++)
-            ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[d]));
-        ok = ok && cJSON_AddItemToArray(off, cJSON_CreateNumber((double)at)) &&
-             cJSON_AddItemToArray(off, cJSON_CreateNumber((double)(at + (int64_t)t->nbytes)));
+            ok = cJSON_AddItemToArray(shape, exact_int(t->shape[d]));
+        ok = ok && cJSON_AddItemToArray(off, exact_int(at)) &&
+             cJSON_AddItemToArray(off, exact_int(at + (int64_t)t->nbytes));
         if (ok) {
             cJSON_AddItemToObject(jt, "shape", shape);
             cJSON_AddItemToObject(jt, "data_offsets", off);

@@ -134,28 +134,37 @@ int har_ingest_uci(const har_ingest_opts *o, har_windows *out, har_ingest_log *l
         goto fail;
     int64_t m = 0;
     double *series = har_malloc((size_t)T * sizeof *series, e);
-    if (!series)
+    unsigned char *bad_t = har_malloc((size_t)T, e);
+    if (!series || !bad_t) {
+        free(series);
+        free(bad_t);
         goto fail;
+    }
     for (int k = 0; k < nparts; k++)
         for (int64_t i = 0; i < pd[k].n; i++) {
             int32_t cls = class_of[pd[k].y[i]];
             if (cls < 0)
                 continue;
             int bad = 0;
+            memset(bad_t, 0, (size_t)T);
             for (int c = 0; c < HAR_CHANNELS; c++) {
                 memcpy(series, pd[k].ch[c].v + (size_t)i * (size_t)T, (size_t)T * sizeof *series);
+                for (int t = 0; t < T; t++)
+                    bad_t[t] |= isnan(series[t]);
                 int64_t fixed = har_ffill(series, T, 1);
                 if (fixed < 0 && o->nan != HAR_NAN_DROP) {
                     free(series);
+                    free(bad_t);
                     har_fail(e, HAR_EDATA, "%s window %lld: channel %s has no finite value to carry forward",
                              parts[k], (long long)i + 1, har_channel_names[c]);
                     goto fail;
                 }
                 bad |= fixed != 0;
-                log->repaired_samples += fixed > 0 ? fixed : fixed < 0 ? T : 0;
                 for (int t = 0; t < T; t++)
                     out->x[((size_t)m * (size_t)T + (size_t)t) * HAR_CHANNELS + (size_t)c] = (float)series[t];
             }
+            for (int t = 0; t < T; t++) /* samples (timesteps), as for HAPT */
+                log->repaired_samples += bad_t[t];
             if (bad && o->nan == HAR_NAN_DROP) {
                 log->dropped_windows++;
                 continue;
@@ -167,6 +176,7 @@ int har_ingest_uci(const har_ingest_opts *o, har_windows *out, har_ingest_log *l
             m++;
         }
     free(series);
+    free(bad_t);
     har_windows_truncate(out, m);
     char *ts = har_idlist_format(&test_subjects, e);
     if (!ts)

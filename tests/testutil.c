@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,13 @@ static const char *env_or(const char *name, const char *dflt)
 
 const char *tu_bin(const char *tool)
 {
+    /* Absolute, so tests may cd elsewhere before running a tool. */
+    static char dir[PATH_MAX];
+    if (!dir[0] && !realpath(env_or("HAR_BIN", "bin"), dir))
+        snprintf(dir, sizeof dir, "%s", env_or("HAR_BIN", "bin"));
     char *b = ring();
-    snprintf(b, 4096, "%s/%s", env_or("HAR_BIN", "bin"), tool);
+    if (snprintf(b, 4096, "%.3000s/%.64s", dir, tool) >= 4096)
+        ck_abort_msg("tool path too long");
     return b;
 }
 
@@ -81,7 +87,10 @@ static char *vformat(const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (!fmt) /* never; tells GCC's sanitizer builds that fmt is not NULL */
+        fmt = "";
+    char probe[1];
+    int n = vsnprintf(probe, sizeof probe, fmt, ap);
     char *s = malloc((size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
