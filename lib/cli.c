@@ -11,7 +11,6 @@
 #include "version.h"
 
 static const char *prog = "har";
-static int progress_shown;
 
 void har_cli_init(const char *name)
 {
@@ -24,7 +23,6 @@ const char *har_prog(void) { return prog; }
 
 void har_die(const har_err *e)
 {
-    har_progress_done();
     fprintf(stderr, "%s: %s\n", prog, e->msg[0] ? e->msg : "failed");
     exit(e->code ? e->code : HAR_EIO);
 }
@@ -38,17 +36,6 @@ void har_usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
     exit(HAR_EUSAGE);
-}
-
-void har_warn(const char *fmt, ...)
-{
-    va_list ap;
-    har_progress_done();
-    fprintf(stderr, "%s: warning: ", prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
 }
 
 void har_print_version(void)
@@ -76,36 +63,6 @@ unsigned long long har_opt_seed(const char *s, const char *opt)
     if (errno || end == s || *end != '\0')
         har_usage_error("%s: '%s' is not a non-negative integer", opt, s);
     return v;
-}
-
-static int quiet_progress = -1;
-
-int har_progress_enabled(void)
-{
-    if (quiet_progress < 0)
-        quiet_progress = !isatty(STDERR_FILENO);
-    return !quiet_progress;
-}
-
-void har_progress(const char *fmt, ...)
-{
-    if (!har_progress_enabled())
-        return;
-    va_list ap;
-    fprintf(stderr, "\r%s: ", prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\033[K", stderr);
-    progress_shown = 1;
-}
-
-void har_progress_done(void)
-{
-    if (progress_shown) {
-        fputc('\n', stderr);
-        progress_shown = 0;
-    }
 }
 
 double har_now(void)

@@ -1,5 +1,5 @@
 /* cli.h - what every har tool does the same way: name in messages, exit
- * codes, --version, numeric option parsing, progress only on a terminal. */
+ * codes, --version, numeric option parsing. */
 #ifndef HAR_CLI_H
 #define HAR_CLI_H
 
@@ -23,19 +23,12 @@ const char *har_prog(void);
 _Noreturn void har_die(const har_err *e);
 /* Prints "prog: message" and a --help hint, exits 2. */
 _Noreturn void har_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "prog: warning: ..." on stderr. */
-void har_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void har_print_version(void);
 
 /* Parses a whole decimal integer in [lo, hi] for option opt, or exits 2. */
 long har_opt_long(const char *s, long lo, long hi, const char *opt);
 unsigned long long har_opt_seed(const char *s, const char *opt);
-
-/* Progress goes to stderr only when it is a terminal (and not --quiet). */
-int har_progress_enabled(void);
-void har_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void har_progress_done(void);
 
 /* Seconds since an arbitrary point, for timing summaries. */
 double har_now(void);
