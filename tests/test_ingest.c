@@ -5,7 +5,6 @@
  * by hand; one test runs the vendored dataset and checks the known totals. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,30 +18,6 @@
 enum { WIN = 16, STRIDE = 8, NCH = HAR_CHANNELS };
 
 /* ---------------------------------------------------------------- text building */
-
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    ck_assert(need >= 0);
-    if (b->n + (size_t)need + 1 > b->cap) {
-        b->cap = 2 * (b->n + (size_t)need + 1);
-        b->s = realloc(b->s, b->cap);
-        ck_assert(b->s != NULL);
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)need;
-}
 
 /* Writes root/rel, or root/rel.gz gzip-compressed. */
 static void put_file(const char *root, const char *rel, const char *text, int gz)
@@ -140,21 +115,21 @@ static int64_t rec_len(int exp)
 
 static char *sensor_text(int exp, int gyro, int64_t rows, const bad_cell *bad, int nbad)
 {
-    sbuf b = {0};
+    tu_sbuf b = {0};
     for (int64_t i = 0; i < rows; i++) {
         const bad_cell *line = find_bad(bad, nbad, exp, gyro, i, -1);
         if (line) {
-            sb_printf(&b, "%s\n", line->text);
+            tu_sbuf_printf(&b, "%s\n", line->text);
             continue;
         }
         for (int f = 0; f < 3; f++) {
             const bad_cell *cell = find_bad(bad, nbad, exp, gyro, i, f);
             if (cell)
-                sb_printf(&b, "%s%s", f ? " " : "", cell->text);
+                tu_sbuf_printf(&b, "%s%s", f ? " " : "", cell->text);
             else
-                sb_printf(&b, "%s%.17g", f ? " " : "", raw_value(exp, i, 3 * gyro + f));
+                tu_sbuf_printf(&b, "%s%.17g", f ? " " : "", raw_value(exp, i, 3 * gyro + f));
         }
-        sb_printf(&b, "\n");
+        tu_sbuf_printf(&b, "\n");
     }
     return b.s;
 }

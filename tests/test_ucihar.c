@@ -5,7 +5,6 @@
  * (part * 1000 + window * 100 + t + channel / 16, exact in float), so any
  * misplacement of a window, a time step or a channel shows. */
 #define _POSIX_C_SOURCE 200809L
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,30 +44,6 @@ typedef struct {
 
 /* ---------------------------------------------------------------- fixture */
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    ck_assert(need >= 0);
-    if (b->n + (size_t)need + 1 > b->cap) {
-        b->cap = 2 * (b->n + (size_t)need + 1);
-        b->s = realloc(b->s, b->cap);
-        ck_assert(b->s != NULL);
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)need;
-}
-
 static const char *channel_rel(int part, int c)
 {
     static char rel[256];
@@ -80,17 +55,17 @@ static const char *channel_rel(int part, int c)
 /* Writes the first `rows` windows of one channel file. */
 static void write_channel(const char *root, int part, int c, int rows, const uci_bad *bad)
 {
-    sbuf b = {0};
+    tu_sbuf b = {0};
     for (int w = 0; w < rows; w++) {
         for (int t = 0; t < T; t++) {
             /* right-aligned "%.7e" fields as in the published files; exact
              * here, since every encoded value has at most 8 digits */
             if (bad && bad->part == part && bad->window == w && bad->t == t && bad->channel == c)
-                sb_printf(&b, " %15s", bad->text);
+                tu_sbuf_printf(&b, " %15s", bad->text);
             else
-                sb_printf(&b, " %15.7e", cell(part, w, t, c));
+                tu_sbuf_printf(&b, " %15.7e", cell(part, w, t, c));
         }
-        sb_printf(&b, "\n");
+        tu_sbuf_printf(&b, "\n");
     }
     tu_write_text(tu_path(root, channel_rel(part, c)), b.s);
     free(b.s);
@@ -99,9 +74,9 @@ static void write_channel(const char *root, int part, int c, int rows, const uci
 /* y_<part>.txt or subject_<part>.txt: one integer per window. */
 static void write_column(const char *root, int part, const char *stem, const int *v)
 {
-    sbuf b = {0};
+    tu_sbuf b = {0};
     for (int w = 0; w < PARTS[part].n; w++)
-        sb_printf(&b, "%d\n", v[w]);
+        tu_sbuf_printf(&b, "%d\n", v[w]);
     char rel[128];
     snprintf(rel, sizeof rel, "%s/%s_%s.txt", PARTS[part].name, stem, PARTS[part].name);
     tu_write_text(tu_path(root, rel), b.s);
@@ -353,10 +328,10 @@ START_TEST(test_uci_short_row)
 {
     char *root = make_uci(NULL);
     /* a line with one sample too few in the test part of total_acc_x */
-    sbuf b = {0};
+    tu_sbuf b = {0};
     for (int w = 0; w < PARTS[TEST].n; w++)
         for (int t = 0; t < (w == 1 ? T - 1 : T); t++)
-            sb_printf(&b, "%.17g%s", cell(TEST, w, t, 6), t == (w == 1 ? T - 2 : T - 1) ? "\n" : " ");
+            tu_sbuf_printf(&b, "%.17g%s", cell(TEST, w, t, 6), t == (w == 1 ? T - 2 : T - 1) ? "\n" : " ");
     tu_write_text(tu_path(root, channel_rel(TEST, 6)), b.s);
     free(b.s);
     har_ingest_opts o;

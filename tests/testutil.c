@@ -190,3 +190,20 @@ int tu_same_file(const char *a, const char *b)
     free(y);
     return same;
 }
+
+void tu_sbuf_printf(tu_sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = vformat(fmt, ap);
+    va_end(ap);
+    size_t need = strlen(text);
+    if (b->n + need + 1 > b->cap) {
+        b->cap = 2 * (b->n + need + 1);
+        b->s = realloc(b->s, b->cap);
+        ck_assert(b->s != NULL);
+    }
+    memcpy(b->s + b->n, text, need + 1);
+    b->n += need;
+    free(text);
+}

@@ -48,6 +48,13 @@ void tu_write_text(const char *path, const char *text);
 /* Writes gzip-compressed content. */
 void tu_write_gz(const char *path, const char *content, size_t len);
 int tu_exists(const char *path);
+
+/* A growing string for building fixture files (free .s when done). */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} tu_sbuf;
+void tu_sbuf_printf(tu_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int tu_same_file(const char *a, const char *b);
 
 /* Asserts that haystack contains needle, printing both otherwise. */
