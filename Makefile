@@ -9,7 +9,6 @@
 .DEFAULT_GOAL := tools
 .DELETE_ON_ERROR:
 .SUFFIXES:
-.SECONDARY:
 
 CC      ?= cc
 OPT     ?= -O2 -g
@@ -18,7 +17,7 @@ SANITIZE ?=
 
 # Debian packages each goal needs (checked by scripts/ensure-packages).
 PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev
-PKGS_CHECK = $(PKGS_BUILD) check python3 python3-numpy
+PKGS_TEST  = check python3 python3-numpy
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -48,11 +47,15 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 TEST_BIN := $(BUILD)/tests/check_har
+# Keep the tools' objects (Make would delete them as intermediates).
+.SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: tools check all test clean packages-build packages-check
+.PHONY: tools check all test clean packages-build packages-check pipelines
 tools: $(TOOL_BINS)
 
-$(BUILD)/%.o: %.c
+# Every compile waits for the package check (order-only: it never makes an
+# object out of date), so missing headers are reported as missing packages.
+$(BUILD)/%.o: %.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
@@ -67,24 +70,23 @@ $(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libhar.a
 $(TEST_BIN): $(TEST_OBJ) $(BUILD)/libhar.a
 	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c | packages-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 packages-build:
 	@scripts/ensure-packages $(PKGS_BUILD)
-packages-check:
-	@scripts/ensure-packages $(PKGS_CHECK)
+# After packages-build: two apt-get runs at once (make -j) would fight over dpkg's lock.
+packages-check: packages-build
+	@scripts/ensure-packages $(PKGS_TEST)
 
 # The test runner finds the tools, the data and Python through the environment.
-test: $(TOOL_BINS) $(TEST_BIN)
+test: $(TOOL_BINS) $(TEST_BIN) | packages-check
 	$(SANENV) HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
 
-check: packages-check
-	@$(MAKE) --no-print-directory test
+check: packages-check test
 
-all: packages-build
-	@$(MAKE) --no-print-directory tools pipelines
+all: packages-build tools pipelines
 
 clean:
 	rm -rf build bin

@@ -11,12 +11,25 @@
 #include "version.h"
 
 static const char *prog = "har";
+static int typed_argc;
+static char **typed_argv;
 
-void har_cli_init(const char *name)
+void har_cli_init(int argc, char **argv)
 {
-    const char *slash = strrchr(name, '/');
-    prog = slash ? slash + 1 : name;
+    const char *slash = strrchr(argv[0], '/');
+    prog = slash ? slash + 1 : argv[0];
+    typed_argv = malloc((size_t)(argc + 1) * sizeof *typed_argv);
+    if (typed_argv) {
+        memcpy(typed_argv, argv, (size_t)(argc + 1) * sizeof *typed_argv);
+        typed_argc = argc;
+    }
     har_out_install_signal_handlers();
+}
+
+void har_cli_args(int *argc, char ***argv)
+{
+    *argc = typed_argc;
+    *argv = typed_argv;
 }
 
 const char *har_prog(void) { return prog; }

@@ -15,9 +15,12 @@
     "  2  invalid command line\n"                                                        \
     "  3  I/O or system error (cannot read or write a file, out of memory)\n"
 
-/* Records the program name and installs the output-cleanup signal handlers. */
-void har_cli_init(const char *prog);
+/* Records the program name and the command line as typed (getopt later
+ * permutes argv), and installs the output-cleanup handlers. */
+void har_cli_init(int argc, char **argv);
 const char *har_prog(void);
+/* The command line as typed, for provenance metadata. */
+void har_cli_args(int *argc, char ***argv);
 
 /* Prints "prog: message" on stderr and exits with e->code. */
 _Noreturn void har_die(const har_err *e);

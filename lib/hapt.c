@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ingest.h"
 #include "infile.h"
@@ -107,13 +106,11 @@ static int scan_rawdata(hapt *h, har_err *e)
             r->user = user;
         }
         char **slot = kind ? &r->gyro : &r->acc;
-        size_t n = strlen(h->raw_dir) + strlen(de->d_name) + 2;
-        char *path = har_malloc(n, e);
+        char *path = har_path_join(h->raw_dir, de->d_name, e);
         if (!path) {
             rc = HAR_EIO;
             break;
         }
-        snprintf(path, n, "%s/%s", h->raw_dir, de->d_name);
         if (r->user != user)
             rc = har_fail(e, HAR_EDATA, "%s: experiment %d belongs to user %d in another file name", path, exp,
                           r->user);
@@ -184,18 +181,15 @@ static int read_labels(hapt *h, const har_activities *acts, har_ingest_log *log,
     return 0;
 }
 
-/* Reads one sensor file of a recording into columns base..base+2 of raw. */
+/* Reads one sensor file (3 columns) of a recording. */
 static int read_sensor(const char *path, const har_ingest_opts *o, const char *root, har_table *t,
                        har_ingest_log *log, har_err *e)
 {
     char sha[HAR_SHA256_HEX];
     int bad_value = 0;
-    if (har_table_read(path, 3, o->nan == HAR_NAN_ERROR, t, sha, &bad_value, e)) {
-        if (bad_value && e && strlen(e->msg) + sizeof HAR_NAN_HINT < sizeof e->msg)
-            strcat(e->msg, HAR_NAN_HINT);
-        return e ? e->code : HAR_EDATA;
-    }
-    return har_ingest_log_file(log, root, path, sha, t->rows, t->bad_values, 0, e);
+    if (har_table_read(path, 3, o->nan == HAR_NAN_ERROR, t, sha, &bad_value, e))
+        return bad_value ? har_ingest_nan_hint(e) : e ? e->code : HAR_EDATA;
+    return har_ingest_log_file(log, root, path, sha, t->rows, t->bad_values, t->bad_rows, e);
 }
 
 /* Number of windows of length w, hop s, in a segment of length len. */
@@ -204,15 +198,17 @@ static int64_t windows_in(int64_t len, int w, int s)
     return len < w ? 0 : (len - w) / s + 1;
 }
 
+/* One recording in memory: raw samples, filtered channels, bad-sample counts. */
 typedef struct {
-    double *raw;      /* L x 6 */
-    float *chan;      /* L x 9 */
+    double *raw;      /* L x 6: acc xyz, gyro xyz */
+    float *chan;      /* L x 9, UCI channel order */
     int64_t *badsum;  /* L+1 prefix counts of bad samples */
-    int64_t cap;
+    int64_t len, cap;
 } scratch;
 
 static int scratch_reserve(scratch *s, int64_t L, har_err *e)
 {
+    s->len = L;
     if (L <= s->cap)
         return 0;
     free(s->raw);
@@ -225,137 +221,189 @@ static int scratch_reserve(scratch *s, int64_t L, har_err *e)
     return s->cap ? 0 : HAR_EIO;
 }
 
-/* Reads, repairs and filters one recording; then cuts its windows. */
-static int process_recording(const hapt *h, const recording *r, const har_ingest_opts *o, const char *root,
-                             const int32_t *class_of, int32_t max_id, har_windows *w, int64_t *m,
-                             scratch *sc, har_ingest_log *log, har_err *e)
+/* Reads acc and gyro, checks the labels against the length, and carries
+ * values forward over bad samples so the filters never see a NaN (under
+ * --nan drop the affected windows are removed when cutting). */
+static int read_recording(const hapt *h, const recording *r, const har_ingest_opts *o, scratch *sc,
+                          har_ingest_log *log, har_err *e)
 {
     har_table acc = {0}, gyro = {0};
-    int rc = read_sensor(r->acc, o, root, &acc, log, e);
+    int rc = read_sensor(r->acc, o, o->root, &acc, log, e);
     if (!rc)
-        rc = read_sensor(r->gyro, o, root, &gyro, log, e);
+        rc = read_sensor(r->gyro, o, o->root, &gyro, log, e);
     if (!rc && acc.rows != gyro.rows)
         rc = har_fail(e, HAR_EDATA, "%s has %lld samples but %s has %lld: acc and gyro must have equal lengths",
                       r->acc, (long long)acc.rows, r->gyro, (long long)gyro.rows);
     int64_t L = acc.rows;
+    for (size_t i = 0; i < h->nseg && !rc; i++) {
+        const segment *s = &h->seg[i];
+        if (s->exp == r->exp && s->end > L)
+            rc = har_fail(e, HAR_EDATA, "%s:%ld: segment %lld..%lld lies outside experiment %d, which has %lld samples",
+                          h->labels_path, s->line, (long long)s->start + 1, (long long)s->end, r->exp,
+                          (long long)L);
+    }
     if (!rc)
         rc = scratch_reserve(sc, L, e);
     if (rc)
         goto done;
-    for (size_t i = 0; i < h->nseg; i++) {
-        const segment *s = &h->seg[i];
-        if (s->exp == r->exp && s->end > L) {
-            rc = har_fail(e, HAR_EDATA, "%s:%ld: segment %lld..%lld lies outside experiment %d, which has %lld samples",
-                          h->labels_path, s->line, (long long)s->start + 1, (long long)s->end, r->exp,
-                          (long long)L);
-            goto done;
-        }
-    }
-    log->recordings++;
-    for (int64_t i = 0; i < L; i++)
-        for (int c = 0; c < 3; c++) {
-            sc->raw[i * HAR_RAW_CHANNELS + c] = acc.v[i * 3 + c];
-            sc->raw[i * HAR_RAW_CHANNELS + 3 + c] = gyro.v[i * 3 + c];
-        }
-    /* Bad samples: mark, then carry values forward so the filters never see
-     * a NaN (under --nan drop the affected windows are removed below). */
     sc->badsum[0] = 0;
-    int64_t bad_samples = 0;
     for (int64_t i = 0; i < L; i++) {
         int bad = 0;
-        for (int c = 0; c < HAR_RAW_CHANNELS; c++)
-            bad |= isnan(sc->raw[i * HAR_RAW_CHANNELS + c]);
+        for (int c = 0; c < 3; c++) {
+            double *row = sc->raw + i * HAR_RAW_CHANNELS;
+            row[c] = acc.v[i * 3 + c];
+            row[3 + c] = gyro.v[i * 3 + c];
+            bad |= isnan(row[c]) || isnan(row[3 + c]);
+        }
         sc->badsum[i + 1] = sc->badsum[i] + bad;
-        bad_samples += bad;
     }
-    if (bad_samples) {
-        for (int c = 0; c < HAR_RAW_CHANNELS; c++)
-            if (har_ffill(sc->raw + c, L, HAR_RAW_CHANNELS) < 0) {
+    if (sc->badsum[L]) {
+        for (int c = 0; c < HAR_RAW_CHANNELS && !rc; c++)
+            if (har_ffill(sc->raw + c, L, HAR_RAW_CHANNELS) < 0)
                 rc = har_fail(e, HAR_EDATA, "%s: axis %c has no finite value to carry forward",
                               c < 3 ? r->acc : r->gyro, "xyz"[c % 3]);
-                goto done;
-            }
-        log->repaired_samples += bad_samples;
-        log->files[log->nfiles - 1].repaired_samples = gyro.bad_rows;
-        log->files[log->nfiles - 2].repaired_samples = acc.bad_rows;
+        log->repaired_samples += sc->badsum[L];
     }
-    har_preproc pp;
-    if ((rc = har_preproc_init(&pp, &o->preproc, e)))
-        goto done;
-    for (int64_t i = 0; i < L; i++) {
-        double out[HAR_CHANNELS];
-        har_preproc_push(&pp, sc->raw + i * HAR_RAW_CHANNELS, out);
-        for (int c = 0; c < HAR_CHANNELS; c++)
-            sc->chan[i * HAR_CHANNELS + c] = (float)out[c];
-    }
-    /* A bad raw sample reaches the filtered output through the median of the
-     * next (median - 1) samples too: those windows are affected as well. */
-    const int reach = o->preproc.median - 1;
-    const size_t row = (size_t)o->window * HAR_CHANNELS;
-    for (size_t i = 0; i < h->nseg; i++) {
-        const segment *s = &h->seg[i];
-        if (s->exp != r->exp || s->activity > max_id || class_of[s->activity] < 0)
-            continue;
-        int64_t nwin = windows_in(s->end - s->start, o->window, o->stride);
-        for (int64_t k = 0; k < nwin; k++) {
-            int64_t a = s->start + k * o->stride, b = a + o->window;
-            int64_t from = a - reach > 0 ? a - reach : 0;
-            if (sc->badsum[b] - sc->badsum[from] > 0 && o->nan == HAR_NAN_DROP) {
-                log->dropped_windows++;
-                continue;
-            }
-            memcpy(w->x + (size_t)*m * row, sc->chan + (size_t)a * HAR_CHANNELS, row * sizeof(float));
-            w->y[*m] = class_of[s->activity];
-            w->subject[*m] = r->user;
-            w->recording[*m] = r->exp;
-            w->start[*m] = a;
-            (*m)++;
-        }
-    }
+    log->recordings++;
 done:
     har_table_free(&acc);
     har_table_free(&gyro);
     return rc;
 }
 
+/* The causal chain of dsp.h over the whole recording, from sample 0. */
+static int filter_recording(const har_ingest_opts *o, scratch *sc, har_err *e)
+{
+    har_preproc pp;
+    int rc = har_preproc_init(&pp, &o->preproc, e);
+    for (int64_t i = 0; !rc && i < sc->len; i++) {
+        double out[HAR_CHANNELS];
+        har_preproc_push(&pp, sc->raw + i * HAR_RAW_CHANNELS, out);
+        for (int c = 0; c < HAR_CHANNELS; c++)
+            sc->chan[i * HAR_CHANNELS + c] = (float)out[c];
+    }
+    return rc;
+}
+
+/* Appends one window, growing the dataset geometrically. */
+static int append_window(har_windows *w, int64_t *m, const float *src, int32_t y, int32_t subject, int32_t rec,
+                         int64_t start, har_err *e)
+{
+    if (*m == w->n && har_windows_resize(w, w->n < 1024 ? 1024 : 2 * w->n, e))
+        return HAR_EIO;
+    size_t row = (size_t)w->t * (size_t)w->c;
+    memcpy(w->x + (size_t)*m * row, src, row * sizeof(float));
+    w->y[*m] = y;
+    w->subject[*m] = subject;
+    w->recording[*m] = rec;
+    w->start[*m] = start;
+    (*m)++;
+    return 0;
+}
+
+/* Cuts the windows of every selected segment of recording r, counting what
+ * is excluded, too short, uncovered or dropped. */
+static int cut_windows(const hapt *h, const recording *r, const har_ingest_opts *o, const int32_t *class_of,
+                       const scratch *sc, har_windows *w, int64_t *m, har_ingest_log *log, har_err *e)
+{
+    /* A bad raw sample reaches the filtered output through the median of the
+     * next (median - 1) samples too: those windows are affected as well. */
+    const int reach = o->preproc.median - 1;
+    const int64_t hop = o->stride < o->window ? o->stride : o->window;
+    for (size_t i = 0; i < h->nseg; i++) {
+        const segment *s = &h->seg[i];
+        if (s->exp != r->exp)
+            continue;
+        if (class_of[s->activity] < 0) {
+            log->segments_excluded++;
+            continue;
+        }
+        int64_t nwin = windows_in(s->end - s->start, o->window, o->stride);
+        log->labelled_samples += s->end - s->start;
+        log->segments_short += nwin == 0;
+        log->windowed_samples += nwin ? (nwin - 1) * hop + o->window : 0;
+        for (int64_t k = 0; k < nwin; k++) {
+            int64_t a = s->start + k * o->stride, b = a + o->window, from = a - reach > 0 ? a - reach : 0;
+            if (o->nan == HAR_NAN_DROP && sc->badsum[b] - sc->badsum[from] > 0) {
+                log->dropped_windows++;
+                continue;
+            }
+            if (append_window(w, m, sc->chan + (size_t)a * HAR_CHANNELS, class_of[s->activity], r->user, r->exp, a, e))
+                return HAR_EIO;
+        }
+    }
+    return 0;
+}
+
 /* The dataset's own test volunteers, from Test/subject_id_test.txt (HAPT
  * ships the official UCI HAR split there), recorded for har-split. */
 static int read_test_subjects(const char *root, har_windows *w, har_ingest_log *log, har_err *e)
 {
-    char base[4096], sha[HAR_SHA256_HEX];
-    snprintf(base, sizeof base, "%s/Test/subject_id_test.txt", root);
-    char gz[4200];
-    snprintf(gz, sizeof gz, "%s.gz", base);
-    if (access(base, F_OK) != 0 && access(gz, F_OK) != 0)
+    char *base = har_path_join(root, "Test/subject_id_test.txt", e), *path = NULL, *txt = NULL;
+    if (!base)
+        return HAR_EIO;
+    if (!har_exists_maybe_gz(base)) {
+        free(base);
         return 0; /* optional */
-    char *path = har_find_maybe_gz(base, e); /* refuses both being present */
-    if (!path)
-        return e && e->code ? e->code : HAR_EDATA;
+    }
+    char sha[HAR_SHA256_HEX];
     int32_t *ids = NULL;
     int64_t n = 0;
     har_idlist set = {0};
-    char *txt = NULL;
-    int rc = har_table_read_ints(path, &ids, &n, sha, e) || har_ingest_log_file(log, root, path, sha, n, 0, 0, e);
+    int rc = !(path = har_find_maybe_gz(base, e)) || /* refuses both .txt and .txt.gz */
+             har_table_read_ints(path, &ids, &n, sha, e) || har_ingest_log_file(log, root, path, sha, n, 0, 0, e);
     for (int64_t i = 0; !rc && i < n; i++)
         rc = har_idlist_add(&set, ids[i], e);
-    if (!rc && !(txt = har_idlist_format(&set, e)))
-        rc = HAR_EIO;
     if (!rc)
-        rc = har_tfile_meta_set(w->file, "test_subjects", txt, e);
+        rc = !(txt = har_idlist_format(&set, e)) || har_tfile_meta_set(w->file, "test_subjects", txt, e);
     free(txt);
     free(ids);
     free(path);
+    free(base);
     har_idlist_free(&set);
     return rc ? (e && e->code ? e->code : HAR_EIO) : 0;
 }
 
-static char *join_path(const char *a, const char *b, har_err *e)
+/* Checks that every labelled experiment has both files and the same user. */
+static int check_segments_have_files(hapt *h, har_err *e)
 {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = har_malloc(n, e);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
+    for (size_t i = 0; i < h->nseg; i++) {
+        const segment *s = &h->seg[i];
+        const recording *r = find_rec(h, s->exp);
+        if (!r || !r->acc || !r->gyro)
+            return har_fail(e, HAR_EDATA, "%s:%ld: experiment %d (user %d) has no %s file in %s", h->labels_path,
+                            s->line, s->exp, s->user, r && r->acc ? "gyro" : "acc", h->raw_dir);
+        if (r->user != s->user)
+            return har_fail(e, HAR_EDATA, "%s:%ld: experiment %d is labelled user %d but its files say user %d",
+                            h->labels_path, s->line, s->exp, s->user, r->user);
+    }
+    return 0;
+}
+
+static int has_labels(const hapt *h, int32_t exp)
+{
+    for (size_t j = 0; j < h->nseg; j++)
+        if (h->seg[j].exp == exp)
+            return 1;
+    return 0;
+}
+
+/* Reads activity_labels.txt, RawData/labels.txt and the RawData listing. */
+static int open_hapt(const har_ingest_opts *o, hapt *h, har_activities *acts, har_ingest_log *log, har_err *e)
+{
+    char sha[HAR_SHA256_HEX];
+    char *acts_base = har_path_join(o->root, "activity_labels.txt", e), *acts_path = NULL, *labels_base = NULL;
+    int rc = !acts_base || !(acts_path = har_find_maybe_gz(acts_base, e)) ||
+             har_activities_read(acts_path, acts, sha, e) ||
+             har_ingest_log_file(log, o->root, acts_path, sha, acts->n, 0, 0, e) ||
+             !(h->raw_dir = har_path_join(o->root, "RawData", e)) ||
+             !(labels_base = har_path_join(h->raw_dir, "labels.txt", e)) ||
+             !(h->labels_path = har_find_maybe_gz(labels_base, e)) || read_labels(h, acts, log, o->root, e) ||
+             scan_rawdata(h, e) || check_segments_have_files(h, e);
+    free(acts_base);
+    free(acts_path);
+    free(labels_base);
+    return rc ? (e && e->code ? e->code : HAR_EIO) : 0;
 }
 
 int har_ingest_hapt(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e)
@@ -364,97 +412,39 @@ int har_ingest_hapt(const har_ingest_opts *o, har_windows *out, har_ingest_log *
     har_activities acts = {0};
     int32_t *class_of = NULL;
     scratch sc = {0};
-    char *acts_base = join_path(o->root, "activity_labels.txt", e), *acts_path = NULL, *labels_base = NULL;
-    char sha[HAR_SHA256_HEX];
-    int rc = HAR_EIO;
     memset(out, 0, sizeof *out);
-    if (o->window < 1 || o->stride < 1) {
-        rc = har_fail(e, HAR_EUSAGE, "window and stride must be at least 1");
-        goto done;
-    }
-    if (!acts_base || !(acts_path = har_find_maybe_gz(acts_base, e)) ||
-        har_activities_read(acts_path, &acts, sha, e) ||
-        har_ingest_log_file(log, o->root, acts_path, sha, acts.n, 0, 0, e))
-        goto fail;
-    if (!(h.raw_dir = join_path(o->root, "RawData", e)) ||
-        !(labels_base = join_path(h.raw_dir, "labels.txt", e)) ||
-        !(h.labels_path = har_find_maybe_gz(labels_base, e)) || read_labels(&h, &acts, log, o->root, e) ||
-        scan_rawdata(&h, e))
-        goto fail;
+    if (o->window < 1 || o->stride < 1)
+        return har_fail(e, HAR_EUSAGE, "window and stride must be at least 1");
+    int rc = open_hapt(o, &h, &acts, log, e);
     int32_t max_id = 0;
     for (int i = 0; i < acts.n; i++)
-        if (acts.a[i].id > max_id)
-            max_id = acts.a[i].id;
-    if (!(class_of = har_malloc((size_t)(max_id + 1) * sizeof *class_of, e)))
-        goto fail;
-    /* Count the windows first so the dataset is allocated once. */
-    int64_t total = 0;
+        max_id = acts.a[i].id > max_id ? acts.a[i].id : max_id;
+    if (!rc && !(class_of = har_malloc((size_t)(max_id + 1) * sizeof *class_of, e)))
+        rc = HAR_EIO;
+    if (!rc)
+        rc = har_ingest_classes(o, &acts, "activity_labels.txt", class_of, max_id, e) ||
+             har_windows_alloc(out, 0, o->window, HAR_CHANNELS, e) || har_ingest_class_meta(o, &acts, out, e);
     log->segments = (int64_t)h.nseg;
-    for (size_t i = 0; i < h.nseg; i++) {
-        const segment *s = &h.seg[i];
-        const recording *r = find_rec(&h, s->exp);
-        if (!r || !r->acc || !r->gyro) {
-            rc = har_fail(e, HAR_EDATA, "%s:%ld: experiment %d (user %d) has no %s file in %s", h.labels_path,
-                          s->line, s->exp, s->user, r && r->acc ? "gyro" : "acc", h.raw_dir);
-            goto done;
-        }
-        if (r->user != s->user) {
-            rc = har_fail(e, HAR_EDATA, "%s:%ld: experiment %d is labelled user %d but its files say user %d",
-                          h.labels_path, s->line, s->exp, s->user, r->user);
-            goto done;
-        }
-    }
-    if (har_ingest_classes(o, &acts, acts_path, class_of, max_id, e))
-        goto fail;
-    for (size_t i = 0; i < h.nseg; i++) {
-        const segment *s = &h.seg[i];
-        int64_t len = s->end - s->start;
-        if (class_of[s->activity] < 0) {
-            log->segments_excluded++;
-            continue;
-        }
-        int64_t nwin = windows_in(len, o->window, o->stride);
-        log->labelled_samples += len;
-        if (nwin == 0) {
-            log->segments_short++;
-            continue;
-        }
-        int64_t hop = o->stride < o->window ? o->stride : o->window;
-        log->windowed_samples += (nwin - 1) * hop + o->window;
-        total += nwin;
-    }
-    if (har_windows_alloc(out, total, o->window, HAR_CHANNELS, e) || har_ingest_class_meta(o, &acts, out, e))
-        goto fail;
     int64_t m = 0;
-    for (size_t i = 0; i < h.nrec; i++) {
+    for (size_t i = 0; !rc && i < h.nrec; i++) {
         const recording *r = &h.rec[i];
-        int labelled = 0;
-        for (size_t j = 0; j < h.nseg && !labelled; j++)
-            labelled = h.seg[j].exp == r->exp;
-        if (!labelled) {
+        if (!has_labels(&h, r->exp)) {
             log->recordings_unlabelled++;
             continue;
         }
-        if ((rc = process_recording(&h, r, o, o->root, class_of, max_id, out, &m, &sc, log, e)))
-            goto done;
+        rc = read_recording(&h, r, o, &sc, log, e) || filter_recording(o, &sc, e) ||
+             cut_windows(&h, r, o, class_of, &sc, out, &m, log, e);
     }
-    har_windows_truncate(out, m);
-    if (!o->test_subjects && read_test_subjects(o->root, out, log, e))
-        goto fail;
-    rc = 0;
-    goto done;
-fail:
-    rc = e && e->code ? e->code : HAR_EIO;
-done:
-    if (rc)
+    if (!rc)
+        rc = har_windows_resize(out, m, e) || (!o->test_subjects && read_test_subjects(o->root, out, log, e));
+    if (rc) {
+        rc = e && e->code ? e->code : HAR_EIO;
         har_windows_free(out);
+    }
     free(sc.raw);
     free(sc.chan);
     free(sc.badsum);
     free(class_of);
-    free(acts_base);
-    free(acts_path);
-    free(labels_base);
     har_activities_free(&acts);
     hapt_free(&h);
     return rc;

@@ -5,7 +5,8 @@
 
 #include "idlist.h"
 
-long har_idlist_index(const har_idlist *l, int32_t id)
+/* First position whose id is >= id. */
+static size_t lower_bound(const har_idlist *l, int32_t id)
 {
     size_t lo = 0, hi = l->n;
     while (lo < hi) {
@@ -15,6 +16,12 @@ long har_idlist_index(const har_idlist *l, int32_t id)
         else
             hi = mid;
     }
+    return lo;
+}
+
+long har_idlist_index(const har_idlist *l, int32_t id)
+{
+    size_t lo = lower_bound(l, id);
     return lo < l->n && l->ids[lo] == id ? (long)lo : -1;
 }
 
@@ -25,14 +32,7 @@ int har_idlist_contains(const har_idlist *l, int32_t id)
 
 int har_idlist_add(har_idlist *l, int32_t id, har_err *e)
 {
-    size_t lo = 0, hi = l->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (l->ids[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = lower_bound(l, id);
     if (lo < l->n && l->ids[lo] == id)
         return 0;
     int32_t *ids = realloc(l->ids, (l->n + 1) * sizeof *ids);
@@ -79,6 +79,10 @@ int har_idlist_parse(har_idlist *l, const char *s, int32_t lo, int32_t hi, const
         if (a < lo || b > hi) {
             har_idlist_free(l);
             return har_fail(e, HAR_EUSAGE, "%s: id %ld is outside %d..%d", what, a < lo ? a : b, lo, hi);
+        }
+        if (b - a >= HAR_IDLIST_MAX || l->n + (size_t)(b - a) >= HAR_IDLIST_MAX) {
+            har_idlist_free(l);
+            return har_fail(e, HAR_EUSAGE, "%s: more than %d ids in '%s'", what, HAR_IDLIST_MAX, s);
         }
         for (long v = a; v <= b; v++)
             if (har_idlist_add(l, (int32_t)v, e)) {

@@ -8,6 +8,10 @@
 
 #include "err.h"
 
+/* Most ids a parsed list may hold: subject and activity ids are small, and a
+ * range like 0-2147483647 must not expand into gigabytes. */
+#define HAR_IDLIST_MAX 100000
+
 typedef struct {
     int32_t *ids; /* sorted ascending, unique */
     size_t n;

@@ -10,81 +10,188 @@
 #include "infile.h"
 #include "outfile.h"
 
+#define INBUF (1 << 18)
+
 int har_in_open(har_in *in, const char *path, har_err *e)
 {
     memset(in, 0, sizeof *in);
+    in->gzip = -1;
+    in->fd = -1;
     if (har_is_stdio(path)) {
         in->name = "<stdin>";
-        int fd = dup(STDIN_FILENO);
-        in->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-        if (!in->gz && fd >= 0)
-            close(fd);
+        in->fd = dup(STDIN_FILENO);
     } else {
         in->name = path;
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
             return har_fail(e, HAR_EIO, "%s: is a directory, expected a file", path);
-        in->gz = gzopen(path, "rb");
+        in->fd = open(path, O_RDONLY);
     }
-    if (!in->gz)
-        return har_fail(e, HAR_EIO, "%s: cannot open: %s", in->name,
-                        errno ? strerror(errno) : "out of memory");
-    gzbuffer(in->gz, 1 << 17);
+    if (in->fd < 0)
+        return har_fail(e, HAR_EIO, "%s: cannot open: %s", in->name, strerror(errno));
+    if (!(in->buf = har_malloc(INBUF, e))) {
+        har_in_close(in);
+        return HAR_EIO;
+    }
     return 0;
 }
 
-/* Turns zlib's state after a short read into a message. */
-static int read_error(har_in *in, const char *what, har_err *e)
+/* Moves unconsumed input to the front and reads more from the file. */
+static int fill(har_in *in, har_err *e)
 {
-    int zerr = Z_OK;
-    const char *msg = gzerror(in->gz, &zerr);
-    if (zerr == Z_ERRNO)
-        return har_fail(e, HAR_EIO, "%s: read error: %s", in->name, strerror(errno));
-    if (zerr == Z_BUF_ERROR)
-        return har_fail(e, HAR_EDATA, "%s: truncated gzip stream (ends while reading %s)", in->name,
-                        what);
-    if (zerr != Z_OK)
-        return har_fail(e, HAR_EDATA, "%s: corrupt gzip data while reading %s (%s)", in->name, what,
-                        msg);
-    return har_fail(e, HAR_EDATA, "%s: file ends while reading %s", in->name, what);
+    if (in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+        in->len -= in->pos;
+        in->pos = 0;
+    }
+    while (in->len < INBUF && !in->fd_eof) {
+        ssize_t got = read(in->fd, in->buf + in->len, INBUF - in->len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return har_fail(e, HAR_EIO, "%s: read error: %s", in->name, strerror(errno));
+        if (got == 0)
+            in->fd_eof = 1;
+        in->len += (size_t)got;
+        if (got > 0)
+            break; /* use what arrived; pipes deliver in pieces */
+    }
+    return 0;
+}
+
+/* Decides plain or gzip from the first two bytes. */
+static int sniff(har_in *in, har_err *e)
+{
+    while (in->len - in->pos < 2 && !in->fd_eof)
+        if (fill(in, e))
+            return HAR_EIO;
+    in->gzip = in->len - in->pos >= 2 && in->buf[in->pos] == 0x1f && in->buf[in->pos + 1] == 0x8b;
+    if (in->gzip) {
+        if (inflateInit2(&in->z, 15 + 16) != Z_OK) /* gzip wrapper only */
+            return har_fail(e, HAR_EIO, "%s: cannot initialise zlib", in->name);
+        in->z_ready = 1;
+    }
+    return 0;
+}
+
+/* After a gzip member: another member, the end, or trailing garbage. */
+static int next_member(har_in *in, int *end, har_err *e)
+{
+    while (in->len - in->pos < 2 && !in->fd_eof)
+        if (fill(in, e))
+            return HAR_EIO;
+    size_t left = in->len - in->pos;
+    *end = left == 0;
+    if (*end)
+        return 0;
+    if (left < 2 || in->buf[in->pos] != 0x1f || in->buf[in->pos + 1] != 0x8b)
+        return har_fail(e, HAR_EDATA, "%s: unexpected data after the end of the gzip stream", in->name);
+    inflateReset(&in->z);
+    in->member_done = 0;
+    return 0;
+}
+
+static int get_gzip(har_in *in, unsigned char *out, size_t n, size_t *got, har_err *e)
+{
+    *got = 0;
+    while (*got < n) {
+        if (in->member_done) {
+            int end;
+            if (next_member(in, &end, e))
+                return e ? e->code : HAR_EDATA;
+            if (end)
+                return 0;
+        }
+        if (in->pos == in->len && !in->fd_eof && fill(in, e))
+            return HAR_EIO;
+        size_t want = n - *got;
+        in->z.next_in = in->buf + in->pos;
+        in->z.avail_in = (uInt)(in->len - in->pos);
+        in->z.next_out = out + *got;
+        in->z.avail_out = want > (1u << 30) ? (1u << 30) : (uInt)want;
+        uInt before_out = in->z.avail_out;
+        int rc = inflate(&in->z, Z_NO_FLUSH);
+        in->pos = in->len - in->z.avail_in;
+        *got += before_out - in->z.avail_out;
+        if (rc == Z_STREAM_END) {
+            in->member_done = 1;
+        } else if (rc == Z_BUF_ERROR) { /* no progress possible: input exhausted */
+            if (in->fd_eof && in->pos == in->len)
+                return har_fail(e, HAR_EDATA, "%s: truncated gzip stream", in->name);
+        } else if (rc == Z_DATA_ERROR) {
+            return har_fail(e, HAR_EDATA, "%s: corrupt gzip data (%s)", in->name, in->z.msg ? in->z.msg : "?");
+        } else if (rc != Z_OK) {
+            return har_fail(e, HAR_EIO, "%s: zlib error %d", in->name, rc);
+        }
+    }
+    return 0;
+}
+
+static int get_plain(har_in *in, unsigned char *out, size_t n, size_t *got, har_err *e)
+{
+    *got = 0;
+    while (*got < n) {
+        if (in->pos == in->len) {
+            if (in->fd_eof)
+                return 0;
+            if (fill(in, e))
+                return HAR_EIO;
+            continue;
+        }
+        size_t take = in->len - in->pos < n - *got ? in->len - in->pos : n - *got;
+        memcpy(out + *got, in->buf + in->pos, take);
+        in->pos += take;
+        *got += take;
+    }
+    return 0;
+}
+
+int har_in_get(har_in *in, void *buf, size_t n, size_t *got, har_err *e)
+{
+    *got = 0;
+    if (in->gzip < 0 && sniff(in, e))
+        return e ? e->code : HAR_EIO;
+    int rc = in->gzip ? get_gzip(in, buf, n, got, e) : get_plain(in, buf, n, got, e);
+    if (in->sha && *got)
+        har_sha256_update(in->sha, buf, *got);
+    in->nread += *got;
+    return rc;
 }
 
 int har_in_read(har_in *in, void *buf, size_t n, const char *what, har_err *e)
 {
-    unsigned char *p = buf;
-    while (n > 0) {
-        unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
-        int got = gzread(in->gz, p, chunk);
-        if (got <= 0)
-            return read_error(in, what, e);
-        if (in->sha)
-            har_sha256_update(in->sha, p, (size_t)got);
-        in->nread += (uint64_t)got;
-        p += got;
-        n -= (size_t)got;
-    }
+    size_t got;
+    int rc = har_in_get(in, buf, n, &got, e);
+    if (rc)
+        return rc;
+    if (got < n)
+        return har_fail(e, HAR_EDATA, "%s: file ends while reading %s", in->name, what);
     return 0;
 }
 
 int har_in_expect_eof(har_in *in, har_err *e)
 {
     unsigned char c;
-    int got = gzread(in->gz, &c, 1);
-    if (got > 0)
+    size_t got;
+    int rc = har_in_get(in, &c, 1, &got, e);
+    if (rc)
+        return rc;
+    if (got)
         return har_fail(e, HAR_EDATA, "%s: unexpected trailing data after byte %llu", in->name,
-                        (unsigned long long)in->nread);
-    int zerr = Z_OK;
-    gzerror(in->gz, &zerr);
-    if (zerr != Z_OK)
-        return read_error(in, "the end of the stream", e);
+                        (unsigned long long)in->nread - 1);
     return 0;
 }
 
 void har_in_close(har_in *in)
 {
-    if (in->gz)
-        gzclose(in->gz);
-    in->gz = NULL;
+    if (in->z_ready)
+        inflateEnd(&in->z);
+    if (in->fd >= 0)
+        close(in->fd);
+    free(in->buf);
+    in->z_ready = 0;
+    in->fd = -1;
+    in->buf = NULL;
 }
 
 int har_slurp(const char *path, char **buf, size_t *len, char *sha_hex, har_err *e)
@@ -98,10 +205,10 @@ int har_slurp(const char *path, char **buf, size_t *len, char *sha_hex, har_err 
         har_in_close(&in);
         return HAR_EIO;
     }
-    size_t cap = 1 << 20, n = 0;
+    size_t cap = 1 << 20, n = 0, got = 1;
     char *b = har_malloc(cap + 1, e);
     int rc = b ? 0 : HAR_EIO;
-    while (!rc) {
+    while (!rc && got) {
         if (n == cap) {
             if (cap >= HAR_MAX_TEXT_BYTES) {
                 rc = har_fail(e, HAR_EDATA, "%s: larger than the %zu-byte limit for text input", in.name,
@@ -116,20 +223,8 @@ int har_slurp(const char *path, char **buf, size_t *len, char *sha_hex, har_err 
             }
             b = nb;
         }
-        int got = gzread(in.gz, b + n, (unsigned)(cap - n));
-        if (got < 0) {
-            rc = read_error(&in, "text", e);
-        } else if (got == 0) {
-            int zerr = Z_OK;
-            gzerror(in.gz, &zerr);
-            if (zerr != Z_OK)
-                rc = read_error(&in, "text", e);
-            break;
-        } else {
-            if (in.sha)
-                har_sha256_update(in.sha, b + n, (size_t)got);
-            n += (size_t)got;
-        }
+        rc = har_in_get(&in, b + n, cap - n, &got, e);
+        n += got;
     }
     if (in.sha) {
         char hex[HAR_SHA256_HEX];
@@ -148,18 +243,46 @@ int har_slurp(const char *path, char **buf, size_t *len, char *sha_hex, har_err 
     return 0;
 }
 
-char *har_find_maybe_gz(const char *base, har_err *e)
+char *har_path_join(const char *dir, const char *name, har_err *e)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = har_malloc(a + b + 2, e);
+    if (p) {
+        memcpy(p, dir, a);
+        p[a] = '/';
+        memcpy(p + a + 1, name, b + 1);
+    }
+    return p;
+}
+
+/* base + ".gz" in a malloc'ed string. */
+static char *gz_name(const char *base, har_err *e)
 {
     size_t n = strlen(base);
     char *gz = har_malloc(n + 4, e);
+    if (gz) {
+        memcpy(gz, base, n);
+        memcpy(gz + n, ".gz", 4);
+    }
+    return gz;
+}
+
+int har_exists_maybe_gz(const char *base)
+{
+    char *gz = gz_name(base, NULL);
+    int found = access(base, F_OK) == 0 || (gz && access(gz, F_OK) == 0);
+    free(gz);
+    return found;
+}
+
+char *har_find_maybe_gz(const char *base, har_err *e)
+{
+    char *gz = gz_name(base, e);
     if (!gz)
         return NULL;
-    memcpy(gz, base, n);
-    memcpy(gz + n, ".gz", 4);
     int have_plain = access(base, F_OK) == 0, have_gz = access(gz, F_OK) == 0;
     if (have_plain && have_gz) {
-        har_fail(e, HAR_EDATA, "both %s and %s exist; remove one so it is clear which to read", base,
-                 gz);
+        har_fail(e, HAR_EDATA, "both %s and %s exist; remove one so it is clear which to read", base, gz);
         free(gz);
         return NULL;
     }

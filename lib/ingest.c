@@ -84,6 +84,16 @@ static int manifest_digest(har_ingest_log *log, har_err *e)
     return 0;
 }
 
+int har_ingest_nan_hint(har_err *e)
+{
+    static const char hint[] = " (use --nan ffill to repair or --nan drop to drop the affected windows)";
+    if (!e)
+        return HAR_EDATA;
+    if (strlen(e->msg) + sizeof hint <= sizeof e->msg)
+        strcat(e->msg, hint);
+    return e->code;
+}
+
 int64_t har_ffill(double *x, int64_t n, int64_t stride)
 {
     int64_t first = -1, fixed = 0;
@@ -129,52 +139,39 @@ int har_ingest_classes(const har_ingest_opts *o, const har_activities *acts, con
     return 0;
 }
 
+static char *list_join(const char *const *items, int n, har_err *e);
+
 int har_ingest_class_meta(const har_ingest_opts *o, const har_activities *acts, har_windows *w, har_err *e)
 {
     har_idlist dflt;
     const har_idlist *sel = selected(o, &dflt);
-    size_t cap = 1;
+    const char **names = har_malloc(sel->n * sizeof *names, e);
+    if (!names)
+        return HAR_EIO;
     for (size_t i = 0; i < sel->n; i++)
-        cap += strlen(har_activities_name(acts, sel->ids[i])) + 1;
-    char *names = har_malloc(cap, e), *ids = har_idlist_format(sel, e);
-    int rc = HAR_EIO;
-    if (names && ids) {
-        names[0] = '\0';
-        for (size_t i = 0; i < sel->n; i++) {
-            if (i)
-                strcat(names, ",");
-            strcat(names, har_activities_name(acts, sel->ids[i]));
-        }
-        rc = har_tfile_meta_set(w->file, "classes", names, e) || har_tfile_meta_set(w->file, "activity_ids", ids, e)
+        names[i] = har_activities_name(acts, sel->ids[i]);
+    char *joined = list_join(names, (int)sel->n, e), *ids = har_idlist_format(sel, e);
+    int rc = !joined || !ids || har_tfile_meta_set(w->file, "classes", joined, e) ||
+                     har_tfile_meta_set(w->file, "activity_ids", ids, e)
                  ? HAR_EIO
                  : har_windows_refresh_classes(w, e);
-    }
     free(names);
+    free(joined);
     free(ids);
     return rc;
 }
 
-static int exists_either(const char *base)
+har_layout har_ingest_detect_layout(const char *root)
 {
-    char gz[4200];
-    struct stat st;
-    snprintf(gz, sizeof gz, "%s.gz", base);
-    return stat(base, &st) == 0 || stat(gz, &st) == 0;
-}
-
-static har_layout detect_layout(const char *root)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/RawData/labels.txt", root);
-    if (exists_either(p))
-        return HAR_LAYOUT_HAPT;
-    struct stat st;
-    snprintf(p, sizeof p, "%s/train/Inertial Signals", root);
-    if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-        return HAR_LAYOUT_UCI;
-    snprintf(p, sizeof p, "%s/test/Inertial Signals", root);
-    if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-        return HAR_LAYOUT_UCI;
+    const char *probes[] = {"RawData/labels.txt", "train/Inertial Signals", "test/Inertial Signals"};
+    for (int i = 0; i < 3; i++) {
+        char *p = har_path_join(root, probes[i], NULL);
+        struct stat st;
+        int found = p && (i == 0 ? har_exists_maybe_gz(p) : stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+        free(p);
+        if (found)
+            return i == 0 ? HAR_LAYOUT_HAPT : HAR_LAYOUT_UCI;
+    }
     return HAR_LAYOUT_AUTO;
 }
 
@@ -221,7 +218,7 @@ int har_ingest(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, 
     struct stat st;
     if (stat(o->root, &st) != 0 || !S_ISDIR(st.st_mode))
         return har_fail(e, HAR_EIO, "%s: not a directory", o->root);
-    har_layout layout = o->layout == HAR_LAYOUT_AUTO ? detect_layout(o->root) : o->layout;
+    har_layout layout = o->layout == HAR_LAYOUT_AUTO ? har_ingest_detect_layout(o->root) : o->layout;
     log->layout = layout;
     int rc;
     if (layout == HAR_LAYOUT_HAPT)

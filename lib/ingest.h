@@ -68,6 +68,9 @@ typedef struct {
 
 void har_ingest_log_free(har_ingest_log *log);
 
+/* The layout found in root (HAR_LAYOUT_AUTO if none). */
+har_layout har_ingest_detect_layout(const char *root);
+
 /* Runs the whole ingestion; on success out holds the windows and metadata. */
 int har_ingest(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
 
@@ -91,8 +94,8 @@ int har_ingest_class_meta(const har_ingest_opts *o, const har_activities *acts, 
  * or -1 if the series has no good value at all. */
 int64_t har_ffill(double *x, int64_t n, int64_t stride);
 
-/* Hint appended to messages about a bad value under --nan error. */
-#define HAR_NAN_HINT " (use --nan ffill to repair or --nan drop to drop the affected windows)"
+/* Appends the --nan hint to a message about a bad value; returns e->code. */
+int har_ingest_nan_hint(har_err *e);
 
 int har_ingest_hapt(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
 int har_ingest_uci(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);

@@ -33,11 +33,6 @@ void har_channel_stats(const float *x, int64_t rows, int c, double *mean, double
     }
 }
 
-static const char *channel_name(char **names, int n, int j)
-{
-    return names && j < n ? names[j] : "?";
-}
-
 har_tfile *har_norm_fit(const har_windows *w, int allow_any_split, har_err *e)
 {
     const char *name = w->file->source ? w->file->source : "<dataset>";
@@ -71,7 +66,7 @@ har_tfile *har_norm_fit(const har_windows *w, int allow_any_split, har_err *e)
     for (int j = 0; j < w->c; j++)
         if (!(std[j] > 0) || !isfinite(std[j]) || !isfinite(mean[j])) {
             har_fail(e, HAR_EDATA, "%s: channel %s has std %g: a constant or non-finite channel cannot be standardised",
-                     name, channel_name(chl, nch, j), std[j]);
+                     name, har_list_at(chl, nch, j), std[j]);
             goto fail;
         }
     if (har_tfile_meta_set(f, "format", HAR_NORM_FORMAT, e) || har_tfile_meta_set(f, "channels", chs, e) ||
@@ -131,6 +126,10 @@ int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e)
         for (int j = 0; j < w->c; j++) {
             float *v = &w->x[i * (size_t)w->c + (size_t)j];
             *v = (float)(((double)*v - s->mean[j]) / s->std[j]);
+            /* A tiny std can overflow float: never write a file no tool reads. */
+            if (!isfinite(*v))
+                return har_fail(e, HAR_EDATA, "%s: channel %d of window %zu overflows after normalising with %s (std %g)",
+                                name, j, i / (size_t)w->t, sname, s->std[j]);
         }
     if (har_tfile_meta_set(w->file, "normalisation", "per-channel z-score (har-norm)", e) ||
         har_tfile_meta_set(w->file, "norm_digest", s->file->digest, e))

@@ -41,8 +41,16 @@ static void on_fatal_signal(int sig)
     raise(sig);
 }
 
+static void remove_pending(void)
+{
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (pending[i])
+            unlink(pending[i]);
+}
+
 void har_out_install_signal_handlers(void)
 {
+    atexit(remove_pending);
     int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction sa;
@@ -73,6 +81,9 @@ int har_out_open(har_out *o, const char *path, int binary, har_err *e)
         o->fd = STDOUT_FILENO;
         return o->path ? 0 : HAR_EIO;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return har_fail(e, HAR_EIO, "%s: is a directory, cannot write the output there", path);
     /* Temporary file in the same directory, so rename() is atomic. */
     char *copy1 = har_strdup(path, e), *copy2 = har_strdup(path, e);
     if (!copy1 || !copy2) {
@@ -123,7 +134,8 @@ FILE *har_out_stdio(har_out *o, har_err *e)
     return o->fp;
 }
 
-int har_out_commit(har_out *o, har_err *e)
+/* Everything that can fail before the rename: flush, fsync, close. */
+static int finish(har_out *o, har_err *e)
 {
     int rc = 0;
     if (o->fp) {
@@ -133,25 +145,47 @@ int har_out_commit(har_out *o, har_err *e)
             rc = har_fail(e, HAR_EIO, "%s: write failed: %s", o->path, strerror(errno));
         o->fp = NULL;
     }
-    if (o->tmp) {
+    if (o->tmp && o->fd >= 0) {
         if (!rc && fsync(o->fd) != 0)
             rc = har_fail(e, HAR_EIO, "%s: fsync failed: %s", o->path, strerror(errno));
         if (close(o->fd) != 0 && !rc)
             rc = har_fail(e, HAR_EIO, "%s: close failed: %s", o->path, strerror(errno));
         o->fd = -1;
-        if (!rc && rename(o->tmp, o->path) != 0)
-            rc = har_fail(e, HAR_EIO, "%s: cannot rename temporary file into place: %s", o->path,
-                          strerror(errno));
-        if (rc) {
-            har_out_abort(o);
-            return rc;
-        }
+    }
+    return rc;
+}
+
+static int put_in_place(har_out *o, har_err *e)
+{
+    if (o->tmp) {
+        if (rename(o->tmp, o->path) != 0)
+            return har_fail(e, HAR_EIO, "%s: cannot rename temporary file into place: %s", o->path,
+                            strerror(errno));
         pending_remove(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
     }
     free(o->path);
     o->path = NULL;
+    return 0;
+}
+
+int har_out_commit(har_out *o, har_err *e)
+{
+    return har_out_commit_all(o, 1, e);
+}
+
+int har_out_commit_all(har_out *outs, size_t n, har_err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = finish(&outs[i], e);
+    for (size_t i = 0; i < n && !rc; i++)
+        if ((rc = put_in_place(&outs[i], e)) && i > 0)
+            har_err_prefix(e, "%zu of %zu outputs were already replaced", i, n);
+    if (rc)
+        for (size_t i = 0; i < n; i++)
+            har_out_abort(&outs[i]);
     return rc;
 }
 

@@ -29,12 +29,20 @@ FILE *har_out_stdio(har_out *o, har_err *e);
  * removed and the final path keeps its previous content. */
 int har_out_commit(har_out *o, har_err *e);
 
+/* Commits n outputs as one: every flush, fsync and close happens before the
+ * first rename, so a write error (full disk, file-size limit) leaves every
+ * final path as it was.  Only a failing rename, after all data is safely
+ * written, can leave the set partly replaced; the error then says which
+ * outputs were replaced.  On failure the remaining temporaries are removed. */
+int har_out_commit_all(har_out *outs, size_t n, har_err *e);
+
 /* Discard: remove the temporary file.  Safe to call on a committed or zeroed o. */
 void har_out_abort(har_out *o);
 
-/* Installs handlers so SIGINT/SIGTERM/SIGHUP/SIGPIPE remove pending temporary
- * files before the process dies, and ignores SIGXFSZ so that a file-size limit
- * surfaces as a write error (EFBIG) with a message instead of a silent kill. */
+/* Installs handlers so SIGINT/SIGTERM/SIGHUP/SIGPIPE, and exit() (e.g. from
+ * har_die), remove pending temporary files, and ignores SIGXFSZ so that a
+ * file-size limit surfaces as a write error (EFBIG) with a message instead of
+ * a silent kill. */
 void har_out_install_signal_handlers(void);
 
 /* True if path names standard input/output. */

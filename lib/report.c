@@ -64,12 +64,6 @@ static const char *meta(const har_windows *w, const char *key)
     return v ? v : "-";
 }
 
-static const char *channel(const har_windows *w, char **names, int n, int j)
-{
-    (void)w;
-    return names && j < n ? names[j] : "?";
-}
-
 static void write_text(FILE *out, const har_windows *w, const summary *s, const har_ingest_log *log)
 {
     fprintf(out, "windows: N=%lld T=%d C=%d, %zu subjects, %d classes, NaN/Inf values: %lld\n", (long long)w->n,
@@ -118,7 +112,7 @@ static void write_markdown(FILE *out, const har_windows *w, const summary *s, co
                 s->test.n ? (har_idlist_contains(&s->test, s->subjects.ids[i]) ? "test" : "train") : "-");
     fprintf(out, "\n## Channels\n\n| channel | min | max | mean | std |\n|---|---:|---:|---:|---:|\n");
     for (int j = 0; j < w->c; j++)
-        fprintf(out, "| %s | %.6g | %.6g | %.6g | %.6g |\n", channel(w, ch, nch, j), s->min[j], s->max[j], s->mean[j],
+        fprintf(out, "| %s | %.6g | %.6g | %.6g | %.6g |\n", har_list_at(ch, nch, j), s->min[j], s->max[j], s->mean[j],
                 s->std[j]);
     if (!log)
         return;
@@ -159,8 +153,8 @@ static void write_csv(FILE *out, const har_windows *w, const summary *s, const h
         fprintf(out, "subject,%d,windows,%lld\n", s->subjects.ids[i], (long long)s->per_subject[i]);
     for (int j = 0; j < w->c; j++)
         fprintf(out, "channel,%s,min,%.9g\nchannel,%s,max,%.9g\nchannel,%s,mean,%.9g\nchannel,%s,std,%.9g\n",
-                channel(w, ch, nch, j), s->min[j], channel(w, ch, nch, j), s->max[j], channel(w, ch, nch, j),
-                s->mean[j], channel(w, ch, nch, j), s->std[j]);
+                har_list_at(ch, nch, j), s->min[j], har_list_at(ch, nch, j), s->max[j], har_list_at(ch, nch, j),
+                s->mean[j], har_list_at(ch, nch, j), s->std[j]);
     if (!log)
         return;
     fprintf(out, "ingest,inputs,bad_values,%lld\ningest,inputs,repaired_samples,%lld\n", (long long)log->bad_values,

@@ -128,7 +128,11 @@ int har_split_plan_make(const har_idlist *present, const har_split_opts *o, har_
         if (!tr || difference(&pool, &val, &tr->subjects, e))
             goto done;
         if (tr->subjects.n == 0) {
-            rc = har_fail(e, HAR_EUSAGE, "no subject is left for training");
+            /* Data error if the input holds only test subjects, usage error if
+             * the validation choice took every remaining subject. */
+            rc = har_fail(e, pool.n ? HAR_EUSAGE : HAR_EDATA,
+                          "no subject is left for training: every subject with windows is a %s subject",
+                          pool.n ? "validation" : "test");
             goto done;
         }
         if (o->val || o->val_count > 0) {

@@ -30,6 +30,11 @@ char **har_split_list(const char *s, int *count, har_err *e)
     return out;
 }
 
+const char *har_list_at(char **list, int n, int i)
+{
+    return list && i >= 0 && i < n ? list[i] : "?";
+}
+
 void har_windows_free(har_windows *w)
 {
     har_tfile_free(w->file);
@@ -190,16 +195,22 @@ int har_windows_subjects(const har_windows *w, har_idlist *out, har_err *e)
     return 0;
 }
 
-void har_windows_truncate(har_windows *w, int64_t m)
+int har_windows_resize(har_windows *w, int64_t m, har_err *e)
 {
-    if (m >= w->n)
-        return;
     for (size_t i = 0; i < w->file->ntensors; i++) {
         har_tensor *t = &w->file->tensors[i];
-        if (t->ndim >= 1 && t->shape[0] == w->n) {
-            t->nbytes = t->nbytes / (size_t)w->n * (size_t)m;
-            t->shape[0] = m;
-        }
+        if (t->ndim < 1 || t->shape[0] != w->n)
+            continue;
+        size_t row = har_dtype_size(t->dtype);
+        for (int d = 1; d < t->ndim; d++)
+            row *= (size_t)t->shape[d];
+        size_t bytes = row * (size_t)m;
+        void *data = realloc(t->data, bytes ? bytes : 1);
+        if (!data)
+            return har_fail(e, HAR_EIO, "out of memory growing tensor '%s' to %lld rows", t->name, (long long)m);
+        t->data = data;
+        t->nbytes = bytes;
+        t->shape[0] = m;
     }
-    w->n = m;
+    return bind(w, e);
 }

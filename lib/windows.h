@@ -41,8 +41,9 @@ void har_windows_free(har_windows *w);
 /* A new dataset of n windows with zeroed tensors and no metadata. */
 int har_windows_alloc(har_windows *w, int64_t n, int t, int c, har_err *e);
 
-/* Shrinks a dataset to its first m <= n windows (e.g. after dropping). */
-void har_windows_truncate(har_windows *w, int64_t m);
+/* Grows or shrinks a dataset to m windows, keeping the first min(n, m);
+ * new windows are uninitialised. */
+int har_windows_resize(har_windows *w, int64_t m, har_err *e);
 
 /* The windows idx[0..m) of src, in that order, with src's metadata. */
 int har_windows_subset(const har_windows *src, const int64_t *idx, int64_t m, har_windows *dst,
@@ -54,6 +55,9 @@ int har_windows_refresh_classes(har_windows *w, har_err *e);
 /* Splits a comma list from metadata into a NULL-terminated array (one
  * allocation; free the array only).  *count gets the number of items. */
 char **har_split_list(const char *s, int *count, har_err *e);
+
+/* Item i of a list from har_split_list, or "?" if there is none. */
+const char *har_list_at(char **list, int n, int i);
 
 /* Distinct subject ids present, sorted. */
 int har_windows_subjects(const har_windows *w, har_idlist *out, har_err *e);

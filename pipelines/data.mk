@@ -16,32 +16,34 @@ DATA_VAL_COUNT := 4
 DATA_SEED  := 1
 ST         := .safetensors.gz
 
+# Each stage also depends on this file: changing a parameter here re-runs it.
+DATA_MK     := pipelines/data.mk
 HAPT_INPUTS := $(wildcard $(DATA_DIR)/RawData/*.txt*) $(wildcard $(DATA_DIR)/activity_labels.txt*) \
                $(wildcard $(DATA_DIR)/Test/subject_id_test.txt*)
 SPLITS      := train val test
 
-.PHONY: data pipelines
+.PHONY: data
 pipelines: data
 data: $(DATA_ART)/ingest_report.md $(DATA_ART)/split_audit.csv $(DATA_ART)/audit.txt \
       $(DATA_ART)/norm_stats.txt $(SPLITS:%=$(DATA_SPLIT)-%-norm$(ST))
 
-$(DATA_WORK)/windows$(ST) $(DATA_ART)/ingest_report.md &: $(HAPT_INPUTS) $(BIN)/har-ingest
+$(DATA_WORK)/windows$(ST) $(DATA_ART)/ingest_report.md &: $(HAPT_INPUTS) $(BIN)/har-ingest $(DATA_MK)
 	@mkdir -p $(DATA_WORK) $(DATA_ART)
 	$(BIN)/har-ingest $(DATA_DIR) -o $(DATA_WORK)/windows$(ST) --report $(DATA_ART)/ingest_report.md
 
-$(SPLITS:%=$(DATA_SPLIT)-%$(ST)) $(DATA_ART)/split_audit.csv &: $(DATA_WORK)/windows$(ST) $(BIN)/har-split
+$(SPLITS:%=$(DATA_SPLIT)-%$(ST)) $(DATA_ART)/split_audit.csv &: $(DATA_WORK)/windows$(ST) $(BIN)/har-split $(DATA_MK)
 	$(BIN)/har-split -q --val-count $(DATA_VAL_COUNT) --seed $(DATA_SEED) -o $(DATA_SPLIT) \
 	    --csv $(DATA_ART)/split_audit.csv $<
 
 # The audit as its own stage: re-checks the written files; fails on leakage.
-$(DATA_ART)/audit.txt: $(SPLITS:%=$(DATA_SPLIT)-%$(ST)) $(BIN)/har-split
+$(DATA_ART)/audit.txt: $(SPLITS:%=$(DATA_SPLIT)-%$(ST)) $(BIN)/har-split $(DATA_MK)
 	$(BIN)/har-split --audit $(filter %$(ST),$^) > $@.tmp && mv $@.tmp $@
 
-$(DATA_WORK)/norm_stats$(ST): $(DATA_SPLIT)-train$(ST) $(BIN)/har-norm
+$(DATA_WORK)/norm_stats$(ST): $(DATA_SPLIT)-train$(ST) $(BIN)/har-norm $(DATA_MK)
 	$(BIN)/har-norm fit $< -o $@
 
-$(DATA_ART)/norm_stats.txt: $(DATA_WORK)/norm_stats$(ST) $(BIN)/har-norm
+$(DATA_ART)/norm_stats.txt: $(DATA_WORK)/norm_stats$(ST) $(BIN)/har-norm $(DATA_MK)
 	$(BIN)/har-norm show $< > $@.tmp && mv $@.tmp $@
 
-$(DATA_SPLIT)-%-norm$(ST): $(DATA_SPLIT)-%$(ST) $(DATA_WORK)/norm_stats$(ST) $(BIN)/har-norm
+$(DATA_SPLIT)-%-norm$(ST): $(DATA_SPLIT)-%$(ST) $(DATA_WORK)/norm_stats$(ST) $(BIN)/har-norm $(DATA_MK)
 	$(BIN)/har-norm apply $(DATA_WORK)/norm_stats$(ST) $< -o $@

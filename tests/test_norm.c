@@ -329,6 +329,26 @@ START_TEST(apply_refuses_channel_mismatch)
 }
 END_TEST
 
+/* A std so small that the result overflows float is refused, instead of
+ * writing infinities that every later tool would reject. */
+START_TEST(apply_refuses_overflow)
+{
+    const double mean[3] = {0, 0, 0}, std[3] = {1, 1e-300, 1};
+    har_tfile *f = stats_file(HAR_NORM_FORMAT, mean, std, 3);
+    ck_assert_int_eq(har_tfile_meta_set(f, "channels", "ax,ay,az", NULL), 0);
+    har_norm_stats st;
+    ck_assert_int_eq(har_norm_bind(&st, f, NULL), 0);
+    har_windows w;
+    build(&w, 4, 6);
+    har_err e = {0};
+    ck_assert_int_eq(har_norm_apply(&st, &w, &e), HAR_EDATA);
+    tu_assert_contains(e.msg, "overflows");
+    tu_assert_contains(e.msg, "std 1e-300");
+    har_tfile_free(f);
+    har_windows_free(&w);
+}
+END_TEST
+
 START_TEST(apply_exact_formula)
 {
     /* x' = (x - mean) / std in double, then rounded once to float. */
@@ -370,6 +390,7 @@ Suite *norm_suite(void)
     tcase_add_test(tc, bind_refuses_shape_mismatch);
     tcase_add_test(tc, apply_refuses_channel_mismatch);
     tcase_add_test(tc, apply_exact_formula);
+    tcase_add_test(tc, apply_refuses_overflow);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1166,6 +1166,54 @@ START_TEST(test_gz_extra_member_is_trailing_data)
 }
 END_TEST
 
+/* Bytes after the last gzip member are an error, not silently ignored;
+ * a stream split into several members (gzip's concatenation) is one file. */
+START_TEST(test_gz_trailing_garbage_and_members)
+{
+    char *dir = tu_tmpdir(), a[PATH_BYTES], c[PATH_BYTES];
+    join(a, dir, "a.st.gz");
+    join(c, dir, "c.st.gz");
+    har_tfile *f = sample();
+    write_ok(f, a);
+    size_t na;
+    char *ra = tu_read_file(a, &na);
+    char *junk = malloc(na + 8);
+    memcpy(junk, ra, na);
+    memcpy(junk + na, "garbage\n", 8);
+    tu_write_file(c, junk, na + 8);
+    har_err e = {0};
+    assert_rejected(har_tfile_read(c, &e), &e, c, "after the end of the gzip stream", NULL);
+    /* The same content as two gzip members reads back identically. */
+    unsigned char *raw;
+    size_t nraw;
+    ck_assert_int_eq(har_tfile_serialize(f, &raw, &nraw, NULL), 0);
+    tu_write_gz(a, (const char *)raw, nraw / 2);
+    char *first = tu_read_file(a, &na);
+    tu_write_gz(a, (const char *)raw + nraw / 2, nraw - nraw / 2);
+    size_t nb;
+    char *second = tu_read_file(a, &nb);
+    char *both = malloc(na + nb);
+    memcpy(both, first, na);
+    memcpy(both + na, second, nb);
+    tu_write_file(c, both, na + nb);
+    har_tfile *g = har_tfile_read(c, &e);
+    ck_assert_msg(g != NULL, "two gzip members: %s", e.msg);
+    ck_assert_uint_eq(g->ntensors, f->ntensors);
+    for (size_t i = 0; i < f->ntensors; i++)
+        ck_assert(memcmp(g->tensors[i].data, f->tensors[i].data, f->tensors[i].nbytes) == 0);
+    har_tfile_free(g);
+    free(both);
+    free(first);
+    free(second);
+    free(raw);
+    free(junk);
+    free(ra);
+    har_tfile_free(f);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* "-" reads standard input; messages then say "<stdin>". */
 static har_tfile *read_from_stdin(const char *path, har_err *e)
 {
@@ -1556,6 +1604,7 @@ Suite *tensorfile_suite(void)
     tcase_add_test(tc, test_gz_truncated_is_an_error);
     tcase_add_test(tc, test_gz_flipped_byte_is_an_error);
     tcase_add_test(tc, test_gz_extra_member_is_trailing_data);
+    tcase_add_test(tc, test_gz_trailing_garbage_and_members);
     suite_add_tcase(s, tc);
 
     tc = tcase("expect");

@@ -281,6 +281,17 @@ END_TEST
 
 START_TEST(idlist_parse_errors)
 {
+    /* A huge range is refused instead of expanding into gigabytes. */
+    {
+        har_idlist big;
+        har_err be = {0};
+        ck_assert_int_eq(har_idlist_parse(&big, "0-2147483647", 0, INT32_MAX, "--test-subjects", &be), HAR_EUSAGE);
+        tu_assert_contains(be.msg, "--test-subjects");
+        tu_assert_contains(be.msg, "more than");
+        ck_assert_int_eq(har_idlist_parse(&big, "1-99999", 0, INT32_MAX, "x", &be), 0);
+        ck_assert_uint_eq(big.n, 99999);
+        har_idlist_free(&big);
+    }
     const char *bad[] = {"0",  "101", "3-200", "5-3", "1,,2", "a",  "1,",
                          ",1", "-1",  "1-",    " 1",  "1 ",   "1;2", "99999999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

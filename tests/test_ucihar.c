@@ -392,7 +392,7 @@ START_TEST(test_uci_nan_error)
     uci_opts(&o, root);
     char where[4300];
     snprintf(where, sizeof where, "%s/%s:3", root, channel_rel(TRAIN, 7));
-    ingest_fails(&o, HAR_EDATA, where, HAR_NAN_HINT);
+    ingest_fails(&o, HAR_EDATA, where, "use --nan ffill to repair or --nan drop");
     drop_uci(root);
 }
 END_TEST

@@ -91,7 +91,7 @@ static har_layout parse_layout(const char *s)
 
 int main(int argc, char **argv)
 {
-    har_cli_init(argv[0]);
+    har_cli_init(argc, argv);
     enum { OPT_LAYOUT = 256, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"layout", required_argument, 0, OPT_LAYOUT},
@@ -122,7 +122,14 @@ int main(int argc, char **argv)
         case OPT_STRIDE: o.stride = (int)har_opt_long(optarg, 1, 1 << 20, "--stride"); hapt_only = 1; break;
         case OPT_NAN: o.nan = parse_nan(optarg); break;
         case OPT_PART: o.uci_part = optarg; uci_only = 1; break;
-        case OPT_TEST: o.test_subjects = optarg; break;
+        case OPT_TEST: {
+            har_idlist check;
+            if (har_idlist_parse(&check, optarg, 0, INT32_MAX, "--test-subjects", &e))
+                har_usage_error("%s", e.msg);
+            har_idlist_free(&check);
+            o.test_subjects = optarg;
+            break;
+        }
         case OPT_REPORT:
             if (har_report_format_for(optarg) < 0)
                 har_usage_error("--report: name the file .md (Markdown) or .csv, not '%s'", optarg);
@@ -138,33 +145,31 @@ int main(int argc, char **argv)
         har_usage_error(optind == argc ? "missing dataset folder DIR" : "expected one DIR, got %d arguments",
                         argc - optind);
     o.root = argv[optind];
+    har_layout layout = o.layout == HAR_LAYOUT_AUTO ? har_ingest_detect_layout(o.root) : o.layout;
+    if ((hapt_only && layout == HAR_LAYOUT_UCI) || (uci_only && layout == HAR_LAYOUT_HAPT))
+        har_usage_error("%s applies to the %s layout only", hapt_only ? "--window/--stride" : "--part",
+                        hapt_only ? "HAPT" : "UCI HAR v1");
     double t0 = har_now();
     har_windows w;
     har_ingest_log log;
     if (har_ingest(&o, &w, &log, &e))
         har_die(&e);
-    if ((hapt_only && log.layout != HAR_LAYOUT_HAPT) || (uci_only && log.layout != HAR_LAYOUT_UCI))
-        har_usage_error("%s applies to the %s layout only", hapt_only ? "--window/--stride" : "--part",
-                        hapt_only ? "HAPT" : "UCI HAR v1");
-    if (har_provenance_stamp(w.file, "har-ingest", argc, argv, log.digest, &e))
+    int typed_argc;
+    char **typed_argv;
+    har_cli_args(&typed_argc, &typed_argv);
+    if (har_provenance_stamp(w.file, "har-ingest", typed_argc, typed_argv, log.digest, &e))
         har_die(&e);
-    /* The report is written to its temporary file first and committed after
-     * the dataset, so a failure leaves neither. */
-    har_out rep = {0};
-    if (report) {
-        FILE *fp;
-        if (har_out_open(&rep, report, 0, &e) || !(fp = har_out_stdio(&rep, &e)) ||
-            har_report_write(fp, (har_report_format)har_report_format_for(report), &w, &log, &e)) {
-            har_out_abort(&rep);
-            har_die(&e);
-        }
-    }
-    if (har_tfile_write(w.file, output, &e)) {
-        har_out_abort(&rep);
+    /* Dataset and report are committed together: a failure leaves neither. */
+    har_out outs[2] = {{0}};
+    FILE *fp;
+    if (har_out_open(&outs[0], output, 1, &e) || har_tfile_write_to(w.file, &outs[0], &e) ||
+        (report && (har_out_open(&outs[1], report, 0, &e) || !(fp = har_out_stdio(&outs[1], &e)) ||
+                    har_report_write(fp, (har_report_format)har_report_format_for(report), &w, &log, &e))) ||
+        har_out_commit_all(outs, report ? 2 : 1, &e)) {
+        har_out_abort(&outs[0]);
+        har_out_abort(&outs[1]);
         har_die(&e);
     }
-    if (report && har_out_commit(&rep, &e))
-        har_die(&e);
     if (!quiet) {
         har_report_write(stderr, HAR_REPORT_TEXT, &w, &log, &e);
         fprintf(stderr, "%s: wrote %lld windows to %s in %.2f s\n", har_prog(), (long long)w.n,

@@ -41,8 +41,17 @@ static void usage(void)
            har_prog(), har_prog(), har_prog());
 }
 
-/* argc/argv: the whole command line (for provenance); pos/npos: positionals. */
-static int cmd_fit(int argc, char **argv, char **pos, int npos, const char *output, int allow_any)
+/* Stamps provenance with the command line as typed. */
+static int stamp(har_tfile *f, const char *tool, const char *digest, har_err *e)
+{
+    int argc;
+    char **argv;
+    har_cli_args(&argc, &argv);
+    return har_provenance_stamp(f, tool, argc, argv, digest, e);
+}
+
+/* pos/npos: the subcommand's positional arguments. */
+static int cmd_fit(char **pos, int npos, const char *output, int allow_any)
 {
     int n = npos;
     if (n < 1 || n > 2 || (n == 2 && output))
@@ -52,7 +61,7 @@ static int cmd_fit(int argc, char **argv, char **pos, int npos, const char *outp
     har_windows w;
     har_tfile *stats;
     if (har_windows_load(&w, pos[0], &e) || !(stats = har_norm_fit(&w, allow_any, &e)) ||
-        har_provenance_stamp(stats, "har-norm fit", argc, argv, w.file->digest, &e) ||
+        stamp(stats, "har-norm fit", w.file->digest, &e) ||
         har_tfile_write(stats, out, &e))
         har_die(&e);
     har_tfile_free(stats);
@@ -60,7 +69,7 @@ static int cmd_fit(int argc, char **argv, char **pos, int npos, const char *outp
     return 0;
 }
 
-static int cmd_apply(int argc, char **argv, char **pos, int npos, const char *output)
+static int cmd_apply(char **pos, int npos, const char *output)
 {
     int n = npos;
     if (n < 2 || n > 3 || (n == 3 && output))
@@ -76,7 +85,7 @@ static int cmd_apply(int argc, char **argv, char **pos, int npos, const char *ou
         har_die(&e);
     char digest[2 * HAR_SHA256_HEX + 8];
     snprintf(digest, sizeof digest, "%s+%s", w.file->digest, stats->digest);
-    if (har_norm_apply(&s, &w, &e) || har_provenance_stamp(w.file, "har-norm apply", argc, argv, digest, &e) ||
+    if (har_norm_apply(&s, &w, &e) || stamp(w.file, "har-norm apply", digest, &e) ||
         har_tfile_write(w.file, out, &e))
         har_die(&e);
     har_windows_free(&w);
@@ -106,27 +115,34 @@ static int cmd_show(char **pos, int npos)
     return 0;
 }
 
-int main(int argc, char **argv)
+static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
+                                         {"allow-any-split", no_argument, 0, 256},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
+
+/* Parses options until getopt stops; "+" in optstring stops at the first
+ * non-option (the subcommand). */
+static void parse_options(int argc, char **argv, const char *optstring, const char **output, int *allow_any)
 {
-    har_cli_init(argv[0]);
-    enum { OPT_ALLOW = 256 };
-    static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
-                                             {"allow-any-split", no_argument, 0, OPT_ALLOW},
-                                             {"help", no_argument, 0, 'h'},
-                                             {"version", no_argument, 0, 'V'},
-                                             {0, 0, 0, 0}};
-    const char *output = NULL;
-    int allow_any = 0, c;
-    /* "+" stops at the first non-option: the subcommand; its options follow. */
-    while ((c = getopt_long(argc, argv, "+o:hV", longopts, NULL)) != -1) {
+    int c;
+    while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_ALLOW: allow_any = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': har_print_version(); return 0;
+        case 'o': *output = optarg; break;
+        case 256: *allow_any = 1; break;
+        case 'h': usage(); exit(0);
+        case 'V': har_print_version(); exit(0);
         default: har_usage_error("unknown or incomplete option");
         }
     }
+}
+
+int main(int argc, char **argv)
+{
+    har_cli_init(argc, argv);
+    const char *output = NULL;
+    int allow_any = 0;
+    parse_options(argc, argv, "+o:hV", &output, &allow_any);
     if (optind >= argc)
         har_usage_error("missing command: fit, apply or show");
     /* Options of the subcommand, anywhere after it: parse the tail as its own
@@ -135,21 +151,13 @@ int main(int argc, char **argv)
     char **sub_argv = argv + optind;
     const char *cmd = sub_argv[0];
     optind = 0;
-    while ((c = getopt_long(sub_argc, sub_argv, "o:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_ALLOW: allow_any = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': har_print_version(); return 0;
-        default: har_usage_error("unknown or incomplete option");
-        }
-    }
+    parse_options(sub_argc, sub_argv, "o:hV", &output, &allow_any);
     char **pos = sub_argv + optind;
     int npos = sub_argc - optind;
     if (strcmp(cmd, "fit") == 0)
-        return cmd_fit(argc, argv, pos, npos, output, allow_any);
+        return cmd_fit(pos, npos, output, allow_any);
     if (strcmp(cmd, "apply") == 0)
-        return cmd_apply(argc, argv, pos, npos, output);
+        return cmd_apply(pos, npos, output);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(pos, npos);
     har_usage_error("unknown command '%s' (expected fit, apply or show)", cmd);

@@ -63,9 +63,12 @@ static void usage(void)
            har_prog(), har_prog(), EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT);
 }
 
-static char *join_list(const har_idlist *l, har_err *e)
+/* The fold an output belongs to, from its metadata (0 if none), so that
+ * auditing k-fold outputs does not flag the training subjects folds share. */
+static int fold_of(const har_windows *w)
 {
-    return har_idlist_format(l, e);
+    const char *f = har_tfile_meta_get(w->file, "fold");
+    return f ? atoi(f) : 0;
 }
 
 static int audit_mode(int nfiles, char **files, const char *csv, int quiet)
@@ -77,9 +80,8 @@ static int audit_mode(int nfiles, char **files, const char *csv, int quiet)
     for (int i = 0; i < nfiles; i++) {
         har_windows w;
         har_idlist subj;
-        if (har_windows_load(&w, files[i], &e) || har_windows_subjects(&w, &subj, &e))
-            har_die(&e);
-        if (har_audit_add(&a, files[i], files[i], 0, &subj, w.n, &e))
+        if (har_windows_load(&w, files[i], &e) || har_windows_subjects(&w, &subj, &e) ||
+            har_audit_add(&a, files[i], files[i], fold_of(&w), &subj, w.n, &e))
             har_die(&e);
         har_idlist_free(&subj);
         har_windows_free(&w);
@@ -100,7 +102,7 @@ static int audit_mode(int nfiles, char **files, const char *csv, int quiet)
     int rc = 0;
     for (size_t k = 0; k < a.npairs; k++)
         if (a.pairs[k].shared.n) {
-            char *ids = join_list(&a.pairs[k].shared, &e);
+            char *ids = har_idlist_format(&a.pairs[k].shared, &e);
             fprintf(stderr, "%s: leakage: %s and %s share subject(s) %s\n", har_prog(), a.items[a.pairs[k].a].file,
                     a.items[a.pairs[k].b].file, ids ? ids : "?");
             free(ids);
@@ -119,9 +121,85 @@ static char *out_name(const char *prefix, const char *part, const char *ext, har
     return s;
 }
 
+/* The windows of one planned output, with its split metadata. */
+static int make_part(const har_windows *w, const har_split_part *part, const har_split_opts *so, const char *mode,
+                     har_windows *sub, har_err *e)
+{
+    int64_t *idx = har_malloc((size_t)(w->n ? w->n : 1) * sizeof *idx, e), m = 0;
+    if (!idx)
+        return HAR_EIO;
+    for (int64_t i = 0; i < w->n; i++)
+        if (har_idlist_contains(&part->subjects, w->subject[i]))
+            idx[m++] = i;
+    char *subj = NULL;
+    const char *role = strstr(part->name, "train") ? "train" : strstr(part->name, "val") ? "val" : "test";
+    int typed_argc;
+    char **typed_argv;
+    har_cli_args(&typed_argc, &typed_argv);
+    int rc = har_windows_subset(w, idx, m, sub, e);
+    if (!rc && (!(subj = har_idlist_format(&part->subjects, e)) || har_tfile_meta_set(sub->file, "split", role, e) ||
+                har_tfile_meta_set(sub->file, "split_subjects", subj, e) ||
+                har_tfile_meta_set(sub->file, "split_mode", mode, e) ||
+                har_tfile_meta_setf(sub->file, e, "split_seed", "%llu", (unsigned long long)so->seed) ||
+                har_tfile_meta_setf(sub->file, e, "fold", "%d", part->fold) ||
+                har_provenance_stamp(sub->file, "har-split", typed_argc, typed_argv, w->file->digest, e))) {
+        har_windows_free(sub);
+        rc = HAR_EIO;
+    }
+    free(subj);
+    free(idx);
+    return rc;
+}
+
+/* Writes every planned output and the audit CSV to temporary files, then
+ * commits them all at once. */
+static void write_split(const har_windows *w, const har_split_plan *plan, const har_split_opts *so, const char *mode,
+                        const char *prefix, const char *csv, int quiet)
+{
+    har_err e = {0};
+    har_audit a = {0};
+    size_t n = plan->n + 1; /* + the audit CSV */
+    har_out *outs = har_calloc(n, sizeof *outs, &e);
+    char *csv_path = !outs ? NULL : csv ? har_strdup(csv, &e) : out_name(prefix, "audit", ".csv", &e);
+    if (!csv_path)
+        har_die(&e);
+    int rc = 0;
+    for (size_t p = 0; p < plan->n && !rc; p++) {
+        har_windows sub;
+        char *path = out_name(prefix, plan->parts[p].name, EXT, &e);
+        rc = !path || make_part(w, &plan->parts[p], so, mode, &sub, &e);
+        if (!rc) {
+            rc = har_out_open(&outs[p], path, 1, &e) || har_tfile_write_to(sub.file, &outs[p], &e) ||
+                 har_audit_add(&a, plan->parts[p].name, path, plan->parts[p].fold, &plan->parts[p].subjects, sub.n, &e);
+            har_windows_free(&sub);
+        }
+        free(path);
+    }
+    FILE *fp = NULL;
+    if (!rc)
+        rc = har_audit_run(&a, &e) || har_out_open(&outs[plan->n], csv_path, 0, &e) ||
+             !(fp = har_out_stdio(&outs[plan->n], &e));
+    if (!rc && a.shared_total) /* impossible by construction; never write a leaking split */
+        rc = har_fail(&e, HAR_EAUDIT, "internal error: the planned split shares subjects; nothing written");
+    if (!rc) {
+        har_audit_csv(fp, &a);
+        rc = har_out_commit_all(outs, n, &e);
+    }
+    if (rc) {
+        for (size_t p = 0; p < n; p++)
+            har_out_abort(&outs[p]);
+        har_die(&e);
+    }
+    if (!quiet)
+        har_audit_print(stderr, &a);
+    har_audit_free(&a);
+    free(csv_path);
+    free(outs);
+}
+
 int main(int argc, char **argv)
 {
-    har_cli_init(argv[0]);
+    har_cli_init(argc, argv);
     enum { OPT_TEST = 256, OPT_VAL, OPT_VALCOUNT, OPT_FOLDS, OPT_LOSO, OPT_SEED, OPT_AUDIT, OPT_CSV };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},       {"test-subjects", required_argument, 0, OPT_TEST},
@@ -131,16 +209,28 @@ int main(int argc, char **argv)
         {"csv", required_argument, 0, OPT_CSV},      {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},               {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
-    const char *prefix = NULL, *test_arg = NULL, *val_arg = NULL, *csv = NULL;
-    int audit = 0, quiet = 0, c;
+    const char *prefix = NULL, *test_arg = NULL, *csv = NULL;
+    int audit = 0, quiet = 0, c, have_val = 0;
     har_split_opts so = {0};
     har_idlist test = {0}, val = {0};
     har_err e = {0};
     while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': prefix = optarg; break;
-        case OPT_TEST: test_arg = optarg; break;
-        case OPT_VAL: val_arg = optarg; break;
+        case OPT_TEST:
+            har_idlist_free(&test);
+            if (har_idlist_parse(&test, optarg, 0, INT32_MAX, "--test-subjects", &e))
+                har_usage_error("%s", e.msg);
+            test_arg = optarg;
+            break;
+        case OPT_VAL:
+            har_idlist_free(&val);
+            if (har_idlist_parse(&val, optarg, 0, INT32_MAX, "--val-subjects", &e))
+                har_usage_error("%s", e.msg);
+            if (val.n == 0)
+                har_usage_error("--val-subjects: the list is empty");
+            have_val = 1;
+            break;
         case OPT_VALCOUNT: so.val_count = (int)har_opt_long(optarg, 1, 1000000, "--val-count"); break;
         case OPT_FOLDS: so.folds = (int)har_opt_long(optarg, 2, 1000000, "--folds"); break;
         case OPT_LOSO: so.loso = 1; break;
@@ -154,7 +244,7 @@ int main(int argc, char **argv)
         }
     }
     if (audit) {
-        if (prefix || test_arg || val_arg || so.val_count || so.folds || so.loso)
+        if (prefix || test_arg || have_val || so.val_count || so.folds || so.loso)
             har_usage_error("--audit takes only files (and --csv, --quiet)");
         return audit_mode(argc - optind, argv + optind, csv, quiet);
     }
@@ -167,86 +257,23 @@ int main(int argc, char **argv)
     if (har_windows_load(&w, in, &e))
         har_die(&e);
     if (!test_arg) {
-        test_arg = har_tfile_meta_get(w.file, "test_subjects");
-        if (!test_arg)
+        const char *meta = har_tfile_meta_get(w.file, "test_subjects");
+        if (!meta)
             har_usage_error("%s has no test_subjects metadata: give --test-subjects LIST (or none)", in);
-    }
-    if (har_idlist_parse(&test, test_arg, 0, INT32_MAX, "--test-subjects", &e))
-        har_usage_error("%s", e.msg);
-    if (val_arg) {
-        if (har_idlist_parse(&val, val_arg, 0, INT32_MAX, "--val-subjects", &e))
-            har_usage_error("%s", e.msg);
-        if (val.n == 0)
-            har_usage_error("--val-subjects: the list is empty");
-        so.val = &val;
+        if (har_idlist_parse(&test, meta, 0, INT32_MAX, "metadata test_subjects", &e)) {
+            har_err_prefix(&e, "%s", in);
+            e.code = HAR_EDATA;
+            har_die(&e);
+        }
     }
     so.test = &test;
+    so.val = have_val ? &val : NULL;
+    const char *mode = so.folds ? "folds" : so.loso ? "loso" : so.val_count ? "val-count" : have_val ? "val-subjects" : "test-only";
     har_idlist present;
     har_split_plan plan;
     if (har_windows_subjects(&w, &present, &e) || har_split_plan_make(&present, &so, &plan, &e))
         har_die(&e);
-    har_audit a = {0};
-    har_out *outs = har_calloc(plan.n, sizeof *outs, &e);
-    int64_t *idx = har_malloc((size_t)(w.n ? w.n : 1) * sizeof *idx, &e);
-    if (!outs || !idx)
-        har_die(&e);
-    char mode[160];
-    snprintf(mode, sizeof mode, "%s", so.folds ? "folds" : so.loso ? "loso" : so.val_count ? "val-count" : val_arg ? "val-subjects" : "test-only");
-    /* Write every output to its temporary file, then commit them all. */
-    for (size_t p = 0; p < plan.n; p++) {
-        const har_split_part *part = &plan.parts[p];
-        int64_t m = 0;
-        for (int64_t i = 0; i < w.n; i++)
-            if (har_idlist_contains(&part->subjects, w.subject[i]))
-                idx[m++] = i;
-        har_windows sub;
-        char *path = out_name(prefix, part->name, EXT, &e), *subj = join_list(&part->subjects, &e);
-        const char *role = strstr(part->name, "train") ? "train" : strstr(part->name, "val") ? "val" : "test";
-        if (!path || !subj || har_windows_subset(&w, idx, m, &sub, &e) ||
-            har_tfile_meta_set(sub.file, "split", role, &e) ||
-            har_tfile_meta_set(sub.file, "split_subjects", subj, &e) ||
-            har_tfile_meta_set(sub.file, "split_mode", mode, &e) ||
-            har_tfile_meta_setf(sub.file, &e, "split_seed", "%llu", (unsigned long long)so.seed) ||
-            har_tfile_meta_setf(sub.file, &e, "fold", "%d", part->fold) ||
-            har_provenance_stamp(sub.file, "har-split", argc, argv, w.file->digest, &e) ||
-            har_out_open(&outs[p], path, 1, &e) || har_tfile_write_to(sub.file, &outs[p], &e) ||
-            har_audit_add(&a, part->name, path, part->fold, &part->subjects, m, &e)) {
-            for (size_t q = 0; q <= p; q++)
-                har_out_abort(&outs[q]);
-            har_die(&e);
-        }
-        free(path);
-        free(subj);
-        har_windows_free(&sub);
-    }
-    char *csv_path = csv ? har_strdup(csv, &e) : out_name(prefix, "audit", ".csv", &e);
-    har_out ao;
-    FILE *fp = NULL;
-    if (!csv_path || har_audit_run(&a, &e) || har_out_open(&ao, csv_path, 0, &e) || !(fp = har_out_stdio(&ao, &e))) {
-        for (size_t q = 0; q < plan.n; q++)
-            har_out_abort(&outs[q]);
-        har_die(&e);
-    }
-    har_audit_csv(fp, &a);
-    if (a.shared_total) { /* cannot happen by construction; never write a leaking split */
-        for (size_t q = 0; q < plan.n; q++)
-            har_out_abort(&outs[q]);
-        har_out_abort(&ao);
-        har_audit_print(stderr, &a);
-        har_fail(&e, HAR_EAUDIT, "internal error: the split leaks subjects; nothing written");
-        har_die(&e);
-    }
-    for (size_t p = 0; p < plan.n; p++)
-        if (har_out_commit(&outs[p], &e))
-            har_die(&e);
-    if (har_out_commit(&ao, &e))
-        har_die(&e);
-    if (!quiet)
-        har_audit_print(stderr, &a);
-    free(csv_path);
-    free(outs);
-    free(idx);
-    har_audit_free(&a);
+    write_split(&w, &plan, &so, mode, prefix, csv, quiet);
     har_split_plan_free(&plan);
     har_idlist_free(&present);
     har_idlist_free(&test);
