@@ -398,8 +398,8 @@ static int check_names_unique(const cJSON *root, const char *name, har_err *e)
     return 0;
 }
 
-/* Parses the header and reads the tensors from src in data order. */
-static har_tfile *read_tensors(source *src, const char *name, har_err *e)
+/* Reads the 8-byte length and the JSON header; returns the parsed object. */
+static cJSON *read_header(source *src, const char *name, har_err *e)
 {
     unsigned char lenbuf[8];
     if (source_read(src, lenbuf, 8, "the 8-byte header length", e))
@@ -420,111 +420,123 @@ static har_tfile *read_tensors(source *src, const char *name, har_err *e)
         return NULL;
     }
     hdr[hlen] = '\0';
-    har_tfile *f = NULL;
     cJSON *root = NULL;
-    span *spans = NULL;
     const char *end = NULL;
     if (hdr[0] != '{' || memchr(hdr, '\0', (size_t)hlen)) {
         har_fail(e, HAR_EDATA, "%s: header is not a JSON object", name);
-        goto fail;
-    }
-    root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
-    if (!root || !cJSON_IsObject(root)) {
+    } else if (!(root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0)) || !cJSON_IsObject(root)) {
         const char *at = cJSON_GetErrorPtr();
         har_fail(e, HAR_EDATA, "%s: header is not valid JSON (near byte %ld)", name,
                  at && at >= hdr && at <= hdr + hlen ? (long)(at - hdr) : -1L);
-        goto fail;
+        cJSON_Delete(root);
+        root = NULL;
+    } else {
+        /* Only the space padding safetensors uses may follow the object. */
+        for (const char *p = end; p && p < hdr + hlen && root; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+                har_fail(e, HAR_EDATA, "%s: header has data after the JSON object", name);
+                cJSON_Delete(root);
+                root = NULL;
+            }
     }
-    for (const char *p = end; p && p < hdr + hlen; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            har_fail(e, HAR_EDATA, "%s: header has data after the JSON object", name);
-            goto fail;
-        }
-    if (check_names_unique(root, name, e) || !(f = har_tfile_new(e)))
-        goto fail;
-    int count = cJSON_GetArraySize(root);
-    spans = har_calloc((size_t)count, sizeof *spans, e);
-    if (!spans)
-        goto fail;
-    size_t nspans = 0;
+    free(hdr); /* cJSON holds its own copies of the strings */
+    return root;
+}
+
+/* Validates every header entry and creates its tensor (without data) in
+ * header order; spans[i] records tensor i's offsets. */
+static int build_tensors(har_tfile *f, const cJSON *root, const char *name, span *spans, size_t *nspans,
+                         har_err *e)
+{
     uint64_t total = 0;
-    /* First pass: validate entries, create empty tensors in header order. */
+    *nspans = 0;
+    if (check_names_unique(root, name, e))
+        return HAR_EDATA;
     for (const cJSON *t = root->child; t; t = t->next) {
         if (strcmp(t->string, "__metadata__") == 0) {
             if (parse_metadata(f, t, name, e))
-                goto fail;
+                return HAR_EDATA;
             continue;
         }
-        if (!*t->string) {
-            har_fail(e, HAR_EDATA, "%s: header: empty tensor name", name);
-            goto fail;
-        }
+        if (!*t->string)
+            return har_fail(e, HAR_EDATA, "%s: header: empty tensor name", name);
         har_dtype dtype = HAR_F32;
         int ndim = 0;
         int64_t shape[HAR_MAX_DIMS];
         span sp;
         if (parse_entry(t, name, &dtype, &ndim, shape, &sp, e))
-            goto fail;
+            return HAR_EDATA;
         total += (uint64_t)(sp.end - sp.begin);
-        if (total > data_limit()) {
-            har_fail(e, HAR_EDATA, "%s: header declares more tensor data than this machine's memory",
-                     name);
-            goto fail;
-        }
-        sp.index = nspans;
-        spans[nspans++] = sp;
+        if (total > data_limit())
+            return har_fail(e, HAR_EDATA, "%s: header declares more tensor data than this machine's memory", name);
+        sp.index = *nspans;
+        spans[(*nspans)++] = sp;
         if (!har_tfile_adopt(f, t->string, dtype, ndim, shape, NULL, e))
-            goto fail;
+            return e && e->code ? e->code : HAR_EIO;
     }
-    /* Offsets must tile [0, total) exactly. */
-    qsort(spans, nspans, sizeof *spans, span_cmp);
+    return 0;
+}
+
+/* Sorts spans by offset and checks they tile [0, total) exactly. */
+static int check_tiling(const har_tfile *f, span *spans, size_t n, const char *name, har_err *e)
+{
+    qsort(spans, n, sizeof *spans, span_cmp);
     int64_t at = 0;
-    for (size_t i = 0; i < nspans; i++) {
-        const char *tn = f->tensors[spans[i].index].name;
-        if (spans[i].begin != at) {
-            har_fail(e, HAR_EDATA, "%s: tensor '%s': data_offsets begin at %lld but %s at %lld", name, tn,
-                     (long long)spans[i].begin,
-                     spans[i].begin < at ? "the previous tensor ends (overlap)" : "expected contiguous data",
-                     (long long)at);
-            goto fail;
-        }
+    for (size_t i = 0; i < n; i++) {
+        if (spans[i].begin != at)
+            return har_fail(e, HAR_EDATA, "%s: tensor '%s': data_offsets begin at %lld but %s at %lld", name,
+                            f->tensors[spans[i].index].name, (long long)spans[i].begin,
+                            spans[i].begin < at ? "the previous tensor ends (overlap)" : "expected contiguous data",
+                            (long long)at);
         at = spans[i].end;
     }
-    /* Second pass: read the data in file order. */
-    for (size_t i = 0; i < nspans; i++) {
+    return 0;
+}
+
+/* Reads the data in file order, checks nothing follows, and reorders the
+ * tensors into data order (what writing the file back produces). */
+static int read_data(source *src, har_tfile *f, const span *spans, size_t n, const char *name, har_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
         har_tensor *t = &f->tensors[spans[i].index];
-        if (!(t->data = har_malloc(t->nbytes, e))) {
-            har_err_prefix(e, "%s: tensor '%s'", name, t->name);
-            goto fail;
-        }
+        if (!(t->data = har_malloc(t->nbytes, e)))
+            return har_err_prefix(e, "%s: tensor '%s'", name, t->name);
         char what[300];
         snprintf(what, sizeof what, "tensor '%s'", t->name);
         if (source_read(src, t->data, t->nbytes, what, e))
-            goto fail;
+            return e && e->code ? e->code : HAR_EDATA;
     }
     if (source_expect_end(src, e))
-        goto fail;
-    /* Keep tensors in data order: what writing it back produces. */
-    har_tensor *sorted = har_malloc((nspans ? nspans : 1) * sizeof *sorted, e);
+        return e && e->code ? e->code : HAR_EDATA;
+    har_tensor *sorted = har_malloc((n ? n : 1) * sizeof *sorted, e);
     if (!sorted)
-        goto fail;
-    for (size_t i = 0; i < nspans; i++)
+        return HAR_EIO;
+    for (size_t i = 0; i < n; i++)
         sorted[i] = f->tensors[spans[i].index];
-    if (nspans)
-        memcpy(f->tensors, sorted, nspans * sizeof *sorted);
+    if (n)
+        memcpy(f->tensors, sorted, n * sizeof *sorted);
     free(sorted);
-    if (!(f->source = har_strdup(name, e)))
-        goto fail;
+    return 0;
+}
+
+/* Parses the header and reads the tensors from src in data order. */
+static har_tfile *read_tensors(source *src, const char *name, har_err *e)
+{
+    cJSON *root = read_header(src, name, e);
+    if (!root)
+        return NULL;
+    har_tfile *f = har_tfile_new(e);
+    span *spans = f ? har_calloc((size_t)cJSON_GetArraySize(root), sizeof *spans, e) : NULL;
+    size_t nspans = 0;
+    int rc = !spans || build_tensors(f, root, name, spans, &nspans, e) || check_tiling(f, spans, nspans, name, e) ||
+             read_data(src, f, spans, nspans, name, e) || !(f->source = har_strdup(name, e));
     free(spans);
     cJSON_Delete(root);
-    free(hdr);
+    if (rc) {
+        har_tfile_free(f);
+        return NULL;
+    }
     return f;
-fail:
-    free(spans);
-    cJSON_Delete(root);
-    free(hdr);
-    har_tfile_free(f);
-    return NULL;
 }
 
 har_tfile *har_tfile_parse(const unsigned char *buf, size_t len, const char *name, har_err *e)
