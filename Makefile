@@ -16,7 +16,7 @@ PYTHON  ?= /usr/bin/python3
 SANITIZE ?=
 
 # Debian packages each goal needs (checked by scripts/ensure-packages).
-PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev
+PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
 PKGS_TEST  = check python3 python3-numpy
 
 ifeq ($(SANITIZE),)
@@ -31,8 +31,8 @@ SANENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stack
 endif
 
 # Expanded when a recipe runs, i.e. after the package check.
-PKG_CFLAGS = $(shell pkg-config --cflags libcjson zlib libcrypto)
-PKG_LIBS   = $(shell pkg-config --libs libcjson zlib libcrypto) -lm
+PKG_CFLAGS = $(shell pkg-config --cflags libcjson zlib libcrypto openblas)
+PKG_LIBS   = $(shell pkg-config --libs libcjson zlib libcrypto openblas) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
@@ -43,10 +43,19 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 TOOLS   := har-ingest har-split har-norm
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The differentiable core, built in float for the tools and a second time in
+# double (build/.../nn64/) for the finite-difference gradient checks.
+NN_SRC  := $(wildcard lib/nn/*.c)
+NN_OBJ  := $(NN_SRC:%.c=$(BUILD)/%.o)
+NN64_OBJ := $(NN_SRC:%.c=$(BUILD)/nn64/%.o)
 TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+GRAD_SRC := $(wildcard tests/grad/*.c)
+GRAD_OBJ := $(GRAD_SRC:%.c=$(BUILD)/nn64/%.o)
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 TEST_BIN := $(BUILD)/tests/check_har
+GRAD_BIN := $(BUILD)/tests/check_grad
+LIBS_HAR := $(BUILD)/libhar-nn.a $(BUILD)/libhar.a
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
@@ -59,20 +68,35 @@ $(BUILD)/%.o: %.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+$(BUILD)/nn64/lib/nn/%.o: lib/nn/%.c | packages-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -DHAR_NN_DOUBLE -MMD -MP -c $< -o $@
+
 $(BUILD)/libhar.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libhar.a
+$(BUILD)/libhar-nn.a: $(NN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: $(BUILD)/tools/%.o $(LIBS_HAR)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) -o $@
 
-$(TEST_BIN): $(TEST_OBJ) $(BUILD)/libhar.a
+$(TEST_BIN): $(TEST_OBJ) $(LIBS_HAR)
+	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
+
+$(GRAD_BIN): $(GRAD_OBJ) $(NN64_OBJ) $(BUILD)/libhar.a
 	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/%.c | packages-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/nn64/tests/grad/%.o: tests/grad/%.c | packages-check
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -DHAR_NN_DOUBLE -MMD -MP -c $< -o $@
 
 packages-build:
 	@scripts/ensure-packages $(PKGS_BUILD)
@@ -81,8 +105,11 @@ packages-check: packages-build
 	@scripts/ensure-packages $(PKGS_TEST)
 
 # The test runner finds the tools, the data and Python through the environment.
-test: $(TOOL_BINS) $(TEST_BIN) | packages-check
-	$(SANENV) HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
+# OpenBLAS runs single-threaded in tests: results must not depend on it, and
+# two runners x two BLAS threads would oversubscribe a 2-core machine.
+test: $(TOOL_BINS) $(TEST_BIN) $(GRAD_BIN) | packages-check
+	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
+	$(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
 
 check: packages-check test
 
@@ -92,4 +119,4 @@ clean:
 	rm -rf build bin
 
 include pipelines/*.mk
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)
+-include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)

@@ -22,6 +22,9 @@ Suite *split_suite(void);
 Suite *norm_suite(void);
 Suite *cli_suite(void);
 Suite *integration_suite(void);
+Suite *parity_suite(void);
+Suite *optim_suite(void);
+Suite *train_suite(void);
 
 /* Path of a built tool ("har-ingest") - static storage, valid until the next 8 calls. */
 const char *tu_bin(const char *tool);

@@ -1,0 +1,7 @@
+/* test_parity.c - (being written). */
+#include "testutil.h"
+
+Suite *parity_suite(void)
+{
+    return suite_create("parity");
+}
