@@ -31,12 +31,14 @@ void gc_layer_setup(har_layer *l, int B, uint64_t seed)
         if (l->params[i].kind == HAR_P_GAIN)
             for (size_t j = 0; j < l->params[i].size; j++)
                 w[l->params[i].offset + j] += 1;
+    /* The rng is set before bind, as har_model_build does, so containers
+     * (residual blocks) can hand it to their children. */
+    static har_rng shared; /* reset before every forward by gc_check_layer */
+    l->rng = &shared;
     if (l->ops->bind)
         l->ops->bind(l, w, dw);
     else
         har_layer_bind_default(l, w, dw);
-    static har_rng shared; /* replaced per forward by gc_check_layer */
-    l->rng = &shared;
     har_err e = {0};
     if (l->ops->reserve)
         ck_assert_msg(l->ops->reserve(l, B, &e) == 0, "reserve: %s", e.msg);
