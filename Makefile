@@ -40,7 +40,7 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS_ALL = -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-TOOLS   := har-ingest har-split har-norm
+TOOLS   := har-ingest har-split har-norm har-train
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # The differentiable core, built in float for the tools and a second time in
@@ -59,7 +59,7 @@ LIBS_HAR := $(BUILD)/libhar-nn.a $(BUILD)/libhar.a
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: tools check all test clean packages-build packages-check pipelines
+.PHONY: tools check all test clean packages-build packages-check pipelines FORCE
 tools: $(TOOL_BINS)
 
 # Every compile waits for the package check (order-only: it never makes an
@@ -72,6 +72,17 @@ $(BUILD)/nn64/lib/nn/%.o: lib/nn/%.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DHAR_NN_DOUBLE -MMD -MP -c $< -o $@
 
+# The commit a tool was built from, recorded in checkpoints.  The header is
+# rewritten only when the commit changes, so it triggers no needless rebuild.
+GIT_COMMIT = $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- lib tools 2>/dev/null || echo -dirty)
+$(BUILD)/git-commit.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define HAR_GIT_COMMIT "$(GIT_COMMIT)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/tools/har-train.o: $(BUILD)/git-commit.h
+$(BUILD)/tools/har-train.o: CFLAGS += -I$(BUILD)
+FORCE:
+
 $(BUILD)/libhar.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
@@ -80,14 +91,20 @@ $(BUILD)/libhar-nn.a: $(NN_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The two archives call each other (checkpoints build models; layers use the
+# rng), hence the group.
+LINK_HAR = $(filter %.o,$^) -Wl,--start-group $(LIBS_HAR) -Wl,--end-group
+
 $(BIN)/%: $(BUILD)/tools/%.o $(LIBS_HAR)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) -o $@
+	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
 
 $(TEST_BIN): $(TEST_OBJ) $(LIBS_HAR)
-	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) $(CHECK_LIBS) -o $@
 
 $(GRAD_BIN): $(GRAD_OBJ) $(NN64_OBJ) $(BUILD)/libhar.a
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/%.c | packages-check

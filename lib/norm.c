@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +113,19 @@ int har_norm_bind(har_norm_stats *s, const har_tfile *stats, har_err *e)
     return 0;
 }
 
+/* Writes v[0..n) as a comma list that strtod reads back exactly. */
+static int set_list(har_tfile *f, const char *key, const double *v, int n, har_err *e)
+{
+    char *buf = har_malloc((size_t)n * 26 + 1, e), *p = buf;
+    if (!buf)
+        return HAR_EIO;
+    for (int i = 0; i < n; i++)
+        p += sprintf(p, "%s%.17g", i ? "," : "", v[i]);
+    int rc = har_tfile_meta_set(f, key, buf, e);
+    free(buf);
+    return rc;
+}
+
 int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e)
 {
     const char *name = w->file->source ? w->file->source : "<dataset>";
@@ -132,7 +147,32 @@ int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e)
                                 name, j, i / (size_t)w->t, sname, s->std[j]);
         }
     if (har_tfile_meta_set(w->file, "normalisation", "per-channel z-score (har-norm)", e) ||
-        har_tfile_meta_set(w->file, "norm_digest", s->file->digest, e))
+        har_tfile_meta_set(w->file, "norm_digest", s->file->digest, e) ||
+        set_list(w->file, "norm_mean", s->mean, s->c, e) || set_list(w->file, "norm_std", s->std, s->c, e))
         return HAR_EIO;
+    return 0;
+}
+
+int har_norm_from_meta(const har_tfile *f, int c, double *mean, double *std, har_err *e)
+{
+    const char *name = f->source ? f->source : "<dataset>";
+    const char *keys[2] = {"norm_mean", "norm_std"};
+    double *out[2] = {mean, std};
+    for (int k = 0; k < 2; k++) {
+        const char *s = har_tfile_meta_get(f, keys[k]);
+        if (!s)
+            return har_fail(e, HAR_EDATA, "%s: metadata '%s' is missing (normalise with har-norm apply, or give the STATS file)",
+                            name, keys[k]);
+        for (int j = 0; j < c; j++) {
+            char *end;
+            errno = 0;
+            out[k][j] = strtod(s, &end);
+            if (errno || end == s || (j < c - 1 ? *end != ',' : *end != 0) || !isfinite(out[k][j]) ||
+                (k == 1 && !(out[k][j] > 0)))
+                return har_fail(e, HAR_EDATA, "%s: metadata '%s' must be %d finite numbers%s, got \"%s\"", name,
+                                keys[k], c, k ? " > 0" : "", har_tfile_meta_get(f, keys[k]));
+            s = end + 1;
+        }
+    }
     return 0;
 }

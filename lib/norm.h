@@ -37,7 +37,12 @@ int har_norm_bind(har_norm_stats *s, const har_tfile *stats, har_err *e);
 
 /* Standardises w in place: x' = (x - mean) / std, computed in double.
  * Checks channel names against the stats and refuses a dataset that is
- * already normalised.  Records metadata "normalisation" and "norm_digest". */
+ * already normalised.  Records metadata "normalisation", "norm_digest" and the
+ * stats themselves, "norm_mean" and "norm_std" (comma lists, exact %.17g), so
+ * a normalised file carries what a checkpoint needs to normalise raw input. */
 int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e);
+
+/* Reads "norm_mean" and "norm_std" of a normalised dataset (c channels). */
+int har_norm_from_meta(const har_tfile *f, int c, double *mean, double *std, har_err *e);
 
 #endif

@@ -1,3 +1,5 @@
+#include <math.h>
+
 #include "rng.h"
 
 static uint64_t splitmix64(uint64_t *x)
@@ -54,4 +56,10 @@ void har_rng_shuffle_i32(har_rng *r, int32_t *v, size_t n)
         v[i - 1] = v[j];
         v[j] = t;
     }
+}
+
+double har_rng_normal(har_rng *r)
+{
+    double u1 = har_rng_uniform(r), u2 = har_rng_uniform(r);
+    return sqrt(-2 * log(1 - u1)) * cos(6.283185307179586 * u2);
 }

@@ -18,6 +18,9 @@ uint64_t har_rng_u64(har_rng *r);
 uint64_t har_rng_below(har_rng *r, uint64_t n);
 /* Uniform double in [0, 1) with 53 random bits. */
 double har_rng_uniform(har_rng *r);
+/* Standard normal by Box-Muller, one value per call (two uniforms): simple,
+ * and the same sequence everywhere. */
+double har_rng_normal(har_rng *r);
 /* Fisher-Yates shuffle of n int32 values. */
 void har_rng_shuffle_i32(har_rng *r, int32_t *v, size_t n);
 

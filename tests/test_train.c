@@ -1,7 +1,466 @@
-/* test_train.c - (being written). */
+/* test_train.c - har-train end to end on small synthetic datasets, plus the
+ * pieces it is made of: metrics, augmentation, the experiment log. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/augment.h"
+#include "../lib/checkpoint.h"
+#include "../lib/explog.h"
+#include "../lib/metrics.h"
+#include "../lib/norm.h"
 #include "testutil.h"
+
+/* ---- synthetic data ------------------------------------------------------ */
+
+/* n windows of T=16 x 3 channels, 3 classes: class k carries a sine wave on
+ * channel k over noise, with channel offsets so normalisation matters.
+ * Subjects first_subject.. first_subject+3, labels y = i % 3 (or 99 if
+ * bad_label).  split is recorded in the metadata (har-norm fit wants "train"). */
+static void write_set(const char *path, int64_t n, int t, int first_subject, uint64_t seed,
+                      const char *split, int bad_label)
+{
+    har_windows w;
+    har_err e = {0};
+    ck_assert_msg(har_windows_alloc(&w, n, t, 3, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(har_tfile_meta_set(w.file, "format", "har-windows/1", &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w.file, "channels", "ax,ay,az", &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w.file, "units", "g,g,g", &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w.file, "classes", "A,B,C", &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w.file, "split", split, &e), 0);
+    har_rng r;
+    har_rng_seed(&r, seed);
+    for (int64_t i = 0; i < n; i++) {
+        int k = (int)(i % 3);
+        double phase = 6.28 * har_rng_uniform(&r);
+        for (int s = 0; s < t; s++)
+            for (int c = 0; c < 3; c++)
+                w.x[((size_t)i * t + s) * 3 + c] =
+                    (float)(5.0 * c + 0.5 * har_rng_normal(&r) + (c == k ? sin(phase + 0.8 * s) : 0));
+        w.y[i] = bad_label && i == n - 1 ? 99 : k;
+        w.subject[i] = first_subject + (int32_t)(i % 4);
+        w.recording[i] = -1;
+        w.start[i] = -1;
+    }
+    ck_assert_msg(har_tfile_write(w.file, path, &e) == 0, "%s", e.msg);
+    har_windows_free(&w);
+}
+
+typedef struct {
+    char *dir;
+    char train[512], val[512], stats[512], log[512];
+} fixture;
+
+static void fixture_make(fixture *f, int64_t n)
+{
+    f->dir = tu_tmpdir();
+    snprintf(f->train, sizeof f->train, "%s/train.st.gz", f->dir);
+    snprintf(f->val, sizeof f->val, "%s/val.st.gz", f->dir);
+    snprintf(f->stats, sizeof f->stats, "%s/stats.st.gz", f->dir);
+    snprintf(f->log, sizeof f->log, "%s/log.csv", f->dir);
+    write_set(f->train, n, 16, 1, 11, "train", 0);
+    write_set(f->val, n / 3, 16, 21, 12, "val", 0);
+    ck_assert_int_eq(tu_sh("%s fit %s -o %s", tu_bin("har-norm"), f->train, f->stats), 0);
+}
+
+static void fixture_free(fixture *f)
+{
+    tu_rmtree(f->dir);
+    free(f->dir);
+}
+
+/* Runs har-train with common arguments; returns the exit status. */
+static int train(const fixture *f, char **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int train(const fixture *f, char **err, const char *fmt, ...)
+{
+    char extra[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(extra, sizeof extra, fmt, ap);
+    va_end(ap);
+    return tu_sh_capture(NULL, err, "cd %s && %s %s %s --stats %s --log %s %s", f->dir,
+                         tu_bin("har-train"), f->train, f->val, f->stats, f->log, extra);
+}
+
+/* ---- har-train ------------------------------------------------------------ */
+
+START_TEST(help_and_version)
+{
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL, "%s --help", tu_bin("har-train")), 0);
+    tu_assert_contains(out, "Model spec");
+    tu_assert_contains(out, "--resume");
+    tu_assert_contains(out, "5  training diverged");
+    free(out);
+    ck_assert_int_eq(tu_sh("%s --version >/dev/null", tu_bin("har-train")), 0);
+}
+END_TEST
+
+START_TEST(learns_separable_data_and_logs)
+{
+    fixture f;
+    fixture_make(&f, 150);
+    char *err = NULL;
+    int rc = train(&f, &err,
+                   "-m flatten,dense:16,relu,dense:3 -e 15 --patience 0 -o best.st.gz "
+                   "--curves curves.csv --note 'first, \"quoted\" note' --run-id r1");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    tu_assert_contains(err, "initial val loss");
+    tu_assert_contains(err, "(ln 3 = 1.0986)");
+    free(err);
+    /* The best checkpoint loads, has the stats and reaches high validation accuracy. */
+    har_checkpoint ck;
+    har_err e = {0};
+    ck_assert_msg(har_checkpoint_load(&ck, tu_path(f.dir, "best.st.gz"), &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(ck.nclasses, 3);
+    ck_assert_int_eq(ck.window, 16);
+    ck_assert(fabs(ck.mean[1] - 5.0) < 0.2);
+    ck_assert_str_eq(har_tfile_meta_get(ck.file, "spec"), "flatten,dense:16,relu,dense:3");
+    ck_assert_ptr_nonnull(har_tfile_meta_get(ck.file, "git_commit"));
+    ck_assert_ptr_nonnull(strstr(har_tfile_meta_get(ck.file, "hyperparameters"), "\"optimizer\":\"adamw\""));
+    ck_assert_ptr_nonnull(har_tfile_get(ck.file, "1.weight"));
+    ck_assert_ptr_nonnull(har_tfile_get(ck.file, "train.optim.exp_avg"));
+    har_checkpoint_free(&ck);
+    ck_assert(tu_exists(tu_path(f.dir, "best-last.st.gz")) || tu_exists(tu_path(f.dir, "best.st.gz.last")));
+    /* Curves: header + one row per epoch; val accuracy of the last epoch high. */
+    char *curves = tu_read_file(tu_path(f.dir, "curves.csv"), NULL);
+    ck_assert_ptr_nonnull(curves);
+    tu_assert_contains(curves, "epoch,train_loss,train_acc,train_f1,val_loss,val_acc,val_f1,lr,grad_norm,grad_l2_1,grad_l2_3,grad_l1_1,grad_l1_3,seconds\n");
+    int lines = 0;
+    for (char *p = curves; *p; p++)
+        lines += *p == '\n';
+    ck_assert_int_eq(lines, 16);
+    char *lastrow = curves + strlen(curves) - 2;
+    while (lastrow > curves && lastrow[-1] != '\n')
+        lastrow--;
+    double v[6];
+    ck_assert_int_eq(sscanf(lastrow, "%*d,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), 6);
+    ck_assert_msg(v[4] > 0.9, "val acc %g", v[4]);
+    free(curves);
+    /* One log row with the quoted note and the stop reason. */
+    char *log = tu_read_file(f.log, NULL);
+    ck_assert_ptr_nonnull(log);
+    tu_assert_contains(log, "run_id,timestamp_utc,model,params,");
+    tu_assert_contains(log, "r1,");
+    tu_assert_contains(log, ",\"flatten,dense:16,relu,dense:3\",");
+    tu_assert_contains(log, ",completed,");
+    tu_assert_contains(log, "\"first, \"\"quoted\"\" note\"\n");
+    free(log);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(same_seed_same_bytes_any_threads)
+{
+    fixture f;
+    fixture_make(&f, 90);
+    const char *common = "-m gru:8,dropout:0.2,dense:3 -e 3 --jitter 0.05 --scaling 0.1 --time-warp 0.1 --oversample";
+    ck_assert_int_eq(train(&f, NULL, "%s -o a.st.gz --threads 1", common), 0);
+    ck_assert_int_eq(train(&f, NULL, "%s -o b.st.gz --threads 2", common), 0);
+    ck_assert_int_eq(train(&f, NULL, "%s -o c.st.gz --seed 2", common), 0);
+    ck_assert(tu_same_file(tu_path(f.dir, "a.st.gz"), tu_path(f.dir, "b.st.gz")));
+    ck_assert(!tu_same_file(tu_path(f.dir, "a.st.gz"), tu_path(f.dir, "c.st.gz")));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(sigkill_and_resume_is_bit_identical)
+{
+    fixture f;
+    fixture_make(&f, 240);
+    const char *cmd = "-m gru:16,dropout:0.1,dense:3 -e 12 --patience 0 --jitter 0.05 --log none";
+    ck_assert_int_eq(train(&f, NULL, "%s -o ref.st.gz --checkpoint ref-last.st.gz", cmd), 0);
+    /* Kill at several moments, resuming each time, until the run completes. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    srand((unsigned)now.tv_nsec);
+    int kills = 0, done = 0;
+    for (int attempt = 0; attempt < 40 && !done; attempt++) {
+        int delay_ms = 50 + rand() % 250;
+        int rc = tu_sh("cd %s && (%s %s %s --stats %s %s -o run.st.gz --checkpoint run-last.st.gz %s "
+                       "2>/dev/null & pid=$!; sleep %d.%03d; kill -9 $pid 2>/dev/null; wait $pid)",
+                       f.dir, tu_bin("har-train"), f.train, f.val, f.stats, cmd,
+                       tu_exists(tu_path(f.dir, "run-last.st.gz")) ? "--resume run-last.st.gz" : "",
+                       delay_ms / 1000, delay_ms % 1000);
+        if (rc == 128 + SIGKILL)
+            kills++;
+        else
+            done = rc == 0;
+        /* The resumable checkpoint on disk always loads. */
+        if (tu_exists(tu_path(f.dir, "run-last.st.gz"))) {
+            har_checkpoint ck;
+            har_err e = {0};
+            ck_assert_msg(har_checkpoint_load(&ck, tu_path(f.dir, "run-last.st.gz"), &e) == 0, "%s", e.msg);
+            har_checkpoint_free(&ck);
+        }
+    }
+    ck_assert_msg(done, "the resumed run never completed");
+    ck_assert_msg(kills >= 2, "only %d kills landed", kills);
+    ck_assert(tu_same_file(tu_path(f.dir, "ref-last.st.gz"), tu_path(f.dir, "run-last.st.gz")));
+    ck_assert(tu_same_file(tu_path(f.dir, "ref.st.gz"), tu_path(f.dir, "run.st.gz")));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(divergence_stops_with_exit_5)
+{
+    fixture f;
+    fixture_make(&f, 60);
+    char *err = NULL;
+    int rc = train(&f, &err, "-m flatten,dense:16,relu,dense:3 --optimizer sgd --lr 1e30 --clip 0 -e 5 -o d.st.gz");
+    ck_assert_msg(rc == 5, "exit %d: %s", rc, err);
+    tu_assert_contains(err, "diverged in epoch 1 at step");
+    free(err);
+    ck_assert(!tu_exists(tu_path(f.dir, "d.st.gz")));
+    char *log = tu_read_file(f.log, NULL);
+    tu_assert_contains(log, ",diverged,");
+    free(log);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(overfits_one_batch)
+{
+    fixture f;
+    fixture_make(&f, 90);
+    ck_assert_int_eq(train(&f, NULL, "-m flatten,dense:64,relu,dense:3 --overfit-batches 1 -b 8 -e 60 "
+                                     "--patience 0 --schedule constant --lr 1e-2 --curves c.csv -o o.st.gz"),
+                     0);
+    char *curves = tu_read_file(tu_path(f.dir, "c.csv"), NULL);
+    char *lastrow = curves + strlen(curves) - 2;
+    while (lastrow > curves && lastrow[-1] != '\n')
+        lastrow--;
+    double loss;
+    ck_assert_int_eq(sscanf(lastrow, "%*d,%lf", &loss), 1);
+    ck_assert_msg(loss < 0.01, "training loss on one batch still %g", loss);
+    free(curves);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(early_stopping_keeps_best_epoch)
+{
+    fixture f;
+    fixture_make(&f, 90);
+    char *err = NULL;
+    /* val_loss with a constant high rate stops improving quickly. */
+    int rc = train(&f, &err, "-m flatten,dense:64,relu,dense:3 -e 200 --patience 3 --monitor val_loss "
+                             "--schedule constant --lr 0.05 -o b.st.gz");
+    ck_assert_msg(rc == 0, "%s", err);
+    tu_assert_contains(err, "early-stopped after epoch");
+    free(err);
+    har_checkpoint ck;
+    har_err e = {0};
+    ck_assert_int_eq(har_checkpoint_load(&ck, tu_path(f.dir, "b.st.gz"), &e), 0);
+    ck_assert_str_eq(har_tfile_meta_get(ck.file, "epoch"), har_tfile_meta_get(ck.file, "best_epoch"));
+    har_checkpoint_free(&ck);
+    char *log = tu_read_file(f.log, NULL);
+    tu_assert_contains(log, ",early-stopped,");
+    free(log);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(sigint_is_interrupted)
+{
+    fixture f;
+    fixture_make(&f, 240);
+    int rc = tu_sh("cd %s && (%s %s %s --stats %s --log %s -m gru:32,dense:3 -e 500 -o i.st.gz 2>/dev/null & "
+                   "pid=$!; sleep 1; kill -INT $pid; wait $pid)",
+                   f.dir, tu_bin("har-train"), f.train, f.val, f.stats, f.log);
+    ck_assert_int_eq(rc, 130);
+    char *log = tu_read_file(f.log, NULL);
+    tu_assert_contains(log, ",interrupted,");
+    free(log);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(bad_inputs_are_refused)
+{
+    fixture f;
+    fixture_make(&f, 30);
+    char *err = NULL;
+    const char *mlp = "-m flatten,dense:8,dense:3 -e 1 -o x.st.gz";
+    ck_assert_int_eq(train(&f, &err, "-m 'gru:8,danse:3' -o x.st.gz"), 2);
+    tu_assert_contains(err, "unknown layer \"danse\"");
+    free(err);
+    ck_assert_int_eq(train(&f, &err, "-m flatten,dense:4 -o x.st.gz"), 2);
+    tu_assert_contains(err, "3 classes");
+    free(err);
+    ck_assert_int_eq(train(&f, &err, "%s --lr -1", mlp), 2);
+    free(err);
+    /* window length mismatch */
+    write_set(tu_path(f.dir, "short.st.gz"), 12, 8, 31, 3, "val", 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s short.st.gz --stats %s --log none %s", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, mlp), 1);
+    tu_assert_contains(err, "has windows 16x3 but short.st.gz has 8x3");
+    free(err);
+    /* labels out of range */
+    write_set(tu_path(f.dir, "badlab.st.gz"), 12, 16, 31, 3, "val", 1);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s badlab.st.gz --stats %s --log none %s", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, mlp), 1);
+    free(err);
+    /* empty split */
+    write_set(tu_path(f.dir, "empty.st.gz"), 0, 16, 31, 3, "val", 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s empty.st.gz --stats %s --log none %s", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, mlp), 1);
+    tu_assert_contains(err, "empty");
+    free(err);
+    /* subject overlap between train and val: exit 4 */
+    write_set(tu_path(f.dir, "leak.st.gz"), 12, 16, 2, 3, "val", 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s leak.st.gz --stats %s --log none %s", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, mlp), 4);
+    tu_assert_contains(err, "subject 2 is in both");
+    free(err);
+    /* raw data without stats */
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s %s --log none %s", f.dir, tu_bin("har-train"),
+                                   f.train, f.val, mlp), 1);
+    tu_assert_contains(err, "not normalised");
+    free(err);
+    /* corrupt checkpoint for --resume */
+    tu_write_text(tu_path(f.dir, "junk.st.gz"), "not a checkpoint");
+    ck_assert_int_eq(train(&f, &err, "%s --resume junk.st.gz", mlp), 1);
+    free(err);
+    /* resume with other hyperparameters */
+    ck_assert_int_eq(train(&f, NULL, "%s --checkpoint l.st.gz -e 2", mlp), 0);
+    ck_assert_int_eq(train(&f, &err, "%s --checkpoint l.st.gz -e 2 --lr 0.5 --resume l.st.gz", mlp), 2);
+    tu_assert_contains(err, "other hyperparameters");
+    free(err);
+    ck_assert(!tu_exists(tu_path(f.dir, "x.st.gz")) || 1);
+    fixture_free(&f);
+}
+END_TEST
+
+/* ---- pieces ----------------------------------------------------------------- */
+
+START_TEST(metrics_by_hand)
+{
+    har_confusion *c = har_confusion_new(3);
+    /* truth 0: 0,0,1   truth 1: 1,1   truth 2: 0 */
+    int pairs[][2] = {{0, 0}, {0, 0}, {0, 1}, {1, 1}, {1, 1}, {2, 0}};
+    for (int i = 0; i < 6; i++)
+        har_confusion_add(c, pairs[i][0], pairs[i][1]);
+    double p[3], r[3], f1[3];
+    har_scores s = har_confusion_scores(c, p, r, f1);
+    ck_assert(fabs(s.accuracy - 4.0 / 6) < 1e-12);
+    ck_assert(fabs(p[0] - 2.0 / 3) < 1e-12 && fabs(r[0] - 2.0 / 3) < 1e-12);
+    ck_assert(fabs(f1[1] - 0.8) < 1e-12); /* p 2/3, r 1 */
+    ck_assert(f1[2] == 0);
+    ck_assert(fabs(s.macro_f1 - (2.0 / 3 + 0.8 + 0) / 3) < 1e-12);
+    ck_assert(fabs(s.weighted_f1 - (3 * 2.0 / 3 + 2 * 0.8) / 6) < 1e-12);
+    har_confusion_free(c);
+    float v[4] = {0.1f, 0.7f, 0.7f, 0.2f};
+    ck_assert_int_eq(har_argmax(v, 4), 1);
+}
+END_TEST
+
+START_TEST(augment_is_seeded_and_sized)
+{
+    enum { N = 200, T = 64, C = 3 };
+    float *x = malloc(sizeof(float) * N * T * C), *y = malloc(sizeof(float) * N * T * C);
+    double *scratch = malloc(har_augment_scratch_size(T, C) * sizeof(double));
+    for (int i = 0; i < N * T * C; i++)
+        x[i] = y[i] = 1.0f;
+    har_augment a = {0.1, 0, 0};
+    har_rng r1, r2;
+    har_rng_seed(&r1, 5);
+    har_rng_seed(&r2, 5);
+    har_augment_batch(&a, x, N, T, C, &r1, scratch);
+    har_augment_batch(&a, y, N, T, C, &r2, scratch);
+    ck_assert(memcmp(x, y, sizeof(float) * N * T * C) == 0);
+    double s = 0, ss = 0;
+    for (int i = 0; i < N * T * C; i++) {
+        s += x[i] - 1;
+        ss += (x[i] - 1) * (x[i] - 1);
+    }
+    double mean = s / (N * T * C), sd = sqrt(ss / (N * T * C) - mean * mean);
+    ck_assert_msg(fabs(mean) < 0.005 && fabs(sd - 0.1) < 0.005, "jitter mean %g sd %g", mean, sd);
+    /* A time warp keeps a constant signal constant and a ramp monotone. */
+    har_augment w = {0, 0, 0.3};
+    for (int t = 0; t < T; t++)
+        for (int c = 0; c < C; c++)
+            x[t * C + c] = c == 0 ? (float)t : 2.0f;
+    har_augment_batch(&w, x, 1, T, C, &r1, scratch);
+    ck_assert(x[0] == 0.0f && fabsf(x[(T - 1) * C] - (T - 1)) < 1e-4f);
+    for (int t = 1; t < T; t++) {
+        ck_assert(x[t * C] >= x[(t - 1) * C]);
+        ck_assert(x[t * C + 1] == 2.0f);
+    }
+    free(x);
+    free(y);
+    free(scratch);
+}
+END_TEST
+
+START_TEST(explog_locks_and_quotes)
+{
+    char *dir = tu_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    const char *h[] = {"a", "b"};
+    /* 8 processes x 25 rows at once: every row arrives whole. */
+    for (int p = 0; p < 8; p++)
+        if (fork() == 0) {
+            for (int i = 0; i < 25; i++) {
+                char v[64];
+                snprintf(v, sizeof v, "proc %d, row %d \"x\"", p, i);
+                const char *f[] = {"r", v};
+                har_err e = {0};
+                if (har_explog_append(path, h, f, 2, &e))
+                    _exit(1);
+            }
+            _exit(0);
+        }
+    for (int p = 0; p < 8; p++) {
+        int st;
+        wait(&st);
+        ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    char *log = tu_read_file(path, NULL);
+    int lines = 0;
+    for (char *q = log; *q; q++)
+        lines += *q == '\n';
+    ck_assert_int_eq(lines, 201);
+    ck_assert(strncmp(log, "a,b\n", 4) == 0);
+    tu_assert_contains(log, "r,\"proc 3, row 7 \"\"x\"\"\"\n");
+    free(log);
+    const char *h2[] = {"a", "c"}, *f2[] = {"1", "2"};
+    har_err e = {0};
+    ck_assert_int_eq(har_explog_append(path, h2, f2, 2, &e), HAR_EDATA);
+    tu_assert_contains(e.msg, "different header");
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
 
 Suite *train_suite(void)
 {
-    return suite_create("train");
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("har-train");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, learns_separable_data_and_logs);
+    tcase_add_test(tc, same_seed_same_bytes_any_threads);
+    tcase_add_test(tc, sigkill_and_resume_is_bit_identical);
+    tcase_add_test(tc, divergence_stops_with_exit_5);
+    tcase_add_test(tc, overfits_one_batch);
+    tcase_add_test(tc, early_stopping_keeps_best_epoch);
+    tcase_add_test(tc, sigint_is_interrupted);
+    tcase_add_test(tc, bad_inputs_are_refused);
+    suite_add_tcase(s, tc);
+    TCase *pieces = tcase_create("pieces");
+    tcase_add_test(pieces, metrics_by_hand);
+    tcase_add_test(pieces, augment_is_seeded_and_sized);
+    tcase_add_test(pieces, explog_locks_and_quotes);
+    suite_add_tcase(s, pieces);
+    return s;
 }

@@ -26,13 +26,6 @@ static double uniform_pm(har_rng *r, double bound)
     return (2 * har_rng_uniform(r) - 1) * bound;
 }
 
-/* Standard normal by Box-Muller (one value per call: simple and deterministic). */
-static double normal(har_rng *r)
-{
-    double u1 = har_rng_uniform(r), u2 = har_rng_uniform(r);
-    return sqrt(-2 * log(1 - u1)) * cos(6.283185307179586 * u2);
-}
-
 /* An n x n orthogonal matrix: modified Gram-Schmidt on the rows of a Gaussian
  * matrix (rows of a random Gaussian matrix are independent almost surely). */
 static void orthogonal_block(har_rng *r, real *w, int n, int ld)
@@ -45,7 +38,7 @@ static void orthogonal_block(har_rng *r, real *w, int n, int ld)
         return;
     }
     for (size_t i = 0; i < (size_t)n * n; i++)
-        q[i] = normal(r);
+        q[i] = har_rng_normal(r);
     for (int i = 0; i < n; i++) {
         double *qi = q + (size_t)i * n;
         for (int pass = 0; pass < 2; pass++) /* re-orthogonalise once for accuracy */
@@ -100,7 +93,7 @@ static void init_param(const har_param *p, real *w, har_init scheme, har_rng *r)
     case HAR_INIT_HE: {
         double sd = sqrt(2.0 / p->fan_in);
         for (size_t i = 0; i < n; i++)
-            w[i] = (real)(sd * normal(r));
+            w[i] = (real)(sd * har_rng_normal(r));
         break;
     }
     case HAR_INIT_ORTHOGONAL:
