@@ -39,8 +39,8 @@ static void usage(void)
         "  -o, --output BEST       checkpoint of the best epoch by the validation metric\n"
         "                          (--monitor); the test split is never looked at\n"
         "      --checkpoint LAST   the state after the latest epoch, rewritten every epoch,\n"
-        "                          for --resume (default: BEST with '-last' before the\n"
-        "                          .safetensors.gz suffix, or '.last' appended)\n"
+        "                          for --resume (default: BEST with '-last' before its\n"
+        "                          extension, e.g. best.st.gz -> best-last.st.gz)\n"
         "      --curves FILE       per-epoch CSV: epoch, train/val loss, accuracy and\n"
         "                          macro-F1, learning rate, mean global gradient norm,\n"
         "                          mean L2 and L1 gradient norm of every layer, seconds\n"
@@ -388,17 +388,18 @@ static void load_data(const options *o, har_windows *tr, har_windows *va, double
 
 /* ---- outputs ------------------------------------------------------------ */
 
+/* BEST with "-last" before the extension of its file name: best.st.gz ->
+ * best-last.st.gz, runs/m1 -> runs/m1-last. */
 static char *default_last(const char *best)
 {
-    const char *suffix = ".safetensors.gz";
-    size_t n = strlen(best), s = strlen(suffix);
-    char *p = malloc(n + 8);
-    if (!p)
-        return NULL;
-    if (n > s && !strcmp(best + n - s, suffix))
-        sprintf(p, "%.*s-last%s", (int)(n - s), best, suffix);
-    else
-        sprintf(p, "%s.last", best);
+    size_t n = strlen(best);
+    const char *base = strrchr(best, '/');
+    base = base ? base + 1 : best;
+    const char *dot = strchr(base + (*base == '.'), '.'); /* a leading dot is not an extension */
+    size_t cut = dot ? (size_t)(dot - best) : n;
+    char *p = malloc(n + 6);
+    if (p)
+        sprintf(p, "%.*s-last%s", (int)cut, best, best + cut);
     return p;
 }
 
@@ -430,18 +431,20 @@ static int write_checkpoint(const context *cx, const har_trainer *t, const char 
         if (v)
             rc = har_tfile_meta_set(f, keys[i], v, e);
     }
-    /* The command as typed, minus --resume (a resumed run is the same run). */
+    /* The command as typed, minus what cannot change the result: --resume (a
+     * resumed run is the same run), --threads and -q. */
     int argc;
     char **argv;
     har_cli_args(&argc, &argv);
     char **args = malloc(((size_t)argc + 1) * sizeof *args);
     int n = 0;
     for (int i = 0; args && i < argc; i++) {
-        if (!strcmp(argv[i], "--resume") && i + 1 < argc) {
+        if ((!strcmp(argv[i], "--resume") || !strcmp(argv[i], "--threads")) && i + 1 < argc) {
             i++;
             continue;
         }
-        if (!strncmp(argv[i], "--resume=", 9))
+        if (!strncmp(argv[i], "--resume=", 9) || !strncmp(argv[i], "--threads=", 10) ||
+            !strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             continue;
         args[n++] = argv[i];
     }
@@ -665,9 +668,12 @@ int main(int argc, char **argv)
         har_die(&e);
     }
     log_run(&cx, &t, run_id, hp, secs);
-    if (!o.quiet || t.stop == HAR_STOP_DIVERGED)
+    if ((!o.quiet || t.stop == HAR_STOP_DIVERGED) && t.best_epoch)
         fprintf(stderr, "%s: %s; best epoch %d (%s %.4f)\n", har_prog(), t.stop_detail, t.best_epoch,
-                har_monitor_name(o.cfg.monitor), t.best_epoch ? t.best_value : NAN);
+                har_monitor_name(o.cfg.monitor), t.best_value);
+    else if (!o.quiet || t.stop == HAR_STOP_DIVERGED)
+        fprintf(stderr, "%s: %s; no epoch completed, so no checkpoint was written\n", har_prog(),
+                t.stop_detail);
     int status = t.stop == HAR_STOP_DIVERGED ? EXIT_DIVERGED : t.stop == HAR_STOP_INTERRUPTED ? EXIT_INTERRUPTED : 0;
     if (t.best_epoch == 0 && status == 0)
         status = EXIT_DIVERGED;

@@ -108,6 +108,9 @@ static int read_item(const char **pp, spec_item *it, har_err *e)
         if (*p == ':')
             p++;
     }
+    if (!it->name[0])
+        return har_fail(e, HAR_EUSAGE, "model spec: empty item at offset %d (a stray comma?)",
+                        (int)(start - *pp));
     for (char *c = it->name; *c; c++)
         *c = (char)tolower((unsigned char)*c);
     *pp = p;

@@ -1,0 +1,91 @@
+/* cell_lstm.c - the LSTM cell (PyTorch's nn.LSTM), gates i, f, g, o:
+ *     c' = s(f) c + s(i) tanh(g),  h' = s(o) tanh(c').
+ * All of b_hh folds into the input projection.  aux keeps [c', tanh c'] per
+ * step: c' is the next step's c, and tanh c' saves recomputing it. */
+#include "fastmath.h"
+#include "recurrent.h"
+
+HAR_VEC_INLINE void cell_at(int j, const real *restrict i, const real *restrict f,
+                           const real *restrict g, const real *restrict o,
+                           const real *restrict cp, real *restrict c, real *restrict tc,
+                           real *restrict h)
+{
+    real cj = f[j] * cp[j] + i[j] * g[j];
+    real t = har_fast_tanh(cj);
+    c[j] = cj;
+    tc[j] = t;
+    h[j] = o[j] * t;
+}
+
+HAR_VEC_KERNEL static void cell_row(const real *restrict i, const real *restrict f,
+                                    const real *restrict g, const real *restrict o,
+                                    const real *restrict cp, real *restrict c, real *restrict tc,
+                                    real *restrict h, int H)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(H); j++)
+        cell_at(j, i, f, g, o, cp, c, tc, h);
+    for (; j < H; j++)
+        cell_at(j, i, f, g, o, cp, c, tc, h);
+}
+
+static void lstm_forward(const rnn_fwd_step *s)
+{
+    int H = s->H;
+    for (int b = 0; b < s->B; b++) {
+        real *g = s->gates + (size_t)b * 4 * H, *a = s->aux + (size_t)b * 2 * H;
+        const real *r = s->rec + (size_t)b * 4 * H;
+        har_rnn_sigmoid_sum(g, r, 2 * H); /* i and f */
+        har_rnn_tanh_sum(g + 2 * H, r + 2 * H, H);
+        har_rnn_sigmoid_sum(g + 3 * H, r + 3 * H, H);
+        cell_row(g, g + H, g + 2 * H, g + 3 * H, s->aux_prev + (size_t)b * 2 * H, a, a + H,
+                 s->h + (size_t)b * s->ld_h, H);
+    }
+}
+
+HAR_VEC_INLINE void bwd_at(int j, const real *restrict i, const real *restrict f,
+                           const real *restrict g, const real *restrict o,
+                           const real *restrict cp, const real *restrict tc,
+                           const real *restrict dh, const real *restrict dy, real *restrict dc,
+                           real *restrict di, real *restrict df, real *restrict dg,
+                           real *restrict dout)
+{
+    real t = tc[j], d = dh[j] + dy[j];
+    real dcj = dc[j] + d * o[j] * (1 - t * t);
+    di[j] = dcj * g[j] * i[j] * (1 - i[j]);
+    df[j] = dcj * cp[j] * f[j] * (1 - f[j]);
+    dg[j] = dcj * i[j] * (1 - g[j] * g[j]);
+    dout[j] = d * t * o[j] * (1 - o[j]);
+    dc[j] = dcj * f[j];
+}
+
+HAR_VEC_KERNEL static void bwd_row(const real *restrict i, const real *restrict f,
+                                   const real *restrict g, const real *restrict o,
+                                   const real *restrict cp, const real *restrict tc,
+                                   const real *restrict dh, const real *restrict dy,
+                                   real *restrict dc, real *restrict di, real *restrict df,
+                                   real *restrict dg, real *restrict dout, int H)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(H); j++)
+        bwd_at(j, i, f, g, o, cp, tc, dh, dy, dc, di, df, dg, dout);
+    for (; j < H; j++)
+        bwd_at(j, i, f, g, o, cp, tc, dh, dy, dc, di, df, dg, dout);
+}
+
+static void lstm_backward(const rnn_bwd_step *s)
+{
+    int H = s->H;
+    for (int b = 0; b < s->B; b++) {
+        size_t u = (size_t)b * H;
+        const real *g = s->gates + 4 * u;
+        real *d = s->dgates + 4 * u;
+        bwd_row(g, g + H, g + 2 * H, g + 3 * H, s->aux_prev + 2 * u, s->aux + 2 * u + H,
+                s->dh + u, s->dy + b * s->ld_dy, s->dc + u, d, d + H, d + 2 * H, d + 3 * H, H);
+    }
+}
+
+const rnn_cell har_cell_lstm = {
+    .name = "lstm", .gates = 4, .aux = 2, .folded_hh = 4, .own_rec_grad = 0, .direct_dh = 0,
+    .forward = lstm_forward, .backward = lstm_backward,
+};

@@ -1,0 +1,535 @@
+/* recurrent.c - stacks of Elman / GRU / LSTM layers, optionally
+ * bidirectional, with PyTorch's semantics (nn.RNN/GRU/LSTM, batch_first=True,
+ * zero initial state, dropout between layers in training).  The cells'
+ * elementwise math lives in cell_*.c; this file does the rest.
+ *
+ * Layout.  The layer's input and output are sample-major [B, T, f] like every
+ * layer's, but inside everything is time-major [T, B, f]: the B rows of one
+ * timestep are then a contiguous block.  That matters for speed: sample-major
+ * rows of one step lie T*f values apart, a multiple of 4 KiB, so they all
+ * share L1 sets and the per-step GEMMs ran ~30% slower; and the hidden states
+ * shifted by one step that dW_hh needs are simply the block one step earlier.
+ *
+ * Forward, per layer and direction, step by step:
+ *     gates_t = in_t W_ih^T + b_ih (+ the foldable part of b_hh)
+ *     rec = h_{t-1} W_hh^T, then the cell's math, which leaves the gate
+ *     activations in gates_t for the backward pass
+ * The input projection is one GEMM per few steps, just ahead of the
+ * recurrence: for the whole sequence at once its output had left the cache
+ * by the time the cell read it, and the cell's passes were bound by memory
+ * bandwidth.
+ *
+ * Backward walks the steps in reverse; per step the cell turns the stored
+ * activations into pre-activation gradients in a small scratch block, which
+ * is multiplied out at once, while in cache:
+ *     d(h_{t-1}) = dgates_t W_hh,   d(in_t) (+)= dgates_t W_ih,
+ *     dW_hh += dgates_t^T h_{t-1},  dW_ih^T += in_t^T dgates_t,  biases.
+ * (One big GEMM each for dW_hh, dW_ih and d(in) after the loop, over stored
+ * gradients of all steps, was 30% slower: they streamed the gradients from
+ * memory again and OpenBLAS packed them once per product.)
+ *
+ * Nothing is allocated in forward or backward: reserve() sizes every buffer. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastmath.h"
+#include "gemm.h"
+#include "recurrent.h"
+
+enum { W_IH, W_HH, B_IH, B_HH }; /* a direction's parameters, in PyTorch's order */
+
+/* OpenBLAS (0.3.21, x86-64) multiplies matrices with M*N*K <= 1e6 with
+ * "small" kernels that do not pack their operands; larger products take the
+ * general path, whose packing dominates at per-step sizes: LSTM-64's
+ * 64x256x64 forward step ran at 85 GFLOP/s whole and at 110 in two halves.
+ * So per-step products are cut into pieces below that size. */
+#define SMALL_GEMM 1e6
+
+typedef struct {
+    real *gates; /* [T, B, G*H] see above */
+    real *aux;   /* [T, B, aux*H] the cell's other per-step values */
+} rnn_dir;
+
+typedef struct {
+    int in;         /* input features */
+    rnn_dir dir[2];
+    real *out;      /* [T, B, D*H] h_t of both directions (the next layer's input) */
+    real *mask;     /* [T, B, D*H] dropout scale (0 or 1/(1-p)) on out, below the top */
+    real *dropped;  /* [T, B, D*H] out * mask: the next layer's input in training */
+} rnn_level;
+
+typedef struct {
+    const rnn_cell *cell;
+    int T, H, L, D, G;
+    double p;
+    int max_batch;
+    int masked;     /* the last forward applied dropout */
+    rnn_level *lv;
+    real *xt;       /* [T, B, in] the input, time-major */
+    real *rec;      /* [B, G*H] one step's h_{t-1} W_hh^T; in backward, its hidden-side
+                       gate gradients when they differ from the input side (GRU) */
+    real *dg;       /* [B, G*H] one step's input-side gate gradients */
+    real *dwih_t;   /* [in, G*H] dW_ih^T of one direction (the faster product order) */
+    real *wt;       /* [H, G*H] W_hh^T (the faster operand order for the forward step) */
+    real *bias;     /* [G*H] b_ih + folded b_hh */
+    real *dh[2];    /* [B, H] d(h_t), then d(h_{t-1}) */
+    real *dc;       /* [B, H] carried cell-state gradient */
+    real *zero;     /* [B, 2H] the initial state h_{-1}, c_{-1} */
+    real *grad[2];  /* [T, B, max(in, D*H)] gradients between layers, ping-pong */
+} rnn_state;
+
+static real *param(const har_layer *l, real *buf, int k, int d, int which)
+{
+    const rnn_state *s = l->state;
+    return buf + l->params[(k * s->D + d) * 4 + which].offset;
+}
+
+/* Values in one timestep's block of a time-major buffer. */
+static size_t step_size(int B, int width)
+{
+    return (size_t)B * (size_t)width;
+}
+
+/* [B, T, f] -> [T, B, f] and back.  Both read sequentially and scatter the
+ * writes: a strided read stalls on every row, a strided write does not. */
+static void to_time_major(real *dst, const real *src, int B, int T, int f)
+{
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            memcpy(dst + ((size_t)t * B + b) * f, src + ((size_t)b * T + t) * f,
+                   (size_t)f * sizeof *dst);
+}
+
+static void to_sample_major(real *dst, const real *src, int B, int T, int f)
+{
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            memcpy(dst + ((size_t)b * T + t) * f, src + ((size_t)t * B + b) * f,
+                   (size_t)f * sizeof *dst);
+}
+
+HAR_VEC_KERNEL static void add_row(real *restrict acc, const real *restrict row, int n)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(n); j++)
+        acc[j] += row[j];
+    for (; j < n; j++)
+        acc[j] += row[j];
+}
+
+HAR_VEC_KERNEL static void mul_row(real *restrict v, const real *restrict by, int n)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(n); j++)
+        v[j] *= by[j];
+    for (; j < n; j++)
+        v[j] *= by[j];
+}
+
+HAR_VEC_INLINE void sigmoid_at(int j, real *restrict g, const real *restrict rec)
+{
+    g[j] = har_fast_sigmoid(g[j] + rec[j]);
+}
+
+HAR_VEC_KERNEL void har_rnn_sigmoid_sum(real *restrict g, const real *restrict rec, int n)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(n); j++)
+        sigmoid_at(j, g, rec);
+    for (; j < n; j++)
+        sigmoid_at(j, g, rec);
+}
+
+HAR_VEC_INLINE void tanh_at(int j, real *restrict g, const real *restrict rec)
+{
+    g[j] = har_fast_tanh(g[j] + rec[j]);
+}
+
+HAR_VEC_KERNEL void har_rnn_tanh_sum(real *restrict g, const real *restrict rec, int n)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(n); j++)
+        tanh_at(j, g, rec);
+    for (; j < n; j++)
+        tanh_at(j, g, rec);
+}
+
+/* C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1), row-major like
+ * har_gemm, halving the largest dimension until the pieces are SMALL_GEMM. */
+static void gemm_small(int ta, int tb, int M, int N, int K, const real *A, int lda,
+                       const real *Bm, int ldb, real beta, real *C, int ldc)
+{
+    if ((double)M * N * K <= SMALL_GEMM) {
+        har_gemm(ta, tb, M, N, K, 1, A, lda, Bm, ldb, beta, C, ldc);
+    } else if (K >= M && K >= N) { /* the halves add up */
+        int h = K / 2;
+        gemm_small(ta, tb, M, N, h, A, lda, Bm, ldb, beta, C, ldc);
+        gemm_small(ta, tb, M, N, K - h, A + (ta ? (size_t)h * lda : (size_t)h), lda,
+                   Bm + (tb ? (size_t)h : (size_t)h * ldb), ldb, 1, C, ldc);
+    } else if (M >= N) { /* top and bottom rows of C */
+        int h = M / 2;
+        gemm_small(ta, tb, h, N, K, A, lda, Bm, ldb, beta, C, ldc);
+        gemm_small(ta, tb, M - h, N, K, A + (ta ? (size_t)h : (size_t)h * lda), lda, Bm, ldb,
+                   beta, C + (size_t)h * ldc, ldc);
+    } else { /* left and right columns of C */
+        int h = N / 2;
+        gemm_small(ta, tb, M, h, K, A, lda, Bm, ldb, beta, C, ldc);
+        gemm_small(ta, tb, M, N - h, K, A, lda, Bm + (tb ? (size_t)h * ldb : (size_t)h), ldb,
+                   beta, C + h, ldc);
+    }
+}
+
+/* ---- forward ---- */
+
+/* The layer's input, time-major: the transposed x, or the layer below's
+ * output (after dropout in training). */
+static const real *level_input(const rnn_state *s, int k)
+{
+    if (k == 0)
+        return s->xt;
+    return s->masked ? s->lv[k - 1].dropped : s->lv[k - 1].out;
+}
+
+/* Steps per input-projection GEMM: about 128 KiB of gates, which stay in the
+ * L2 cache until the cell reads them. */
+#define PROJECT_VALUES 32768
+
+/* s->bias = b_ih + the part of b_hh the cell lets us add to the input side. */
+static void fold_bias(har_layer *l, int k, int d)
+{
+    rnn_state *s = l->state;
+    int GH = s->G * s->H, folded = s->cell->folded_hh * s->H;
+    const real *b_ih = param(l, l->w, k, d, B_IH), *b_hh = param(l, l->w, k, d, B_HH);
+    for (int j = 0; j < GH; j++)
+        s->bias[j] = b_ih[j] + (j < folded ? b_hh[j] : 0);
+}
+
+/* gates[t, b] = in[t, b] W_ih^T + s->bias for the n steps from t0 on. */
+static void project(har_layer *l, int k, int d, const real *in, int t0, int n, int B)
+{
+    rnn_state *s = l->state;
+    int GH = s->G * s->H, nin = s->lv[k].in, rows = n * B;
+    real *g = s->lv[k].dir[d].gates + step_size(B, GH) * t0;
+    for (int r = 0; r < rows; r++)
+        memcpy(g + (size_t)r * GH, s->bias, (size_t)GH * sizeof *g);
+    har_gemm(0, 1, rows, GH, nin, 1, in + step_size(B, nin) * t0, nin,
+             param(l, l->w, k, d, W_IH), nin, 1, g, GH);
+}
+
+static void transpose(real *dst, const real *src, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
+}
+
+/* Runs one direction of layer k over the sequence. */
+static void direction_forward(har_layer *l, int k, int d, const real *in, int B)
+{
+    rnn_state *s = l->state;
+    const rnn_cell *c = s->cell;
+    int T = s->T, H = s->H, GH = s->G * H, DH = s->D * H, AH = c->aux * H;
+    rnn_level *lv = &s->lv[k];
+    int chunk = PROJECT_VALUES / (B * GH) > 1 ? PROJECT_VALUES / (B * GH) : 1;
+    fold_bias(l, k, d);
+    transpose(s->wt, param(l, l->w, k, d, W_HH), GH, H);
+    rnn_fwd_step st = {.B = B, .H = H, .rec = s->rec, .b_hh = param(l, l->w, k, d, B_HH),
+                       .ld_h = DH};
+    for (int n = 0; n < T; n++) {
+        int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1; /* tp: the step before, in time order of this direction */
+        if (n % chunk == 0) {
+            int steps = T - n < chunk ? T - n : chunk;
+            project(l, k, d, in, d ? T - n - steps : n, steps, B);
+        }
+        st.gates = lv->dir[d].gates + step_size(B, GH) * t;
+        st.aux = lv->dir[d].aux + step_size(B, AH) * t;
+        st.h = lv->out + step_size(B, DH) * t + (size_t)d * H;
+        if (n == 0) { /* h_{-1} = 0: no recurrent term */
+            st.h_prev = st.aux_prev = s->zero;
+            st.ld_prev = H;
+            memset(s->rec, 0, step_size(B, GH) * sizeof *s->rec);
+        } else {
+            st.h_prev = lv->out + step_size(B, DH) * tp + (size_t)d * H;
+            st.ld_prev = DH;
+            st.aux_prev = lv->dir[d].aux + step_size(B, AH) * tp;
+            gemm_small(0, 0, B, GH, H, st.h_prev, DH, s->wt, GH, 0, s->rec, GH);
+        }
+        c->forward(&st);
+    }
+}
+
+/* Inverted dropout on layer k's output.  The mask is drawn in the order of
+ * the [B, T, D*H] tensor, one uniform per value, "< p" meaning drop. */
+static void dropout_forward(har_layer *l, int k, int B)
+{
+    rnn_state *s = l->state;
+    rnn_level *lv = &s->lv[k];
+    int DH = s->D * s->H;
+    real keep = (real)(1 / (1 - s->p));
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < s->T; t++) {
+            size_t o = ((size_t)t * B + b) * DH;
+            for (int j = 0; j < DH; j++) {
+                real m = har_rng_uniform(l->rng) < s->p ? 0 : keep;
+                lv->mask[o + j] = m;
+                lv->dropped[o + j] = lv->out[o + j] * m;
+            }
+        }
+}
+
+static void rnn_forward(har_layer *l, const real *x, real *y, int B, int train)
+{
+    rnn_state *s = l->state;
+    assert(B <= s->max_batch); /* reserve() sizes every buffer */
+    s->masked = train && s->p > 0;
+    to_time_major(s->xt, x, B, s->T, s->lv[0].in);
+    for (int k = 0; k < s->L; k++) {
+        const real *in = level_input(s, k);
+        for (int d = 0; d < s->D; d++)
+            direction_forward(l, k, d, in, B);
+        if (k < s->L - 1 && s->masked)
+            dropout_forward(l, k, B);
+    }
+    to_sample_major(y, s->lv[s->L - 1].out, B, s->T, s->D * s->H);
+}
+
+/* ---- backward ---- */
+
+/* The parameter gradients of one step from its input-side (g) and
+ * hidden-side (r) pre-activation gradients; h_prev = h_{t-1}, or NULL at the
+ * first step (h_{-1} = 0 adds nothing to dW_hh). */
+static void step_grads(har_layer *l, int k, int d, const real *in_t, const real *g,
+                       const real *r, const real *h_prev, int B)
+{
+    rnn_state *s = l->state;
+    int H = s->H, GH = s->G * H, nin = s->lv[k].in;
+    real *db_ih = param(l, l->dw, k, d, B_IH), *db_hh = param(l, l->dw, k, d, B_HH);
+    for (int b = 0; b < B; b++) {
+        add_row(db_ih, g + (size_t)b * GH, GH);
+        add_row(db_hh, r + (size_t)b * GH, GH);
+    }
+    gemm_small(1, 0, nin, GH, B, in_t, nin, g, GH, 1, s->dwih_t, GH);
+    if (h_prev)
+        gemm_small(1, 0, GH, H, B, r, GH, h_prev, s->D * H, 1, param(l, l->dw, k, d, W_HH), H);
+}
+
+/* Backpropagates one direction of layer k through time given d(loss)/d(out)
+ * in dy [T, B, D*H]: adds its parameter gradients, and d(in) (+)= dgates W_ih
+ * when din is set (the second direction adds to the first). */
+static void direction_backward(har_layer *l, int k, int d, const real *dy, real *din, int B)
+{
+    rnn_state *s = l->state;
+    const rnn_cell *c = s->cell;
+    int T = s->T, H = s->H, GH = s->G * H, DH = s->D * H, AH = c->aux * H, nin = s->lv[k].in;
+    rnn_level *lv = &s->lv[k];
+    const real *in = level_input(s, k), *W_hh = param(l, l->w, k, d, W_HH);
+    const real *W_ih = param(l, l->w, k, d, W_IH);
+    real *dh = s->dh[0], *dh_prev = s->dh[1];
+    const real *r = c->own_rec_grad ? s->rec : s->dg; /* hidden-side gradients */
+    memset(dh, 0, step_size(B, H) * sizeof *dh);
+    memset(s->dc, 0, step_size(B, H) * sizeof *s->dc);
+    memset(s->dwih_t, 0, (size_t)nin * GH * sizeof *s->dwih_t);
+    rnn_bwd_step st = {.B = B, .H = H, .dgates = s->dg, .ld_dy = (size_t)DH, .dc = s->dc,
+                       .rec_grad = c->own_rec_grad ? s->rec : NULL};
+    for (int n = T - 1; n >= 0; n--) { /* n: position in this direction's order */
+        int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1;
+        st.gates = lv->dir[d].gates + step_size(B, GH) * t;
+        st.aux = lv->dir[d].aux + step_size(B, AH) * t;
+        if (n == 0) {
+            st.h_prev = st.aux_prev = s->zero;
+            st.ld_prev = H;
+        } else {
+            st.h_prev = lv->out + step_size(B, DH) * tp + (size_t)d * H;
+            st.ld_prev = DH;
+            st.aux_prev = lv->dir[d].aux + step_size(B, AH) * tp;
+        }
+        st.dh = dh;
+        st.dh_prev = dh_prev;
+        st.dy = dy + step_size(B, DH) * t + (size_t)d * H;
+        c->backward(&st);
+        /* h_{-1} = 0 is a constant: no gradient through it */
+        if (n > 0)
+            gemm_small(0, 0, B, H, GH, r, GH, W_hh, H, c->direct_dh ? 1 : 0, dh_prev, H);
+        if (din)
+            gemm_small(0, 0, B, nin, GH, s->dg, GH, W_ih, nin, d ? 1 : 0,
+                       din + step_size(B, nin) * t, nin);
+        step_grads(l, k, d, in + step_size(B, nin) * t, s->dg, r, n > 0 ? st.h_prev : NULL, B);
+        real *swap = dh;
+        dh = dh_prev;
+        dh_prev = swap;
+    }
+    real *dW_ih = param(l, l->dw, k, d, W_IH);
+    for (int q = 0; q < GH; q++)
+        for (int i = 0; i < nin; i++)
+            dW_ih[(size_t)q * nin + i] += s->dwih_t[(size_t)i * GH + q];
+}
+
+static void rnn_backward(har_layer *l, const real *x, const real *y, const real *dy, real *dx,
+                         int B)
+{
+    (void)x;
+    (void)y;
+    rnn_state *s = l->state;
+    int T = s->T, DH = s->D * s->H;
+    /* Layer k finds d(loss)/d(its output), time-major, in grad[k & 1] and
+     * leaves d(loss)/d(its input) in the other one. */
+    to_time_major(s->grad[(s->L - 1) & 1], dy, B, T, DH);
+    for (int k = s->L - 1; k >= 0; k--) {
+        real *din = k > 0 || dx ? s->grad[(k + 1) & 1] : NULL;
+        for (int d = 0; d < s->D; d++)
+            direction_backward(l, k, d, s->grad[k & 1], din, B);
+        if (k > 0 && s->masked)
+            for (int r = 0; r < T * B; r++)
+                mul_row(din + (size_t)r * DH, s->lv[k - 1].mask + (size_t)r * DH, DH);
+    }
+    if (dx)
+        to_sample_major(dx, s->grad[1], B, T, s->lv[0].in);
+}
+
+/* ---- buffers ---- */
+
+static int rnn_reserve(har_layer *l, int max_batch, har_err *e)
+{
+    rnn_state *s = l->state;
+    if (max_batch <= s->max_batch)
+        return 0;
+    size_t TB = (size_t)s->T * max_batch, B = (size_t)max_batch;
+    size_t H = (size_t)s->H, GH = (size_t)s->G * H, DH = (size_t)s->D * H;
+    size_t AH = (size_t)s->cell->aux * H, in = (size_t)s->lv[0].in, widest = in > DH ? in : DH;
+    for (int k = 0; k < s->L; k++) {
+        rnn_level *lv = &s->lv[k];
+        for (int d = 0; d < s->D; d++)
+            if (har_nn_grow(&lv->dir[d].gates, TB * GH, e) ||
+                har_nn_grow(&lv->dir[d].aux, TB * AH, e)) /* Elman: AH = 0, still a valid pointer */
+                return -1;
+        if (har_nn_grow(&lv->out, TB * DH, e))
+            return -1;
+        if (k < s->L - 1 && s->p > 0 &&
+            (har_nn_grow(&lv->mask, TB * DH, e) || har_nn_grow(&lv->dropped, TB * DH, e)))
+            return -1;
+    }
+    if (har_nn_grow(&s->xt, TB * in, e) ||
+        har_nn_grow(&s->rec, B * GH, e) || har_nn_grow(&s->dg, B * GH, e) || har_nn_grow(&s->dwih_t, widest * GH, e) || har_nn_grow(&s->wt, H * GH, e) ||
+        har_nn_grow(&s->bias, GH, e) || har_nn_grow(&s->dh[0], B * H, e) ||
+        har_nn_grow(&s->dh[1], B * H, e) || har_nn_grow(&s->dc, B * H, e) ||
+        har_nn_grow(&s->zero, B * 2 * H, e) || har_nn_grow(&s->grad[0], TB * widest, e) ||
+        har_nn_grow(&s->grad[1], TB * widest, e))
+        return -1;
+    memset(s->zero, 0, B * 2 * H * sizeof *s->zero);
+    s->max_batch = max_batch;
+    return 0;
+}
+
+static void rnn_destroy(har_layer *l)
+{
+    rnn_state *s = l->state;
+    if (!s)
+        return;
+    for (int k = 0; s->lv && k < s->L; k++) {
+        rnn_level *lv = &s->lv[k];
+        for (int d = 0; d < 2; d++) {
+            free(lv->dir[d].gates);
+            free(lv->dir[d].aux);
+        }
+        free(lv->out);
+        free(lv->mask);
+        free(lv->dropped);
+    }
+    real *bufs[] = {s->xt, s->rec, s->dg, s->dwih_t, s->wt, s->bias, s->dh[0], s->dh[1],
+                    s->dc, s->zero, s->grad[0], s->grad[1]};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        free(bufs[i]);
+    free(s->lv);
+    free(s);
+    l->state = NULL;
+}
+
+static const har_layer_ops rnn_ops = {
+    .kind = "recurrent", .forward = rnn_forward, .backward = rnn_backward,
+    .reserve = rnn_reserve, .bind = har_layer_bind_default, .destroy = rnn_destroy,
+};
+
+/* ---- construction ---- */
+
+/* Declares one direction's four tensors with PyTorch's names and init bound. */
+static int add_direction_params(har_layer *l, int k, int d, int in, int G, int H, har_err *e)
+{
+    const char *suffix = d ? "_reverse" : "";
+    int64_t w_ih[2] = {(int64_t)G * H, in}, w_hh[2] = {(int64_t)G * H, H}, b[1] = {(int64_t)G * H};
+    char name[4][HAR_PARAM_NAME];
+    snprintf(name[0], sizeof name[0], "weight_ih_l%d%s", k, suffix);
+    snprintf(name[1], sizeof name[1], "weight_hh_l%d%s", k, suffix);
+    snprintf(name[2], sizeof name[2], "bias_ih_l%d%s", k, suffix);
+    snprintf(name[3], sizeof name[3], "bias_hh_l%d%s", k, suffix);
+    har_param *p[4] = {
+        har_layer_add_param(l, name[0], HAR_P_WEIGHT, 2, w_ih, in, H, e),
+        har_layer_add_param(l, name[1], HAR_P_RECURRENT, 2, w_hh, H, H, e),
+        har_layer_add_param(l, name[2], HAR_P_BIAS, 1, b, H, H, e),
+        har_layer_add_param(l, name[3], HAR_P_BIAS, 1, b, H, H, e),
+    };
+    for (int i = 0; i < 4; i++) {
+        if (!p[i])
+            return -1;
+        p[i]->torch_bound = H; /* PyTorch: every RNN tensor U(+-1/sqrt(hidden)) */
+    }
+    p[1]->gates = G;
+    return 0;
+}
+
+static const rnn_cell *cell_of(har_cell cell)
+{
+    switch (cell) {
+    case HAR_CELL_RNN:
+        return &har_cell_rnn;
+    case HAR_CELL_GRU:
+        return &har_cell_gru;
+    case HAR_CELL_LSTM:
+        return &har_cell_lstm;
+    }
+    return NULL;
+}
+
+int har_recurrent_make(har_layer *l, har_shape in, har_cell cell, int hidden, int layers,
+                       int bidirectional, double dropout, har_err *e)
+{
+    const rnn_cell *c = cell_of(cell);
+    if (!c)
+        return har_fail(e, HAR_EUSAGE, "recurrent layer: unknown cell type %d", (int)cell);
+    if (hidden < 1)
+        return har_fail(e, HAR_EUSAGE, "%s: hidden size must be at least 1 (got %d)", c->name,
+                        hidden);
+    if (layers < 1)
+        return har_fail(e, HAR_EUSAGE, "%s: number of layers must be at least 1 (got %d)",
+                        c->name, layers);
+    if (!(dropout >= 0 && dropout < 1))
+        return har_fail(e, HAR_EUSAGE, "%s: dropout must be in [0, 1) (got %g)", c->name,
+                        dropout);
+    if (in.t < 1 || in.f < 1)
+        return har_fail(e, HAR_EUSAGE,
+                        "%s: input must have at least 1 timestep and 1 feature (got %dx%d)",
+                        c->name, in.t, in.f);
+    l->ops = &rnn_ops;
+    l->in = in;
+    int D = bidirectional ? 2 : 1;
+    l->out = (har_shape){in.t, D * hidden};
+    if (!l->spec[0])
+        snprintf(l->spec, sizeof l->spec, "%s:%d:layers=%d%s:dropout=%g", c->name, hidden, layers,
+                 D == 2 ? ":bidir" : "", dropout);
+    rnn_state *s = har_calloc(1, sizeof *s, e);
+    if (!s)
+        return -1;
+    l->state = s;
+    *s = (rnn_state){.cell = c, .T = in.t, .H = hidden, .L = layers, .D = D, .G = c->gates,
+                     .p = dropout};
+    if (!(s->lv = har_calloc((size_t)layers, sizeof *s->lv, e)))
+        return -1;
+    for (int k = 0; k < layers; k++) {
+        s->lv[k].in = k ? D * hidden : in.f;
+        for (int d = 0; d < D; d++)
+            if (add_direction_params(l, k, d, s->lv[k].in, c->gates, hidden, e))
+                return -1;
+    }
+    return 0;
+}
