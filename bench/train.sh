@@ -8,7 +8,7 @@
 # (training on the 17 non-validation train subjects plus the validation pass),
 # GFLOP/s counts the recurrent layer's forward + backward work
 # (3 x 2 G H (C + H) per timestep and window), peak memory is the maximum RSS.
-#   sh bench/train.sh [EPOCHS]            (after `make data`)
+#   sh bench/train.sh [EPOCHS]   (after `make data`; HAR_BIN=dir picks the binaries)
 set -eu
 cd "$(dirname "$0")/.."
 epochs=${1:-3}
@@ -20,7 +20,7 @@ trap 'rm -rf "$out"' EXIT
 py=/usr/bin/python3
 
 har_run() { # model-spec threads -> "seconds rss_mb"
-    /usr/bin/time -f '%M' -o "$out/rss" bin/har-train -q "$train" "$val" -m "$1" --threads "$2" \
+    /usr/bin/time -f '%M' -o "$out/rss" "${HAR_BIN:-bin}"/har-train -q "$train" "$val" -m "$1" --threads "$2" \
         --epochs "$epochs" --patience 0 --schedule constant --log none --curves "$out/c.csv" \
         -o "$out/m.safetensors.gz" || [ $? -eq 0 ]
     s=$(awk -F, 'NR > 1 { if (best == "" || $NF < best) best = $NF } END { print best }' "$out/c.csv")
