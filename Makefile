@@ -56,6 +56,10 @@ TOOL_BINS := $(TOOLS:%=$(BIN)/%)
 TEST_BIN := $(BUILD)/tests/check_har
 GRAD_BIN := $(BUILD)/tests/check_grad
 LIBS_HAR := $(BUILD)/libhar-nn.a $(BUILD)/libhar.a
+# The optimizers' update loops vectorise with sqrtf() free of errno (its
+# argument is never negative, so no result changes) and with the cost model
+# of -O3 (-O2's declines a loop with a division in it).
+$(BUILD)/lib/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 

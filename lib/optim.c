@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "optim.h"
+#include "vec.h"
 
 static const char *const kind_names[] = {"sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"};
 #define NKINDS (sizeof kind_names / sizeof kind_names[0])
@@ -165,6 +166,32 @@ void har_optim_reset(har_optim *o)
         memset(o->v, 0, o->n * sizeof *o->v);
 }
 
+/* One Adam step without coupled decay, the common case, vectorised. */
+typedef struct {
+    float b1, one_b1, b2, one_b2, bc2_sqrt, eps, neg_step;
+} adam_consts;
+
+HAR_VEC_INLINE void adam_at(size_t i, float *restrict w, const float *restrict g,
+                            float *restrict m, float *restrict v, adam_consts k)
+{
+    float d = g[i];
+    m[i] = fmaf(k.one_b1, d, m[i] * k.b1);            /* exp_avg.mul_(b1).add_(grad, alpha=1-b1) */
+    v[i] = fmaf(k.one_b2 * d, d, v[i] * k.b2);        /* exp_avg_sq.mul_(b2).addcmul_(grad, grad, 1-b2) */
+    float denom = sqrtf(v[i]) / k.bc2_sqrt + k.eps;   /* (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps) */
+    w[i] = w[i] + k.neg_step * m[i] / denom;          /* param.addcdiv_(exp_avg, denom, -step_size) */
+}
+
+HAR_VEC_KERNEL static void adam_kernel(float *restrict w, const float *restrict g,
+                                       float *restrict m, float *restrict v, adam_consts k,
+                                       size_t n)
+{
+    size_t i = 0;
+    for (; i < HAR_VEC_FLOOR(n); i++)
+        adam_at(i, w, g, m, v, k);
+    for (; i < n; i++)
+        adam_at(i, w, g, m, v, k);
+}
+
 /* Adam / AdamW: PyTorch's non-capturable branch. */
 static void adam_update(har_optim *o, float *w, const float *g, double lr, float fwd)
 {
@@ -173,19 +200,45 @@ static void adam_update(har_optim *o, float *w, const float *g, double lr, float
     double t = (double)o->step;
     double bc1 = 1.0 - pow(c->beta1, t), bc2 = 1.0 - pow(c->beta2, t);
     double step_size = lr / bc1, bc2_sqrt = sqrt(bc2);
-    const float b1 = (float)c->beta1, one_b1 = (float)(1.0 - c->beta1);
-    const float b2 = (float)c->beta2, one_b2 = (float)(1.0 - c->beta2);
-    const float fbc2 = (float)bc2_sqrt, feps = (float)c->eps, neg_step = (float)-step_size;
+    adam_consts k = {
+        .b1 = (float)c->beta1, .one_b1 = (float)(1.0 - c->beta1),
+        .b2 = (float)c->beta2, .one_b2 = (float)(1.0 - c->beta2),
+        .bc2_sqrt = (float)bc2_sqrt, .eps = (float)c->eps, .neg_step = (float)-step_size,
+    };
     float *m = o->m, *v = o->v;
+    if (fwd == 0) {
+        adam_kernel(w, g, m, v, k, o->n);
+        return;
+    }
     for (size_t i = 0; i < o->n; i++) {
         float d = g[i];
-        if (fwd != 0 && (!mask || mask[i]))
-            d = fmaf(fwd, w[i], d);                   /* grad.add(param, alpha=wd) */
-        m[i] = fmaf(one_b1, d, m[i] * b1);            /* exp_avg.mul_(b1).add_(grad, alpha=1-b1) */
-        v[i] = fmaf(one_b2 * d, d, v[i] * b2);        /* exp_avg_sq.mul_(b2).addcmul_(grad, grad, 1-b2) */
-        float denom = sqrtf(v[i]) / fbc2 + feps;      /* (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps) */
-        w[i] = w[i] + neg_step * m[i] / denom;        /* param.addcdiv_(exp_avg, denom, -step_size) */
+        if (!mask || mask[i])
+            d = fmaf(fwd, w[i], d);                     /* grad.add(param, alpha=wd) */
+        m[i] = fmaf(k.one_b1, d, m[i] * k.b1);
+        v[i] = fmaf(k.one_b2 * d, d, v[i] * k.b2);
+        float denom = sqrtf(v[i]) / k.bc2_sqrt + k.eps;
+        w[i] = w[i] + k.neg_step * m[i] / denom;
     }
+}
+
+/* param.mul_(1 - lr * weight_decay) on the decayed parameters (AdamW's
+ * decoupled decay).  The factor is 1 + mask (keep - 1): keep - 1 is exact
+ * (Sterbenz), so it is keep or 1 exactly, and w * 1 leaves the others as they
+ * are; arithmetic rather than a select so the loop vectorises. */
+HAR_VEC_INLINE void decay_at(size_t i, float *restrict w, const unsigned char *restrict mask,
+                             float keep_minus_1)
+{
+    w[i] = w[i] * (1.0f + (float)mask[i] * keep_minus_1);
+}
+
+HAR_VEC_KERNEL static void decay_kernel(float *restrict w, const unsigned char *restrict mask,
+                                        float keep_minus_1, size_t n)
+{
+    size_t i = 0;
+    for (; i < HAR_VEC_FLOOR(n); i++)
+        decay_at(i, w, mask, keep_minus_1);
+    for (; i < n; i++)
+        decay_at(i, w, mask, keep_minus_1);
 }
 
 static void rmsprop_update(har_optim *o, float *w, const float *g, double lr, float fwd)
@@ -238,8 +291,13 @@ int har_optim_step(har_optim *o, float *w, const float *g, double lr, har_err *e
         if (c->decoupled) {
             /* param.mul_(1 - lr * weight_decay), as AdamW. */
             const float keep = (float)(1.0 - lr * c->weight_decay);
-            for (size_t i = 0; i < o->n; i++)
-                if (!o->decay || o->decay[i])
+            if (o->decay && keep >= 0.5f) /* keep - 1 exact: see decay_at */
+                decay_kernel(w, o->decay, keep - 1.0f, o->n);
+            else if (o->decay)
+                for (size_t i = 0; i < o->n; i++)
+                    w[i] = o->decay[i] ? w[i] * keep : w[i];
+            else
+                for (size_t i = 0; i < o->n; i++)
                     w[i] = w[i] * keep;
         } else {
             coupled = (float)c->weight_decay;
@@ -383,9 +441,8 @@ int har_clip_grad_norm(float *g, size_t n, double max_norm, double *norm, har_er
 {
     if (!isfinite(max_norm) || max_norm < 0)
         return har_fail(e, HAR_EUSAGE, "gradient clipping: max_norm %g is not a finite value >= 0", max_norm);
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)g[i] * (double)g[i];
+    double ss = 0, abs = 0;
+    har_grad_sums(g, n, &ss, &abs);
     double total = sqrt(ss);
     if (norm)
         *norm = total;
@@ -398,4 +455,29 @@ int har_clip_grad_norm(float *g, size_t n, double max_norm, double *norm, har_er
                 g[i] = (float)((double)g[i] * scale);
     }
     return 0;
+}
+
+HAR_VEC_KERNEL static void sums_kernel(const float *restrict g, size_t n, double *restrict sq,
+                                       double *restrict abs)
+{
+    double s[8] = {0}, a[8] = {0};
+    size_t i = 0;
+    for (; i < HAR_VEC_FLOOR(n); i += 8)
+        for (int k = 0; k < 8; k++) {
+            double x = g[i + k];
+            s[k] += x * x;
+            a[k] += fabs(x);
+        }
+    for (int k = 0; i < n; i++, k++) {
+        double x = g[i];
+        s[k] += x * x;
+        a[k] += fabs(x);
+    }
+    *sq += ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+    *abs += ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+void har_grad_sums(const float *g, size_t n, double *sq, double *abs)
+{
+    sums_kernel(g, n, sq, abs);
 }

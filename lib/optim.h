@@ -114,12 +114,17 @@ int har_optim_save(const har_optim *o, har_tfile *f, const char *prefix, har_err
 int har_optim_load(har_optim *o, const har_tfile *f, const char *prefix, har_err *e);
 
 /* Global-norm clipping, torch.nn.utils.clip_grad_norm_(max_norm, norm_type=2)
- * on one flat buffer: the L2 norm of g[n] is accumulated in double in index
- * order; if scale = max_norm / (norm + 1e-6) is < 1, every g is multiplied by
+ * on one flat buffer: the L2 norm of g[n] is accumulated in double (by
+ * har_grad_sums); if scale = max_norm / (norm + 1e-6) is < 1, every g is multiplied by
  * it.  max_norm == 0 only measures.  *norm (may be NULL) receives the norm
  * before clipping.  A non-finite norm (a NaN or infinite gradient) is not
  * clipped: g is left unchanged and HAR_EDATA is returned, so the caller can
  * skip the step or stop.  A negative or non-finite max_norm is HAR_EUSAGE. */
 int har_clip_grad_norm(float *g, size_t n, double max_norm, double *norm, har_err *e);
+
+/* Adds the sum of squares and the sum of absolute values of g[n] to *sq and
+ * *abs, in double, in eight interleaved partial sums (so the loop vectorises)
+ * combined in a fixed order: the same bits on every run and machine. */
+void har_grad_sums(const float *g, size_t n, double *sq, double *abs);
 
 #endif

@@ -262,10 +262,7 @@ static void group_norms(const har_trainer *t, double *l2, double *l1)
         const har_param *p = &m->params[i];
         const float *g = m->dw + p->offset;
         double s = 0, a = 0;
-        for (size_t j = 0; j < p->size; j++) {
-            s += (double)g[j] * g[j];
-            a += fabs((double)g[j]);
-        }
+        har_grad_sums(g, p->size, &s, &a);
         sq[t->group_of[i]] += s;
         l1[t->group_of[i]] += a;
     }

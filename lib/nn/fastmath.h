@@ -16,25 +16,12 @@
  * Double build (HAR_NN_DOUBLE): libm, so the gradient checks see the exact
  * functions.
  *
- * Vectorising at -O2.  gcc 12's -O2 vectoriser ("very cheap" cost model) only
- * takes a loop whose trip count is known to be a multiple of the vector width
- * and whose pointers provably do not overlap.  So an elementwise row kernel is
- *     HAR_VEC_KERNEL static void k(real *restrict a, ..., int n)
- *     { int j = 0; for (; j < HAR_VEC_FLOOR(n); j++) ...; for (; j < n; j++) ...; }
- * with one restrict pointer per array (a[j] and a[n + j] of one pointer defeat
- * the dependence analysis), kept out of line (inlined into its caller's loop,
- * gcc drops the restrict guarantees), and the loop body a HAR_VEC_INLINE
- * function of j. */
+ * The loops that call these follow lib/vec.h. */
 #ifndef HAR_NN_FASTMATH_H
 #define HAR_NN_FASTMATH_H
 
+#include "../vec.h"
 #include "nn.h"
-
-#define HAR_VEC_FLOOR(n) ((n) & ~7)
-#define HAR_VEC_KERNEL __attribute__((noinline, target_clones("arch=x86-64-v3", "default")))
-/* The per-value step inside a kernel, and these functions, must be inlined
- * for the loop to vectorise; gcc's size heuristics alone sometimes decline. */
-#define HAR_VEC_INLINE static inline __attribute__((always_inline))
 
 #ifdef HAR_NN_DOUBLE
 #include <math.h>
