@@ -40,7 +40,7 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS_ALL = -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-TOOLS   := har-ingest har-split har-norm har-train
+TOOLS   := har-ingest har-split har-norm har-train har-eval
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # The differentiable core, built in float for the tools and a second time in

@@ -126,6 +126,22 @@ static int set_list(har_tfile *f, const char *key, const double *v, int n, har_e
     return rc;
 }
 
+int har_standardise(har_windows *w, const double *mean, const double *std, const char *sname, har_err *e)
+{
+    const char *name = w->file && w->file->source ? w->file->source : "<dataset>";
+    size_t rows = (size_t)w->n * (size_t)w->t;
+    for (size_t i = 0; i < rows; i++)
+        for (int j = 0; j < w->c; j++) {
+            float *v = &w->x[i * (size_t)w->c + (size_t)j];
+            *v = (float)(((double)*v - mean[j]) / std[j]);
+            /* A tiny std can overflow float: never write a file no tool reads. */
+            if (!isfinite(*v))
+                return har_fail(e, HAR_EDATA, "%s: channel %d of window %zu overflows after normalising with %s (std %g)",
+                                name, j, i / (size_t)w->t, sname, std[j]);
+        }
+    return 0;
+}
+
 int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e)
 {
     const char *name = w->file->source ? w->file->source : "<dataset>";
@@ -136,16 +152,8 @@ int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e)
     if (w->c != s->c || !wc || !sc || strcmp(wc, sc) != 0)
         return har_fail(e, HAR_EDATA, "%s has channels [%s] but %s was fitted on [%s]", name, wc ? wc : "?", sname,
                         sc ? sc : "?");
-    size_t rows = (size_t)w->n * (size_t)w->t;
-    for (size_t i = 0; i < rows; i++)
-        for (int j = 0; j < w->c; j++) {
-            float *v = &w->x[i * (size_t)w->c + (size_t)j];
-            *v = (float)(((double)*v - s->mean[j]) / s->std[j]);
-            /* A tiny std can overflow float: never write a file no tool reads. */
-            if (!isfinite(*v))
-                return har_fail(e, HAR_EDATA, "%s: channel %d of window %zu overflows after normalising with %s (std %g)",
-                                name, j, i / (size_t)w->t, sname, s->std[j]);
-        }
+    if (har_standardise(w, s->mean, s->std, sname, e))
+        return e->code;
     if (har_tfile_meta_set(w->file, "normalisation", "per-channel z-score (har-norm)", e) ||
         har_tfile_meta_set(w->file, "norm_digest", s->file->digest, e) ||
         set_list(w->file, "norm_mean", s->mean, s->c, e) || set_list(w->file, "norm_std", s->std, s->c, e))

@@ -42,6 +42,12 @@ int har_norm_bind(har_norm_stats *s, const har_tfile *stats, har_err *e);
  * a normalised file carries what a checkpoint needs to normalise raw input. */
 int har_norm_apply(const har_norm_stats *s, har_windows *w, har_err *e);
 
+/* The arithmetic of har_norm_apply alone, x' = (x - mean) / std per channel
+ * in double, for any holder of the statistics (a checkpoint, har-eval): one
+ * implementation for training and serving.  sname names the statistics'
+ * source in the message when a value overflows.  Sets no metadata. */
+int har_standardise(har_windows *w, const double *mean, const double *std, const char *sname, har_err *e);
+
 /* Reads "norm_mean" and "norm_std" of a normalised dataset (c channels). */
 int har_norm_from_meta(const har_tfile *f, int c, double *mean, double *std, har_err *e);
 

@@ -16,70 +16,13 @@
 #include "../lib/explog.h"
 #include "../lib/metrics.h"
 #include "../lib/norm.h"
+#include "synthetic.h"
 #include "testutil.h"
 
-/* ---- synthetic data ------------------------------------------------------ */
-
-/* n windows of T=16 x 3 channels, 3 classes: class k carries a sine wave on
- * channel k over noise, with channel offsets so normalisation matters.
- * Subjects first_subject.. first_subject+3, labels y = i % 3 (or 99 if
- * bad_label).  split is recorded in the metadata (har-norm fit wants "train"). */
-static void write_set(const char *path, int64_t n, int t, int first_subject, uint64_t seed,
-                      const char *split, int bad_label)
-{
-    har_windows w;
-    har_err e = {0};
-    ck_assert_msg(har_windows_alloc(&w, n, t, 3, &e) == 0, "%s", e.msg);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "format", "har-windows/1", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "channels", "ax,ay,az", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "units", "g,g,g", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "classes", "A,B,C", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "split", split, &e), 0);
-    har_rng r;
-    har_rng_seed(&r, seed);
-    for (int64_t i = 0; i < n; i++) {
-        int k = (int)(i % 3);
-        double phase = 6.28 * har_rng_uniform(&r);
-        for (int s = 0; s < t; s++)
-            for (int c = 0; c < 3; c++)
-                w.x[((size_t)i * t + s) * 3 + c] =
-                    (float)(5.0 * c + 0.5 * har_rng_normal(&r) + (c == k ? 1 + sin(phase + 0.8 * s) : 0));
-        w.y[i] = bad_label && i == n - 1 ? 99 : k;
-        w.subject[i] = first_subject + (int32_t)(i % 4);
-        w.recording[i] = -1;
-        w.start[i] = -1;
-    }
-    ck_assert_msg(har_tfile_write(w.file, path, &e) == 0, "%s", e.msg);
-    har_windows_free(&w);
-}
-
-typedef struct {
-    char *dir;
-    char train[512], val[512], stats[512], log[512];
-} fixture;
-
-static void fixture_make(fixture *f, int64_t n)
-{
-    f->dir = tu_tmpdir();
-    snprintf(f->train, sizeof f->train, "%s/train.st.gz", f->dir);
-    snprintf(f->val, sizeof f->val, "%s/val.st.gz", f->dir);
-    snprintf(f->stats, sizeof f->stats, "%s/stats.st.gz", f->dir);
-    snprintf(f->log, sizeof f->log, "%s/log.csv", f->dir);
-    write_set(f->train, n, 16, 1, 11, "train", 0);
-    write_set(f->val, n / 3, 16, 21, 12, "val", 0);
-    ck_assert_int_eq(tu_sh("%s fit %s -o %s", tu_bin("har-norm"), f->train, f->stats), 0);
-}
-
-static void fixture_free(fixture *f)
-{
-    tu_rmtree(f->dir);
-    free(f->dir);
-}
-
 /* Runs har-train with common arguments; returns the exit status. */
-static int train(const fixture *f, char **err, const char *fmt, ...)
+static int train(const syn_fixture *f, char **err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int train(const fixture *f, char **err, const char *fmt, ...)
+static int train(const syn_fixture *f, char **err, const char *fmt, ...)
 {
     char extra[2048];
     va_list ap;
@@ -106,8 +49,8 @@ END_TEST
 
 START_TEST(learns_separable_data_and_logs)
 {
-    fixture f;
-    fixture_make(&f, 150);
+    syn_fixture f;
+    syn_fixture_make(&f, 150);
     char *err = NULL;
     int rc = train(&f, &err,
                    "-m flatten,dense:16,relu,dense:3 -e 15 -b 16 --patience 0 -o best.st.gz "
@@ -155,14 +98,14 @@ START_TEST(learns_separable_data_and_logs)
     tu_assert_contains(log, ",completed,");
     tu_assert_contains(log, "\"first, \"\"quoted\"\" note\"\n");
     free(log);
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(same_seed_same_bytes_any_threads)
 {
-    fixture f;
-    fixture_make(&f, 90);
+    syn_fixture f;
+    syn_fixture_make(&f, 90);
     const char *common = "-m gru:8,dropout:0.2,dense:3 -e 3 --jitter 0.05 --scaling 0.1 --time-warp 0.1 --oversample";
     /* The same command line (the output name is part of the recorded
      * arguments), so each run's result is moved aside before the next. */
@@ -173,14 +116,14 @@ START_TEST(same_seed_same_bytes_any_threads)
     ck_assert_int_eq(train(&f, NULL, "%s -o a.st.gz --seed 2", common), 0);
     ck_assert(tu_same_file(tu_path(f.dir, "t1.st.gz"), tu_path(f.dir, "t2.st.gz")));
     ck_assert(!tu_same_file(tu_path(f.dir, "t1.st.gz"), tu_path(f.dir, "a.st.gz")));
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(sigkill_and_resume_is_bit_identical)
 {
-    fixture f;
-    fixture_make(&f, 240);
+    syn_fixture f;
+    syn_fixture_make(&f, 240);
     /* One command line for the reference and the killed runs: the arguments
      * are recorded in the checkpoint (--resume is not). */
     char cmd[4096];
@@ -223,14 +166,14 @@ START_TEST(sigkill_and_resume_is_bit_identical)
     ck_assert_msg(kills >= 1, "no kill landed");
     ck_assert(tu_same_file(tu_path(f.dir, "ref-last.st.gz"), tu_path(f.dir, "run-last.st.gz")));
     ck_assert(tu_same_file(tu_path(f.dir, "ref.st.gz"), tu_path(f.dir, "run.st.gz")));
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(divergence_stops_with_exit_5)
 {
-    fixture f;
-    fixture_make(&f, 60);
+    syn_fixture f;
+    syn_fixture_make(&f, 60);
     char *err = NULL;
     int rc = train(&f, &err, "-m flatten,dense:16,relu,dense:3 --optimizer sgd --lr 1e6 --clip 0 -e 5 -b 4 -o d.st.gz");
     ck_assert_msg(rc == 5, "exit %d: %s", rc, err);
@@ -240,14 +183,14 @@ START_TEST(divergence_stops_with_exit_5)
     char *log = tu_read_file(f.log, NULL);
     tu_assert_contains(log, ",diverged,");
     free(log);
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(overfits_one_batch)
 {
-    fixture f;
-    fixture_make(&f, 90);
+    syn_fixture f;
+    syn_fixture_make(&f, 90);
     ck_assert_int_eq(train(&f, NULL, "-m flatten,dense:64,relu,dense:3 --overfit-batches 1 -b 8 -e 60 "
                                      "--patience 0 --schedule constant --lr 1e-2 --curves c.csv -o o.st.gz"),
                      0);
@@ -259,14 +202,14 @@ START_TEST(overfits_one_batch)
     ck_assert_int_eq(sscanf(lastrow, "%*d,%lf", &loss), 1);
     ck_assert_msg(loss < 0.01, "training loss on one batch still %g", loss);
     free(curves);
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(early_stopping_keeps_best_epoch)
 {
-    fixture f;
-    fixture_make(&f, 90);
+    syn_fixture f;
+    syn_fixture_make(&f, 90);
     char *err = NULL;
     /* val_loss with a constant high rate stops improving quickly. */
     int rc = train(&f, &err, "-m flatten,dense:64,relu,dense:3 -e 200 --patience 3 --monitor val_loss "
@@ -282,14 +225,14 @@ START_TEST(early_stopping_keeps_best_epoch)
     char *log = tu_read_file(f.log, NULL);
     tu_assert_contains(log, ",early-stopped,");
     free(log);
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(sigint_is_interrupted)
 {
-    fixture f;
-    fixture_make(&f, 240);
+    syn_fixture f;
+    syn_fixture_make(&f, 240);
     int rc = tu_sh("cd %s && (%s %s %s --stats %s --log %s -m gru:32,dense:3 -e 5000 --patience 0 -o i.st.gz 2>/dev/null & "
                    "pid=$!; sleep 1; kill -INT $pid; wait $pid)",
                    f.dir, tu_bin("har-train"), f.train, f.val, f.stats, f.log);
@@ -297,14 +240,14 @@ START_TEST(sigint_is_interrupted)
     char *log = tu_read_file(f.log, NULL);
     tu_assert_contains(log, ",interrupted,");
     free(log);
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 
 START_TEST(bad_inputs_are_refused)
 {
-    fixture f;
-    fixture_make(&f, 30);
+    syn_fixture f;
+    syn_fixture_make(&f, 30);
     char *err = NULL;
     const char *mlp = "-m flatten,dense:8,dense:3 -e 1 -o x.st.gz";
     ck_assert_int_eq(train(&f, &err, "-m 'gru:8,danse:3' -o x.st.gz"), 2);
@@ -316,24 +259,24 @@ START_TEST(bad_inputs_are_refused)
     ck_assert_int_eq(train(&f, &err, "%s --lr -1", mlp), 2);
     free(err);
     /* window length mismatch */
-    write_set(tu_path(f.dir, "short.st.gz"), 12, 8, 31, 3, "val", 0);
+    syn_write_set(tu_path(f.dir, "short.st.gz"), 12, 8, 31, 3, "val", 0);
     ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s short.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 1);
     tu_assert_contains(err, "has windows 16x3 but short.st.gz has 8x3");
     free(err);
     /* labels out of range */
-    write_set(tu_path(f.dir, "badlab.st.gz"), 12, 16, 31, 3, "val", 1);
+    syn_write_set(tu_path(f.dir, "badlab.st.gz"), 12, 16, 31, 3, "val", 1);
     ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s badlab.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 1);
     free(err);
     /* empty split */
-    write_set(tu_path(f.dir, "empty.st.gz"), 0, 16, 31, 3, "val", 0);
+    syn_write_set(tu_path(f.dir, "empty.st.gz"), 0, 16, 31, 3, "val", 0);
     ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s empty.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 1);
     tu_assert_contains(err, "empty");
     free(err);
     /* subject overlap between train and val: exit 4 */
-    write_set(tu_path(f.dir, "leak.st.gz"), 12, 16, 2, 3, "val", 0);
+    syn_write_set(tu_path(f.dir, "leak.st.gz"), 12, 16, 2, 3, "val", 0);
     ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s leak.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 4);
     tu_assert_contains(err, "subject 2 is in both");
@@ -353,7 +296,7 @@ START_TEST(bad_inputs_are_refused)
     tu_assert_contains(err, "other hyperparameters");
     free(err);
     ck_assert(!tu_exists(tu_path(f.dir, "x.st.gz")) || 1);
-    fixture_free(&f);
+    syn_fixture_free(&f);
 }
 END_TEST
 

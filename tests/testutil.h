@@ -25,6 +25,7 @@ Suite *integration_suite(void);
 Suite *parity_suite(void);
 Suite *optim_suite(void);
 Suite *train_suite(void);
+Suite *eval_suite(void);
 
 /* Path of a built tool ("har-ingest") - static storage, valid until the next 8 calls. */
 const char *tu_bin(const char *tool);

@@ -115,6 +115,10 @@ typedef enum { HAR_CELL_RNN, HAR_CELL_GRU, HAR_CELL_LSTM } har_cell;
  * between stacked layers in training, as in PyTorch. */
 int har_recurrent_make(har_layer *l, har_shape in, har_cell cell, int hidden, int layers,
                        int bidirectional, double dropout, har_err *e);
+/* Makes l output only the last timestep, [1, dirs*hidden], as a "last"
+ * readout would take it: the full sequence is then never copied out, nor its
+ * mostly zero gradient back in. */
+void har_recurrent_last_only(har_layer *l);
 
 int har_conv1d_make(har_layer *l, har_shape in, int out_channels, int kernel, int stride,
                     int padding, int dilation, har_err *e);

@@ -66,6 +66,7 @@ typedef struct {
     double p;
     int max_batch;
     int masked;     /* the last forward applied dropout */
+    int last_only;  /* output only h of the last timestep: [B, 1, D*H] */
     rnn_level *lv;
     real *xt;       /* [T, B, in] the input, time-major */
     real *rec;      /* [B, G*H] one step's h_{t-1} W_hh^T; in backward, its hidden-side
@@ -292,7 +293,11 @@ static void rnn_forward(har_layer *l, const real *x, real *y, int B, int train)
         if (k < s->L - 1 && s->masked)
             dropout_forward(l, k, B);
     }
-    to_sample_major(y, s->lv[s->L - 1].out, B, s->T, s->D * s->H);
+    const real *top = s->lv[s->L - 1].out;
+    if (s->last_only) /* the last step's block is already [B, D*H] */
+        memcpy(y, top + step_size(B, s->D * s->H) * (s->T - 1), step_size(B, s->D * s->H) * sizeof *y);
+    else
+        to_sample_major(y, top, B, s->T, s->D * s->H);
 }
 
 /* ---- backward ---- */
@@ -316,9 +321,11 @@ static void step_grads(har_layer *l, int k, int d, const real *in_t, const real 
 }
 
 /* Backpropagates one direction of layer k through time given d(loss)/d(out)
- * in dy [T, B, D*H]: adds its parameter gradients, and d(in) (+)= dgates W_ih
- * when din is set (the second direction adds to the first). */
-static void direction_backward(har_layer *l, int k, int d, const real *dy, real *din, int B)
+ * in dy [T, B, D*H] (or, for a last_only top layer, dy [B, D*H] of the last
+ * step and zero elsewhere): adds its parameter gradients, and d(in) (+)=
+ * dgates W_ih when din is set (the second direction adds to the first). */
+static void direction_backward(har_layer *l, int k, int d, const real *dy, int dy_last_only,
+                               real *din, int B)
 {
     rnn_state *s = l->state;
     const rnn_cell *c = s->cell;
@@ -347,7 +354,10 @@ static void direction_backward(har_layer *l, int k, int d, const real *dy, real 
         }
         st.dh = dh;
         st.dh_prev = dh_prev;
-        st.dy = dy + step_size(B, DH) * t + (size_t)d * H;
+        if (!dy_last_only)
+            st.dy = dy + step_size(B, DH) * t + (size_t)d * H;
+        else /* zero holds B rows of DH <= 2H values */
+            st.dy = t == T - 1 ? dy + (size_t)d * H : s->zero;
         c->backward(&st);
         /* h_{-1} = 0 is a constant: no gradient through it */
         if (n > 0)
@@ -375,11 +385,13 @@ static void rnn_backward(har_layer *l, const real *x, const real *y, const real 
     int T = s->T, DH = s->D * s->H;
     /* Layer k finds d(loss)/d(its output), time-major, in grad[k & 1] and
      * leaves d(loss)/d(its input) in the other one. */
-    to_time_major(s->grad[(s->L - 1) & 1], dy, B, T, DH);
+    if (!s->last_only)
+        to_time_major(s->grad[(s->L - 1) & 1], dy, B, T, DH);
     for (int k = s->L - 1; k >= 0; k--) {
         real *din = k > 0 || dx ? s->grad[(k + 1) & 1] : NULL;
+        int top_last = k == s->L - 1 && s->last_only;
         for (int d = 0; d < s->D; d++)
-            direction_backward(l, k, d, s->grad[k & 1], din, B);
+            direction_backward(l, k, d, top_last ? dy : s->grad[k & 1], top_last, din, B);
         if (k > 0 && s->masked)
             for (int r = 0; r < T * B; r++)
                 mul_row(din + (size_t)r * DH, s->lv[k - 1].mask + (size_t)r * DH, DH);
@@ -476,6 +488,13 @@ static int add_direction_params(har_layer *l, int k, int d, int in, int G, int H
     }
     p[1]->gates = G;
     return 0;
+}
+
+void har_recurrent_last_only(har_layer *l)
+{
+    rnn_state *s = l->state;
+    s->last_only = 1;
+    l->out.t = 1;
 }
 
 static const rnn_cell *cell_of(har_cell cell)

@@ -208,6 +208,10 @@ static int make_recurrent(spec_item *it, har_cell cell, har_shape in, layer_list
         return har_err_prefix(e, "model spec item \"%s\"", it->text);
     if (rk < 0)
         return 0;
+    /* The readout layer stays (parameter names count it, as PyTorch's
+     * nn.Sequential would) but, for "last", only copies the one step. */
+    if (rk == HAR_READ_LAST)
+        har_recurrent_last_only(l);
     har_shape mid = l->out;
     if (list_push(L, e))
         return -1;
