@@ -97,8 +97,6 @@ static void usage(void)
         "                          a run that was never interrupted\n"
         "      --overfit-batches N train on N fixed batches only (can the model fit\n"
         "                          one batch? the training loss should approach 0)\n"
-        "      --threads N         OpenBLAS threads (default 1; results are identical\n"
-        "                          for any N)\n"
         "  -q, --quiet             no diagnostics except errors\n"
         "  -h, --help              show this help\n"
         "  -V, --version           show the version\n"
@@ -149,7 +147,7 @@ static void usage(void)
 
 typedef struct {
     const char *train, *val, *stats, *output, *last, *curves, *log, *run_id, *note, *resume;
-    int threads, quiet;
+    int quiet;
     har_train_config cfg;
     char spec_buf[64];
     /* explicitly given, so the optimizer's own defaults don't override them */
@@ -171,7 +169,7 @@ static void parse(int argc, char **argv, options *o)
         O_CHECKPOINT = 256, O_CURVES, O_LOG, O_RUN_ID, O_NOTE, O_INIT, O_OPTIMIZER, O_LR,
         O_MOMENTUM, O_BETA1, O_BETA2, O_EPS, O_ALPHA, O_WD, O_DECAY, O_CLIP, O_SCHEDULE,
         O_WARMUP, O_MIN_LR, O_STEP_SIZE, O_GAMMA, O_PF, O_PP, O_PATIENCE, O_MONITOR, O_LS, O_CW,
-        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_RESUME, O_OVERFIT, O_THREADS, O_STATS
+        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_RESUME, O_OVERFIT, O_STATS
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"checkpoint", required_argument, 0, O_CHECKPOINT},
@@ -195,14 +193,13 @@ static void parse(int argc, char **argv, options *o)
         {"time-warp", required_argument, 0, O_WARP}, {"seed", required_argument, 0, 's'},
         {"resume", required_argument, 0, O_RESUME},
         {"overfit-batches", required_argument, 0, O_OVERFIT},
-        {"threads", required_argument, 0, O_THREADS}, {"stats", required_argument, 0, O_STATS},
+        {"stats", required_argument, 0, O_STATS},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     har_train_config *c = &o->cfg;
     har_err e = {0};
     const char *optimizer = "adamw", *schedule = "cosine";
     o->log = DEFAULT_LOG;
-    o->threads = 1;
     c->init = HAR_INIT_TORCH;
     c->epochs = 40;
     c->batch_size = 64;
@@ -273,7 +270,6 @@ static void parse(int argc, char **argv, options *o)
         case 's': c->seed = har_opt_seed(optarg, "--seed"); break;
         case O_RESUME: o->resume = optarg; break;
         case O_OVERFIT: c->overfit_batches = (int)har_opt_long(optarg, 1, 1 << 24, "--overfit-batches"); break;
-        case O_THREADS: o->threads = (int)har_opt_long(optarg, 1, 256, "--threads"); break;
         case O_STATS: o->stats = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(); exit(0);
@@ -432,19 +428,18 @@ static int write_checkpoint(const context *cx, const har_trainer *t, const char 
             rc = har_tfile_meta_set(f, keys[i], v, e);
     }
     /* The command as typed, minus what cannot change the result: --resume (a
-     * resumed run is the same run), --threads and -q. */
+     * resumed run is the same run) and -q. */
     int argc;
     char **argv;
     har_cli_args(&argc, &argv);
     char **args = malloc(((size_t)argc + 1) * sizeof *args);
     int n = 0;
     for (int i = 0; args && i < argc; i++) {
-        if ((!strcmp(argv[i], "--resume") || !strcmp(argv[i], "--threads")) && i + 1 < argc) {
+        if (!strcmp(argv[i], "--resume") && i + 1 < argc) {
             i++;
             continue;
         }
-        if (!strncmp(argv[i], "--resume=", 9) || !strncmp(argv[i], "--threads=", 10) ||
-            !strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+        if (!strncmp(argv[i], "--resume=", 9) || !strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
             continue;
         args[n++] = argv[i];
     }
@@ -562,7 +557,10 @@ int main(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     parse(argc, argv, &o);
-    openblas_set_num_threads(o.threads);
+    /* One thread, always: with two, OpenBLAS splits some products (conv1d's
+     * weight gradient, a sum over B*T rows) differently and the weights
+     * stop being bit-identical from run to run of the same command. */
+    openblas_set_num_threads(1);
     har_err e = {0};
     har_windows tr = {0}, va = {0};
     double *mean, *std;

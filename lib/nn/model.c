@@ -137,11 +137,17 @@ const real *har_model_forward(har_model *m, const real *x, int B, int train)
 
 void har_model_backward(har_model *m, const real *dlogits, real *dx, int B)
 {
+    /* Below the first layer with parameters nothing needs a gradient, unless
+     * the caller asked for d(loss)/d(x): stop there (for flatten,dense,... the
+     * first dense layer's input gradient was a third of its backward work). */
+    int lowest = 0;
+    if (!dx)
+        while (lowest < m->nlayers - 1 && m->layers[lowest].nweights == 0)
+            lowest++;
     const real *dy = dlogits;
-    for (int i = m->nlayers - 1; i >= 0; i--) {
+    for (int i = m->nlayers - 1; i >= lowest; i--) {
         har_layer *l = &m->layers[i];
-        real *dxi = i > 0 ? m->grad[i & 1] : dx;
-        /* The first layer's input gradient is only computed on request. */
+        real *dxi = i > lowest ? m->grad[i & 1] : dx;
         l->ops->backward(l, m->acts[i], m->acts[i + 1], dy, dxi, B);
         dy = dxi;
     }
