@@ -265,24 +265,24 @@ START_TEST(bad_inputs_are_refused)
     free(err);
     /* window length mismatch */
     syn_write_set(tu_path(f.dir, "short.st.gz"), 12, 8, 31, 3, "val", 0);
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s short.st.gz --stats %s --log none %s 2>/dev/null", f.dir,
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s short.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 1);
     tu_assert_contains(err, "has windows 16x3 but short.st.gz has 8x3");
     free(err);
     /* labels out of range */
     syn_write_set(tu_path(f.dir, "badlab.st.gz"), 12, 16, 31, 3, "val", 1);
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s badlab.st.gz --stats %s --log none %s 2>/dev/null", f.dir,
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s badlab.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 1);
     free(err);
     /* empty split */
     syn_write_set(tu_path(f.dir, "empty.st.gz"), 0, 16, 31, 3, "val", 0);
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s empty.st.gz --stats %s --log none %s 2>/dev/null", f.dir,
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s empty.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 1);
     tu_assert_contains(err, "empty");
     free(err);
     /* subject overlap between train and val: exit 4 */
     syn_write_set(tu_path(f.dir, "leak.st.gz"), 12, 16, 2, 3, "val", 0);
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s leak.st.gz --stats %s --log none %s 2>/dev/null", f.dir,
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s leak.st.gz --stats %s --log none %s", f.dir,
                                    tu_bin("har-train"), f.train, f.stats, mlp), 4);
     tu_assert_contains(err, "subject 2 is in both");
     free(err);
