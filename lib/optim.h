@@ -122,8 +122,13 @@ int har_optim_load(har_optim *o, const har_tfile *f, const char *prefix, har_err
  * skip the step or stop.  A negative or non-finite max_norm is HAR_EUSAGE. */
 int har_clip_grad_norm(float *g, size_t n, double max_norm, double *norm, har_err *e);
 
+/* The same, given the sum of squares of g[n] already measured (the trainer
+ * has it from its per-layer norms, and so reads the gradients once less). */
+int har_clip_to_norm(float *g, size_t n, double max_norm, double sumsq, double *norm,
+                     har_err *e);
+
 /* Adds the sum of squares and the sum of absolute values of g[n] to *sq and
- * *abs, in double, in eight interleaved partial sums (so the loop vectorises)
+ * *abs, in double, in sixteen interleaved partial sums (so the loop vectorises)
  * combined in a fixed order: the same bits on every run and machine. */
 void har_grad_sums(const float *g, size_t n, double *sq, double *abs);
 

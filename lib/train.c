@@ -255,8 +255,9 @@ static void epoch_order(har_trainer *t)
 }
 
 /* Adds this step's L2 and L1 gradient norm of each group (layer) into l2 and
- * l1 (summed over the epoch's steps, averaged at its end). */
-static void group_norms(const har_trainer *t, double *l2, double *l1)
+ * l1 (summed over the epoch's steps, averaged at its end); returns the sum of
+ * squares of all gradients. */
+static double group_norms(const har_trainer *t, double *l2, double *l1)
 {
     const har_model *m = &t->model;
     double *sq = t->group_sq;
@@ -269,8 +270,12 @@ static void group_norms(const har_trainer *t, double *l2, double *l1)
         sq[t->group_of[i]] += s;
         l1[t->group_of[i]] += a;
     }
-    for (int g = 0; g < t->ngroups; g++)
+    double total = 0;
+    for (int g = 0; g < t->ngroups; g++) {
         l2[g] += sqrt(sq[g]);
+        total += sq[g];
+    }
+    return total;
 }
 
 static int history_row(har_trainer *t, double **row, har_err *e)
@@ -313,8 +318,8 @@ static int train_step(har_trainer *t, int B, double lr, double *loss, double *gn
         return 1;
     har_model_zero_grad(m);
     har_model_backward(m, t->dlogits, NULL, B);
-    group_norms(t, sq, l1);
-    if (har_clip_grad_norm(m->dw, m->nweights, t->cfg.clip, gnorm, e))
+    double sumsq = group_norms(t, sq, l1);
+    if (har_clip_to_norm(m->dw, m->nweights, t->cfg.clip, sumsq, gnorm, e))
         return 1; /* a non-finite gradient: nothing was changed */
     har_optim_step(&t->optim, m->w, m->dw, lr, e);
     return 0;

@@ -17,9 +17,9 @@
 #ifndef HAR_VEC_H
 #define HAR_VEC_H
 
-#define HAR_VEC_FLOOR(n) ((n) & ~(__typeof__(n))7)
+#define HAR_VEC_FLOOR(n) ((n) & ~(__typeof__(n))15)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define HAR_VEC_KERNEL __attribute__((noinline, target_clones("arch=x86-64-v3", "default")))
+#define HAR_VEC_KERNEL __attribute__((noinline, target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define HAR_VEC_KERNEL __attribute__((noinline))
 #endif

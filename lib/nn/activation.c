@@ -9,8 +9,10 @@
  * x/2 erfc(-x/sqrt2), which keeps its relative accuracy for large negative x
  * where 1 + erf(x/sqrt2) cancels. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "../vec.h"
 #include "nn.h"
 
 /* libm in the precision of `real`: LIBM(exp) is expf in the float build. */
@@ -39,12 +41,48 @@ static inline real sigmoid_d(real x, real y) { (void)x; return y * (1 - y); }
 static inline real tanh_f(real x) { return LIBM(tanh)(x); }
 static inline real tanh_d(real x, real y) { (void)x; return 1 - y * y; }
 
-/* At the kink (x = 0) the derivative is taken from the left, as PyTorch does. */
+/* At the kink (x = 0) the derivative is taken from the left, as PyTorch does.
+ * The float build selects with integer masks ("x > 0" is "the bits, read as a
+ * signed integer, are > 0"): a float ?: does not vectorise (see fastmath.h).
+ * Both agree on every input except NaN, which the float build passes on when
+ * its sign bit is clear, as PyTorch does. */
+#ifdef HAR_NN_DOUBLE
 static inline real relu_f(real x) { return x > 0 ? x : 0; }
 static inline real relu_d(real x, real y) { (void)y; return x > 0 ? 1 : 0; }
 
 static inline real leakyrelu_f(real x) { return x > 0 ? x : LEAKY_SLOPE * x; }
 static inline real leakyrelu_d(real x, real y) { (void)y; return x > 0 ? 1 : LEAKY_SLOPE; }
+#else
+HAR_VEC_INLINE uint32_t positive_mask(float x) /* all ones if x > 0 (or +NaN) */
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    /* the sign bit of -u is set for u > 0 and for u = 0x80000000 (-0.0), which
+     * ~u excludes; an arithmetic shift (gcc's >> of a negative int) spreads it */
+    return (uint32_t)((int32_t)((0u - u) & ~u) >> 31);
+}
+
+HAR_VEC_INLINE float pick(uint32_t mask, float a, float b) /* mask ? a : b */
+{
+    uint32_t ua, ub, r;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    r = (ua & mask) | (ub & ~mask);
+    float f;
+    memcpy(&f, &r, sizeof f);
+    return f;
+}
+
+HAR_VEC_INLINE float relu_f(float x) { return pick(positive_mask(x), x, 0); }
+HAR_VEC_INLINE float relu_d(float x, float y) { (void)y; return pick(positive_mask(x), 1, 0); }
+
+HAR_VEC_INLINE float leakyrelu_f(float x) { return pick(positive_mask(x), x, LEAKY_SLOPE * x); }
+HAR_VEC_INLINE float leakyrelu_d(float x, float y)
+{
+    (void)y;
+    return pick(positive_mask(x), 1, LEAKY_SLOPE);
+}
+#endif
 
 /* silu' = s + x s (1 - s) with s = sigmoid(x), recomputed from x. */
 static inline real silu_f(real x) { return x * sigmoid(x); }
@@ -76,23 +114,49 @@ static size_t values(const har_layer *l, int B)
     return (size_t)B * (size_t)l->in.t * (size_t)l->in.f;
 }
 
-/* The forward and backward loops of activation NAME, and its ops table. */
+/* The forward and backward loops of activation NAME (kernels in the manner
+ * of lib/vec.h: those without a libm call vectorise; blocks of 16 because gcc
+ * 12 does not vectorise a size_t loop up to HAR_VEC_FLOOR(n) one by one), and
+ * its ops table. */
 #define ACTIVATION(NAME)                                                                       \
+    HAR_VEC_INLINE void NAME##_fwd_at(size_t i, const real *restrict x, real *restrict y)     \
+    {                                                                                          \
+        y[i] = NAME##_f(x[i]);                                                                 \
+    }                                                                                          \
+    HAR_VEC_KERNEL static void NAME##_fwd(const real *restrict x, real *restrict y, size_t n) \
+    {                                                                                          \
+        size_t i = 0;                                                                          \
+        for (; i < HAR_VEC_FLOOR(n); i += 16)                                                  \
+            for (int k = 0; k < 16; k++)                                                       \
+                NAME##_fwd_at(i + k, x, y);                                                    \
+        for (; i < n; i++)                                                                     \
+            NAME##_fwd_at(i, x, y);                                                            \
+    }                                                                                          \
+    HAR_VEC_INLINE void NAME##_bwd_at(size_t i, const real *restrict x, const real *restrict y,\
+                                      const real *restrict dy, real *restrict dx)             \
+    {                                                                                          \
+        dx[i] = dy[i] * NAME##_d(x[i], y[i]);                                                  \
+    }                                                                                          \
+    HAR_VEC_KERNEL static void NAME##_bwd(const real *restrict x, const real *restrict y,     \
+                                          const real *restrict dy, real *restrict dx, size_t n)\
+    {                                                                                          \
+        size_t i = 0;                                                                          \
+        for (; i < HAR_VEC_FLOOR(n); i += 16)                                                  \
+            for (int k = 0; k < 16; k++)                                                       \
+                NAME##_bwd_at(i + k, x, y, dy, dx);                                            \
+        for (; i < n; i++)                                                                     \
+            NAME##_bwd_at(i, x, y, dy, dx);                                                    \
+    }                                                                                          \
     static void NAME##_forward(har_layer *l, const real *x, real *y, int B, int train)         \
     {                                                                                          \
         (void)train;                                                                           \
-        size_t n = values(l, B);                                                               \
-        for (size_t i = 0; i < n; i++)                                                         \
-            y[i] = NAME##_f(x[i]);                                                             \
+        NAME##_fwd(x, y, values(l, B));                                                        \
     }                                                                                          \
     static void NAME##_backward(har_layer *l, const real *x, const real *y, const real *dy,   \
                                 real *dx, int B)                                               \
     {                                                                                          \
-        if (!dx) /* no parameters: nothing to do unless the input gradient is wanted */       \
-            return;                                                                            \
-        size_t n = values(l, B);                                                               \
-        for (size_t i = 0; i < n; i++)                                                         \
-            dx[i] = dy[i] * NAME##_d(x[i], y[i]);                                              \
+        if (dx) /* no parameters: nothing to do unless the input gradient is wanted */        \
+            NAME##_bwd(x, y, dy, dx, values(l, B));                                            \
     }                                                                                          \
     static const har_layer_ops NAME##_ops = {                                                  \
         .kind = #NAME, .forward = NAME##_forward, .backward = NAME##_backward,                 \

@@ -1,8 +1,8 @@
 /* cell_gru.c - the GRU cell (PyTorch's nn.GRU), gates r, z, n:
  *     r = s(x_r + h_r),  z = s(x_z + h_z),  n = tanh(x_n + r (h_n + b_hn)),
  *     h' = (1 - z) n + z h   (computed as n + z (h - n), like PyTorch),
- * where x_* = W_i* x + b_i* and h_* = W_h* h (+ b_hr, b_hz folded into x_r,
- * x_z).  b_hn cannot be folded because r multiplies it, so aux keeps
+ * where x_* = W_i* x + b_i* and h_* = W_h* h (+ b_hr, b_hz folded into the
+ * input-side biases of r and z).  b_hn cannot be folded because r multiplies it, so aux keeps
  * h_n + b_hn for the backward pass, and the hidden-side gradient of the n
  * block (times r) differs from the input-side one: own_rec_grad.  h reaches
  * h' through z too: direct_dh. */
@@ -10,27 +10,28 @@
 #include "recurrent.h"
 
 HAR_VEC_INLINE void new_at(int j, const real *restrict r, const real *restrict z,
-                          real *restrict gn, const real *restrict rn,
-                          const real *restrict b_hn, const real *restrict hp, real *restrict hn,
-                          real *restrict h)
+                          real *restrict gn, const real *restrict b_in,
+                          const real *restrict rn, const real *restrict b_hn,
+                          const real *restrict hp, real *restrict hn, real *restrict h)
 {
     real a = rn[j] + b_hn[j];
-    real n = har_fast_tanh(gn[j] + r[j] * a);
+    real n = har_fast_tanh(gn[j] + b_in[j] + r[j] * a);
     gn[j] = n;
     hn[j] = a;
     h[j] = n + z[j] * (hp[j] - n);
 }
 
 HAR_VEC_KERNEL static void new_row(const real *restrict r, const real *restrict z,
-                                   real *restrict gn, const real *restrict rn,
-                                   const real *restrict b_hn, const real *restrict hp,
-                                   real *restrict hn, real *restrict h, int H)
+                                   real *restrict gn, const real *restrict b_in,
+                                   const real *restrict rn, const real *restrict b_hn,
+                                   const real *restrict hp, real *restrict hn, real *restrict h,
+                                   int H)
 {
     int j = 0;
     for (; j < HAR_VEC_FLOOR(H); j++)
-        new_at(j, r, z, gn, rn, b_hn, hp, hn, h);
+        new_at(j, r, z, gn, b_in, rn, b_hn, hp, hn, h);
     for (; j < H; j++)
-        new_at(j, r, z, gn, rn, b_hn, hp, hn, h);
+        new_at(j, r, z, gn, b_in, rn, b_hn, hp, hn, h);
 }
 
 static void gru_forward(const rnn_fwd_step *s)
@@ -39,8 +40,8 @@ static void gru_forward(const rnn_fwd_step *s)
     for (int b = 0; b < s->B; b++) {
         real *g = s->gates + (size_t)b * 3 * H;
         const real *rec = s->rec + (size_t)b * 3 * H;
-        har_rnn_sigmoid_sum(g, rec, 2 * H); /* r and z */
-        new_row(g, g + H, g + 2 * H, rec + 2 * H, s->b_hh + 2 * H,
+        har_rnn_sigmoid_sum(g, s->bias, rec, 2 * H); /* r and z */
+        new_row(g, g + H, g + 2 * H, s->bias + 2 * H, rec + 2 * H, s->b_hh + 2 * H,
                 s->h_prev + (size_t)b * s->ld_prev, s->aux + (size_t)b * H,
                 s->h + (size_t)b * s->ld_h, H);
     }

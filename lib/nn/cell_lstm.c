@@ -1,6 +1,6 @@
 /* cell_lstm.c - the LSTM cell (PyTorch's nn.LSTM), gates i, f, g, o:
  *     c' = s(f) c + s(i) tanh(g),  h' = s(o) tanh(c').
- * All of b_hh folds into the input projection.  aux keeps [c', tanh c'] per
+ * All of b_hh folds into the input-side bias.  aux keeps [c', tanh c'] per
  * step: c' is the next step's c, and tanh c' saves recomputing it. */
 #include "fastmath.h"
 #include "recurrent.h"
@@ -35,9 +35,9 @@ static void lstm_forward(const rnn_fwd_step *s)
     for (int b = 0; b < s->B; b++) {
         real *g = s->gates + (size_t)b * 4 * H, *a = s->aux + (size_t)b * 2 * H;
         const real *r = s->rec + (size_t)b * 4 * H;
-        har_rnn_sigmoid_sum(g, r, 2 * H); /* i and f */
-        har_rnn_tanh_sum(g + 2 * H, r + 2 * H, H);
-        har_rnn_sigmoid_sum(g + 3 * H, r + 3 * H, H);
+        har_rnn_sigmoid_sum(g, s->bias, r, 2 * H); /* i and f */
+        har_rnn_tanh_sum(g + 2 * H, s->bias + 2 * H, r + 2 * H, H);
+        har_rnn_sigmoid_sum(g + 3 * H, s->bias + 3 * H, r + 3 * H, H);
         cell_row(g, g + H, g + 2 * H, g + 3 * H, s->aux_prev + (size_t)b * 2 * H, a, a + H,
                  s->h + (size_t)b * s->ld_h, H);
     }

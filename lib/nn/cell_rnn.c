@@ -1,31 +1,32 @@
 /* cell_rnn.c - the Elman cell (PyTorch's nn.RNN, tanh):
  *     h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
- * Both biases fold into the input projection; the gate block keeps h'. */
+ * Both biases fold into one input-side bias; the gate block keeps h'. */
 #include "fastmath.h"
 #include "recurrent.h"
 
-HAR_VEC_INLINE void fwd_at(int j, real *restrict g, const real *restrict rec, real *restrict h)
+HAR_VEC_INLINE void fwd_at(int j, real *restrict g, const real *restrict bias,
+                           const real *restrict rec, real *restrict h)
 {
-    real v = har_fast_tanh(g[j] + rec[j]);
+    real v = har_fast_tanh(g[j] + bias[j] + rec[j]);
     g[j] = v;
     h[j] = v;
 }
 
-HAR_VEC_KERNEL static void fwd_row(real *restrict g, const real *restrict rec, real *restrict h,
-                                   int H)
+HAR_VEC_KERNEL static void fwd_row(real *restrict g, const real *restrict bias,
+                                   const real *restrict rec, real *restrict h, int H)
 {
     int j = 0;
     for (; j < HAR_VEC_FLOOR(H); j++)
-        fwd_at(j, g, rec, h);
+        fwd_at(j, g, bias, rec, h);
     for (; j < H; j++)
-        fwd_at(j, g, rec, h);
+        fwd_at(j, g, bias, rec, h);
 }
 
 static void rnn_forward(const rnn_fwd_step *s)
 {
     for (int b = 0; b < s->B; b++) {
         size_t o = (size_t)b * s->H;
-        fwd_row(s->gates + o, s->rec + o, s->h + (size_t)b * s->ld_h, s->H);
+        fwd_row(s->gates + o, s->bias, s->rec + o, s->h + (size_t)b * s->ld_h, s->H);
     }
 }
 

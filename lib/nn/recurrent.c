@@ -11,9 +11,10 @@
  * shifted by one step that dW_hh needs are simply the block one step earlier.
  *
  * Forward, per layer and direction, step by step:
- *     gates_t = in_t W_ih^T + b_ih (+ the foldable part of b_hh)
- *     rec = h_{t-1} W_hh^T, then the cell's math, which leaves the gate
- *     activations in gates_t for the backward pass
+ *     gates_t = in_t W_ih^T
+ *     rec = h_{t-1} W_hh^T, then the cell's math, which adds b_ih (and the
+ *     foldable part of b_hh) and leaves the gate activations in gates_t for
+ *     the backward pass
  * The input projection is one GEMM per few steps, just ahead of the
  * recurrence: for the whole sequence at once its output had left the cache
  * by the time the cell read it, and the cell's passes were bound by memory
@@ -74,6 +75,8 @@ typedef struct {
     real *dg;       /* [B, G*H] one step's input-side gate gradients */
     real *dwih_t;   /* [in, G*H] dW_ih^T of one direction (the faster product order) */
     real *wt;       /* [H, G*H] W_hh^T (the faster operand order for the forward step) */
+    real *wih_t;    /* [in, G*H] W_ih^T (likewise for the input projection: with W_ih
+                       itself, OpenBLAS takes its slower general path for a small in) */
     real *bias;     /* [G*H] b_ih + folded b_hh */
     real *dh[2];    /* [B, H] d(h_t), then d(h_{t-1}) */
     real *dc;       /* [B, H] carried cell-state gradient */
@@ -129,32 +132,36 @@ HAR_VEC_KERNEL static void mul_row(real *restrict v, const real *restrict by, in
         v[j] *= by[j];
 }
 
-HAR_VEC_INLINE void sigmoid_at(int j, real *restrict g, const real *restrict rec)
+HAR_VEC_INLINE void sigmoid_at(int j, real *restrict g, const real *restrict bias,
+                               const real *restrict rec)
 {
-    g[j] = har_fast_sigmoid(g[j] + rec[j]);
+    g[j] = har_fast_sigmoid(g[j] + bias[j] + rec[j]);
 }
 
-HAR_VEC_KERNEL void har_rnn_sigmoid_sum(real *restrict g, const real *restrict rec, int n)
+HAR_VEC_KERNEL void har_rnn_sigmoid_sum(real *restrict g, const real *restrict bias,
+                                        const real *restrict rec, int n)
 {
     int j = 0;
     for (; j < HAR_VEC_FLOOR(n); j++)
-        sigmoid_at(j, g, rec);
+        sigmoid_at(j, g, bias, rec);
     for (; j < n; j++)
-        sigmoid_at(j, g, rec);
+        sigmoid_at(j, g, bias, rec);
 }
 
-HAR_VEC_INLINE void tanh_at(int j, real *restrict g, const real *restrict rec)
+HAR_VEC_INLINE void tanh_at(int j, real *restrict g, const real *restrict bias,
+                            const real *restrict rec)
 {
-    g[j] = har_fast_tanh(g[j] + rec[j]);
+    g[j] = har_fast_tanh(g[j] + bias[j] + rec[j]);
 }
 
-HAR_VEC_KERNEL void har_rnn_tanh_sum(real *restrict g, const real *restrict rec, int n)
+HAR_VEC_KERNEL void har_rnn_tanh_sum(real *restrict g, const real *restrict bias,
+                                     const real *restrict rec, int n)
 {
     int j = 0;
     for (; j < HAR_VEC_FLOOR(n); j++)
-        tanh_at(j, g, rec);
+        tanh_at(j, g, bias, rec);
     for (; j < n; j++)
-        tanh_at(j, g, rec);
+        tanh_at(j, g, bias, rec);
 }
 
 /* C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1), row-major like
@@ -207,16 +214,15 @@ static void fold_bias(har_layer *l, int k, int d)
         s->bias[j] = b_ih[j] + (j < folded ? b_hh[j] : 0);
 }
 
-/* gates[t, b] = in[t, b] W_ih^T + s->bias for the n steps from t0 on. */
+/* gates[t, b] = in[t, b] W_ih^T for the n steps from t0 on (the cell adds
+ * s->bias as it reads them: cheaper than a pass that copies it into every
+ * row for the product to add to). */
 static void project(har_layer *l, int k, int d, const real *in, int t0, int n, int B)
 {
     rnn_state *s = l->state;
     int GH = s->G * s->H, nin = s->lv[k].in, rows = n * B;
     real *g = s->lv[k].dir[d].gates + step_size(B, GH) * t0;
-    for (int r = 0; r < rows; r++)
-        memcpy(g + (size_t)r * GH, s->bias, (size_t)GH * sizeof *g);
-    har_gemm(0, 1, rows, GH, nin, 1, in + step_size(B, nin) * t0, nin,
-             param(l, l->w, k, d, W_IH), nin, 1, g, GH);
+    har_gemm(0, 0, rows, GH, nin, 1, in + step_size(B, nin) * t0, nin, s->wih_t, GH, 0, g, GH);
 }
 
 static void transpose(real *dst, const real *src, int rows, int cols)
@@ -236,8 +242,9 @@ static void direction_forward(har_layer *l, int k, int d, const real *in, int B)
     int chunk = PROJECT_VALUES / (B * GH) > 1 ? PROJECT_VALUES / (B * GH) : 1;
     fold_bias(l, k, d);
     transpose(s->wt, param(l, l->w, k, d, W_HH), GH, H);
-    rnn_fwd_step st = {.B = B, .H = H, .rec = s->rec, .b_hh = param(l, l->w, k, d, B_HH),
-                       .ld_h = DH};
+    transpose(s->wih_t, param(l, l->w, k, d, W_IH), GH, s->lv[k].in);
+    rnn_fwd_step st = {.B = B, .H = H, .rec = s->rec, .bias = s->bias,
+                       .b_hh = param(l, l->w, k, d, B_HH), .ld_h = DH};
     for (int n = 0; n < T; n++) {
         int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1; /* tp: the step before, in time order of this direction */
         if (n % chunk == 0) {
@@ -424,6 +431,7 @@ static int rnn_reserve(har_layer *l, int max_batch, har_err *e)
     }
     if (har_nn_grow(&s->xt, TB * in, e) ||
         har_nn_grow(&s->rec, B * GH, e) || har_nn_grow(&s->dg, B * GH, e) || har_nn_grow(&s->dwih_t, widest * GH, e) || har_nn_grow(&s->wt, H * GH, e) ||
+        har_nn_grow(&s->wih_t, widest * GH, e) ||
         har_nn_grow(&s->bias, GH, e) || har_nn_grow(&s->dh[0], B * H, e) ||
         har_nn_grow(&s->dh[1], B * H, e) || har_nn_grow(&s->dc, B * H, e) ||
         har_nn_grow(&s->zero, B * 2 * H, e) || har_nn_grow(&s->grad[0], TB * widest, e) ||
@@ -449,7 +457,7 @@ static void rnn_destroy(har_layer *l)
         free(lv->mask);
         free(lv->dropped);
     }
-    real *bufs[] = {s->xt, s->rec, s->dg, s->dwih_t, s->wt, s->bias, s->dh[0], s->dh[1],
+    real *bufs[] = {s->xt, s->rec, s->dg, s->dwih_t, s->wt, s->wih_t, s->bias, s->dh[0], s->dh[1],
                     s->dc, s->zero, s->grad[0], s->grad[1]};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);

@@ -15,9 +15,10 @@
 
 typedef struct {
     int B, H;
-    /* [B, G*H]: in, x W_ih^T + b_ih + the folded part of b_hh; out, the gate
-     * activations (kept for the backward pass) */
+    /* [B, G*H]: in, x W_ih^T (no bias); out, the gate activations (kept for
+     * the backward pass) */
     real *gates;
+    const real *bias;     /* [G*H]: b_ih + the folded part of b_hh, for every row */
     const real *rec;      /* [B, G*H]: h_{t-1} W_hh^T (no bias) */
     const real *b_hh;     /* bias_hh [G*H], for the gates not folded */
     const real *h_prev;   /* h_{t-1}, rows ld_prev apart (zeros at the first step) */
@@ -50,7 +51,7 @@ typedef struct {
     const char *name;  /* "rnn", "gru", "lstm" */
     int gates;         /* G: gate blocks per step */
     int aux;           /* per-step extra values, in units of H */
-    int folded_hh;     /* leading gate blocks of b_hh that may be added to the input projection */
+    int folded_hh;     /* leading gate blocks of b_hh that may be added to the input-side bias */
     int own_rec_grad;  /* hidden-side gate gradients differ from the input side ones (GRU) */
     int direct_dh;     /* h_{t-1} also reaches h_t outside of W_hh (GRU) */
     void (*forward)(const rnn_fwd_step *s);
@@ -59,12 +60,14 @@ typedef struct {
 
 extern const rnn_cell har_cell_rnn, har_cell_gru, har_cell_lstm;
 
-/* Gate activations over a run of n values, g = f(g + rec) (recurrent.c).
+/* Gate activations over a run of n values, g = f(g + bias + rec) (recurrent.c).
  * A pass of their own rather than fused into the rest of a cell's math: one
  * short, independent exp chain per value lets the CPU overlap many of them
  * (fused with the activation that depends on them, the GRU and LSTM forward
  * steps took 30-60% longer). */
-void har_rnn_sigmoid_sum(real *restrict g, const real *restrict rec, int n);
-void har_rnn_tanh_sum(real *restrict g, const real *restrict rec, int n);
+void har_rnn_sigmoid_sum(real *restrict g, const real *restrict bias, const real *restrict rec,
+                         int n);
+void har_rnn_tanh_sum(real *restrict g, const real *restrict bias, const real *restrict rec,
+                      int n);
 
 #endif
