@@ -37,8 +37,8 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
-CFLAGS_ALL = -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+CFLAGS_ALL = -std=c11 -pthread $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = -pthread $(SANFLAGS) $(LDFLAGS)
 
 TOOLS   := har-ingest har-split har-norm har-train har-eval
 LIB_SRC := $(wildcard lib/*.c)

@@ -3,8 +3,9 @@
 # same models and same recipe, in one run.
 #
 # For each model (GRU-64 -> dense-6, LSTM-64 -> dense-6, MLP 2 x 256 on the
-# flattened windows) PyTorch is timed with 1 and 2 threads and reported at its
-# best; har-train always runs on one thread (for bit-identical results).  Seconds per epoch are the fastest of the epochs run
+# flattened windows) both are timed with 1 and 2 threads and reported at their
+# best (har-train's weights are bit-identical either way; PyTorch's OpenMP
+# threads fight each other on this machine).  Seconds per epoch are the fastest of the epochs run
 # (training on the 17 non-validation train subjects plus the validation pass),
 # GFLOP/s counts the recurrent layer's forward + backward work
 # (3 x 2 G H (C + H) per timestep and window), peak memory is the maximum RSS.
@@ -19,8 +20,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 py=/usr/bin/python3
 
-har_run() { # model-spec -> "seconds rss_mb"
-    /usr/bin/time -f '%M' -o "$out/rss" "${HAR_BIN:-bin}"/har-train -q "$train" "$val" -m "$1" \
+har_run() { # model-spec threads -> "seconds rss_mb"
+    /usr/bin/time -f '%M' -o "$out/rss" "${HAR_BIN:-bin}"/har-train -q "$train" "$val" -m "$1" --threads "$2" \
         --epochs "$epochs" --patience 0 --schedule constant --log none --curves "$out/c.csv" \
         -o "$out/m.safetensors.gz" || [ $? -eq 0 ]
     s=$(awk -F, 'NR > 1 { if (best == "" || $NF < best) best = $NF } END { print best }' "$out/c.csv")
@@ -41,7 +42,7 @@ for m in gru lstm mlp; do
     lstm) spec=lstm:64,dense:6; gates=4 ;;
     mlp) spec=flatten,dense:256,relu,dense:256,relu,dense:6; gates=0 ;;
     esac
-    h=$(har_run "$spec" | best_of)
+    h=$( (har_run "$spec" 1; har_run "$spec" 2) | best_of)
     t=$( (torch_run $m 1; torch_run $m 2) | best_of)
     set -- $h $t
     hs=$1 hr=$2 ht=$3 ts=$4 tr=$5 tt=$6

@@ -8,6 +8,7 @@
 
 #include "checkpoint.h"
 #include "train.h"
+#include "vec.h"
 
 /* Evaluation batches: no gradients to keep, and bigger products run faster. */
 #define EVAL_BATCH 256
@@ -134,8 +135,16 @@ int har_trainer_init(har_trainer *t, const har_train_config *cfg, const har_wind
     if (har_model_build(&t->model, cfg->spec, (har_shape){train->t, train->c}, train->nclasses, e))
         return e->code;
     har_model_init(&t->model, cfg->init, cfg->seed);
+    t->shard[0] = &t->model;
+    for (int p = 1; p < HAR_TRAIN_SHARDS; p++) {
+        if (har_model_build_shared(&t->replica[p - 1], &t->model, e))
+            return e->code;
+        t->shard[p] = &t->replica[p - 1];
+    }
+    if (!(t->team = har_team_new(cfg->threads < 1 ? 1 : cfg->threads, e)))
+        return e->code;
     /* Independent streams for dropout and for data order/augmentation. */
-    har_rng_seed(&t->model.rng, cfg->seed ^ 0x64726f706f7574ULL); /* "dropout" */
+    har_rng_seed(&t->dropout_rng, cfg->seed ^ 0x64726f706f7574ULL); /* "dropout" */
     har_rng_seed(&t->rng, cfg->seed ^ 0x62617463686573ULL);       /* "batches" */
     int B = cfg->batch_size, K = t->model.nclasses;
     size_t per = (size_t)train->t * (size_t)train->c;
@@ -147,16 +156,21 @@ int har_trainer_init(har_trainer *t, const har_train_config *cfg, const har_wind
     t->order = har_malloc((size_t)train->n * sizeof *t->order, e);
     t->bx = har_malloc((size_t)B * per * sizeof *t->bx, e);
     t->by = har_malloc((size_t)B * sizeof *t->by, e);
+    int maxb = B > EVAL_BATCH ? B : EVAL_BATCH;
     t->dlogits = har_malloc((size_t)B * K * sizeof *t->dlogits, e);
-    t->probs = har_malloc((size_t)(B > EVAL_BATCH ? B : EVAL_BATCH) * K * sizeof *t->probs, e);
+    t->logits = har_malloc((size_t)maxb * K * sizeof *t->logits, e);
+    t->probs = har_malloc((size_t)maxb * K * sizeof *t->probs, e);
     t->aug_scratch = har_malloc(har_augment_scratch_size(train->t, train->c) * sizeof(double), e);
     t->conf = har_confusion_new(K);
     if (!t->group_names || !t->group_of || !t->group_sq || !t->order || !t->bx || !t->by || !t->dlogits ||
-        !t->probs || !t->aug_scratch || !t->conf)
+        !t->logits || !t->probs || !t->aug_scratch || !t->conf)
         return har_fail(e, HAR_EIO, "out of memory");
     t->ngroups = har_model_groups(&t->model, t->group_names, t->group_of, t->model.nparams + 1);
     t->hcols = HAR_H_FIXED + 2 * t->ngroups;
-    if (har_model_reserve(&t->model, B > EVAL_BATCH ? B : EVAL_BATCH, e) || make_decay_mask(t, e) ||
+    for (int p = 0; p < HAR_TRAIN_SHARDS; p++)
+        if (har_model_reserve(t->shard[p], (maxb + HAR_TRAIN_SHARDS - 1) / HAR_TRAIN_SHARDS, e))
+            return e->code;
+    if (make_decay_mask(t, e) ||
         (cfg->class_weights && make_class_weights(t, e)) ||
         har_optim_init(&t->optim, &cfg->optim, t->model.nweights, t->decay, e))
         return e->code;
@@ -172,7 +186,11 @@ int har_trainer_init(har_trainer *t, const har_train_config *cfg, const har_wind
 
 void har_trainer_free(har_trainer *t)
 {
+    har_team_free(t->team);
+    for (int p = 0; p < HAR_TRAIN_SHARDS - 1; p++)
+        har_model_free(&t->replica[p]); /* before the model whose weights they use */
     har_model_free(&t->model);
+    free(t->logits);
     har_optim_free(&t->optim);
     free(t->history);
     free(t->group_names);
@@ -303,21 +321,89 @@ static double monitored(const har_trainer *t, const double *row)
     return row[HAR_H_VAL_LOSS];
 }
 
+/* ---- sharded forward and backward ---------------------------------------- */
+
+typedef struct {
+    har_trainer *t;
+    const float *x;       /* [b, T, C] */
+    int b, train;
+} shard_job;
+
+/* Shard p's rows of a batch of b: [*first, *first + *n). */
+static void shard_rows(int b, int p, int *first, int *n)
+{
+    *first = (int)((int64_t)b * p / HAR_TRAIN_SHARDS);
+    *n = (int)((int64_t)b * (p + 1) / HAR_TRAIN_SHARDS) - *first;
+}
+
+static void shard_forward(void *ctx, int p)
+{
+    shard_job *j = ctx;
+    har_trainer *t = j->t;
+    int first, n, K = t->model.nclasses;
+    size_t per = (size_t)t->model.in.t * (size_t)t->model.in.f;
+    shard_rows(j->b, p, &first, &n);
+    if (n == 0)
+        return;
+    const float *z = har_model_forward(t->shard[p], j->x + (size_t)first * per, n, j->train);
+    memcpy(t->logits + (size_t)first * K, z, (size_t)n * K * sizeof *z);
+}
+
+static void shard_backward(void *ctx, int p)
+{
+    shard_job *j = ctx;
+    har_trainer *t = j->t;
+    int first, n;
+    shard_rows(j->b, p, &first, &n);
+    har_model_zero_grad(t->shard[p]);
+    if (n > 0)
+        har_model_backward(t->shard[p], t->dlogits + (size_t)first * t->model.nclasses, NULL, n);
+}
+
+/* Logits of b windows into t->logits; in training, each shard's dropout
+ * stream is first seeded from dropout_rng, in shard order. */
+static void forward_batch(har_trainer *t, const float *x, int b, int train)
+{
+    if (train)
+        for (int p = 0; p < HAR_TRAIN_SHARDS; p++)
+            har_rng_seed(&t->shard[p]->rng, har_rng_u64(&t->dropout_rng));
+    shard_job j = {.t = t, .x = x, .b = b, .train = train};
+    har_team_run(t->team, shard_forward, &j, HAR_TRAIN_SHARDS);
+}
+
+HAR_VEC_KERNEL static void add_kernel(float *restrict acc, const float *restrict v, size_t n)
+{
+    size_t i = 0;
+    for (; i < HAR_VEC_FLOOR(n); i += 16)
+        for (int k = 0; k < 16; k++)
+            acc[i + k] += v[i + k];
+    for (; i < n; i++)
+        acc[i] += v[i];
+}
+
+/* Gradients of the batch in t->model.dw: the shards' sums, added in order. */
+static void backward_batch(har_trainer *t, int b)
+{
+    shard_job j = {.t = t, .b = b};
+    har_team_run(t->team, shard_backward, &j, HAR_TRAIN_SHARDS);
+    for (int p = 1; p < HAR_TRAIN_SHARDS; p++)
+        add_kernel(t->model.dw, t->shard[p]->dw, t->model.nweights);
+}
+
 /* Trains on one batch; returns 1 if the loss or a gradient is non-finite. */
 static int train_step(har_trainer *t, int B, double lr, double *loss, double *gnorm, double *sq,
                       double *l1, har_err *e)
 {
     har_model *m = &t->model;
     int K = m->nclasses;
-    const float *z = har_model_forward(m, t->bx, B, 1);
-    *loss = har_softmax_xent(z, t->by, B, K, t->class_weight, t->cfg.label_smoothing, t->dlogits,
-                             t->probs);
+    forward_batch(t, t->bx, B, 1);
+    *loss = har_softmax_xent(t->logits, t->by, B, K, t->class_weight, t->cfg.label_smoothing,
+                             t->dlogits, t->probs);
     for (int i = 0; i < B; i++)
         har_confusion_add(t->conf, t->by[i], har_argmax(t->probs + (size_t)i * K, K));
     if (!isfinite(*loss))
         return 1;
-    har_model_zero_grad(m);
-    har_model_backward(m, t->dlogits, NULL, B);
+    backward_batch(t, B);
     double sumsq = group_norms(t, sq, l1);
     if (har_clip_to_norm(m->dw, m->nweights, t->cfg.clip, sumsq, gnorm, e))
         return 1; /* a non-finite gradient: nothing was changed */
@@ -435,9 +521,9 @@ int har_trainer_evaluate(har_trainer *t, const har_windows *w, double *loss, har
     double total = 0;
     for (int64_t first = 0; first < w->n; first += B) {
         int b = (int)(w->n - first < B ? w->n - first : B);
-        const float *z = har_model_forward(m, w->x + (size_t)first * per, b, 0);
+        forward_batch(t, w->x + (size_t)first * per, b, 0);
         /* Unweighted, unsmoothed: the validation loss measures the model, not the recipe. */
-        total += har_softmax_xent(z, w->y + first, b, K, NULL, 0, NULL, t->probs) * b;
+        total += har_softmax_xent(t->logits, w->y + first, b, K, NULL, 0, NULL, t->probs) * b;
         for (int i = 0; i < b; i++)
             har_confusion_add(conf, w->y[first + i], har_argmax(t->probs + (size_t)i * K, K));
     }
@@ -481,7 +567,7 @@ int har_trainer_save(const har_trainer *t, har_tfile *f, har_err *e)
              har_optim_save(&t->optim, f, "train.optim.", e) ||
              har_sched_save(&t->schedule, f, "train.sched.", e) ||
              put_rng(f, "train.rng.batches", &t->rng, e) ||
-             put_rng(f, "train.rng.dropout", &t->model.rng, e);
+             put_rng(f, "train.rng.dropout", &t->dropout_rng, e);
     har_tensor *h = rc ? NULL : har_tfile_add(f, "train.history", HAR_F64, 2, hshape, e);
     if (!rc && !h)
         rc = 1;
@@ -541,7 +627,7 @@ int har_trainer_restore(har_trainer *t, const har_tfile *f, har_err *e)
     if (!h || har_checkpoint_get_weights(f, &t->model, e) ||
         har_optim_load(&t->optim, f, "train.optim.", e) ||
         har_sched_load(&t->schedule, f, "train.sched.", e) ||
-        get_rng(f, "train.rng.batches", &t->rng, e) || get_rng(f, "train.rng.dropout", &t->model.rng, e))
+        get_rng(f, "train.rng.batches", &t->rng, e) || get_rng(f, "train.rng.dropout", &t->dropout_rng, e))
         return e->code ? e->code : HAR_EDATA;
     t->hrows = 0;
     for (long r = 0; r < epoch; r++) {

@@ -17,6 +17,7 @@
 #include "nn/model.h"
 #include "optim.h"
 #include "schedule.h"
+#include "team.h"
 #include "tensorfile.h"
 #include "windows.h"
 
@@ -48,7 +49,14 @@ typedef struct {
     har_augment augment;
     int overfit_batches;       /* >0: train on this many fixed batches only */
     uint64_t seed;
+    int threads;               /* threads computing the shards (not a hyperparameter:
+                                  results do not depend on it); < 1 means 1 */
 } har_train_config;
+
+/* Every batch is cut into this many shards, computed by replicas of the model
+ * (on as many threads as cfg.threads) and their gradients summed in shard
+ * order: the arithmetic is the same whatever the thread count. */
+#define HAR_TRAIN_SHARDS 2
 
 /* Every hyperparameter as a JSON object (canonical, key order fixed): stored
  * in checkpoints and the experiment log, compared on --resume. */
@@ -66,7 +74,11 @@ typedef struct {
     har_optim optim;
     har_sched schedule;
     const har_windows *train, *val;
-    har_rng rng;              /* shuffling, oversampling, augmentation (dropout: model.rng) */
+    har_rng rng;              /* shuffling, oversampling, augmentation */
+    har_rng dropout_rng;      /* seeds each shard's dropout stream, step by step */
+    har_model replica[HAR_TRAIN_SHARDS - 1]; /* shards 1..: model's weights, own gradients */
+    har_model *shard[HAR_TRAIN_SHARDS];      /* &model, &replica[0], ... */
+    har_team *team;
     int epoch;                /* epochs completed */
     int best_epoch;           /* 0 = none yet */
     double best_value;        /* monitored value at best_epoch */
@@ -83,7 +95,7 @@ typedef struct {
     double *group_sq;         /* per-step scratch */
     /* buffers reused by every step */
     int64_t *order, norder;
-    float *bx, *dlogits, *probs;
+    float *bx, *logits, *dlogits, *probs;
     int32_t *by;
     double *aug_scratch;
     float *class_weight;      /* NULL unless cfg.class_weights */

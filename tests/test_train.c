@@ -16,6 +16,7 @@
 #include "../lib/explog.h"
 #include "../lib/metrics.h"
 #include "../lib/norm.h"
+#include "../lib/team.h"
 #include "synthetic.h"
 #include "testutil.h"
 
@@ -110,11 +111,12 @@ START_TEST(same_seed_same_bytes_any_threads)
                          "--time-warp 0.1 --oversample -o a.st.gz";
     /* The same command line (the output name is part of the recorded
      * arguments), so each run's result is moved aside before the next.
-     * OPENBLAS_NUM_THREADS must not matter: har-train always uses one. */
-    ck_assert_int_eq(tu_sh("cd %s && OPENBLAS_NUM_THREADS=1 %s %s %s --stats %s --log none %s 2>/dev/null", f.dir,
+     * Neither the number of threads (HAR_THREADS, the --threads default) nor
+     * OPENBLAS_NUM_THREADS may matter (har-train keeps OpenBLAS on one). */
+    ck_assert_int_eq(tu_sh("cd %s && HAR_THREADS=1 OPENBLAS_NUM_THREADS=1 %s %s %s --stats %s --log none %s 2>/dev/null", f.dir,
                            tu_bin("har-train"), f.train, f.val, f.stats, common), 0);
     ck_assert_int_eq(rename(tu_path(f.dir, "a.st.gz"), tu_path(f.dir, "t1.st.gz")), 0);
-    ck_assert_int_eq(tu_sh("cd %s && OPENBLAS_NUM_THREADS=2 %s %s %s --stats %s --log none %s 2>/dev/null", f.dir,
+    ck_assert_int_eq(tu_sh("cd %s && HAR_THREADS=2 OPENBLAS_NUM_THREADS=2 %s %s %s --stats %s --log none %s 2>/dev/null", f.dir,
                            tu_bin("har-train"), f.train, f.val, f.stats, common), 0);
     ck_assert_int_eq(rename(tu_path(f.dir, "a.st.gz"), tu_path(f.dir, "t2.st.gz")), 0);
     ck_assert_int_eq(tu_sh("cd %s && %s %s %s --stats %s --log none %s --seed 2 2>/dev/null", f.dir,
@@ -407,6 +409,41 @@ START_TEST(explog_locks_and_quotes)
 }
 END_TEST
 
+/* Every task of every round runs exactly once, whatever the team size, and
+ * har_team_run returns only when all are done. */
+typedef struct {
+    int count[7];
+    int round;
+} team_ctx;
+
+static void team_task(void *ctx, int i)
+{
+    team_ctx *c = ctx;
+    struct timespec ns = {0, (long)(i % 3) * 200000}; /* uneven tasks */
+    nanosleep(&ns, NULL);
+    c->count[i] += c->round; /* each task owns its slot: no race */
+}
+
+START_TEST(team_runs_every_task_once)
+{
+    for (int threads = 1; threads <= 3; threads++) {
+        har_err e = {0};
+        har_team *t = har_team_new(threads, &e);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_int_eq(har_team_threads(t), threads);
+        team_ctx c = {{0}, 0};
+        for (int r = 1; r <= 50; r++) {
+            c.round = r;
+            har_team_run(t, team_task, &c, 7);
+            for (int i = 0; i < 7; i++)
+                ck_assert_int_eq(c.count[i], r * (r + 1) / 2);
+        }
+        har_team_run(t, team_task, &c, 0); /* no tasks: returns at once */
+        har_team_free(t);
+    }
+}
+END_TEST
+
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -426,6 +463,7 @@ Suite *train_suite(void)
     tcase_add_test(pieces, metrics_by_hand);
     tcase_add_test(pieces, augment_is_seeded_and_sized);
     tcase_add_test(pieces, explog_locks_and_quotes);
+    tcase_add_test(pieces, team_runs_every_task_once);
     suite_add_tcase(s, pieces);
     return s;
 }

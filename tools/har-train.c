@@ -92,6 +92,10 @@ static void usage(void)
         "Runs:\n"
         "  -s, --seed N            seed of every random choice: initial weights, batch\n"
         "                          order, dropout, augmentation (default 1)\n"
+        "      --threads N         threads, 1 or 2 (default $HAR_THREADS, else 2).  Every\n"
+        "                          batch is cut into 2 shards whose gradients are added\n"
+        "                          in order, so the weights are bit-identical for either\n"
+        "                          value\n"
         "      --resume LAST       continue a run from its --checkpoint file: the same\n"
         "                          command with --resume gives bit-identical weights to\n"
         "                          a run that was never interrupted\n"
@@ -169,7 +173,7 @@ static void parse(int argc, char **argv, options *o)
         O_CHECKPOINT = 256, O_CURVES, O_LOG, O_RUN_ID, O_NOTE, O_INIT, O_OPTIMIZER, O_LR,
         O_MOMENTUM, O_BETA1, O_BETA2, O_EPS, O_ALPHA, O_WD, O_DECAY, O_CLIP, O_SCHEDULE,
         O_WARMUP, O_MIN_LR, O_STEP_SIZE, O_GAMMA, O_PF, O_PP, O_PATIENCE, O_MONITOR, O_LS, O_CW,
-        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_RESUME, O_OVERFIT, O_STATS
+        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_RESUME, O_OVERFIT, O_STATS, O_THREADS
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"checkpoint", required_argument, 0, O_CHECKPOINT},
@@ -193,7 +197,7 @@ static void parse(int argc, char **argv, options *o)
         {"time-warp", required_argument, 0, O_WARP}, {"seed", required_argument, 0, 's'},
         {"resume", required_argument, 0, O_RESUME},
         {"overfit-batches", required_argument, 0, O_OVERFIT},
-        {"stats", required_argument, 0, O_STATS},
+        {"stats", required_argument, 0, O_STATS}, {"threads", required_argument, 0, O_THREADS},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     har_train_config *c = &o->cfg;
@@ -207,6 +211,9 @@ static void parse(int argc, char **argv, options *o)
     c->monitor = HAR_MONITOR_F1;
     c->clip = 5;
     c->seed = 1;
+    c->threads = 2;
+    if (getenv("HAR_THREADS"))
+        c->threads = (int)har_opt_long(getenv("HAR_THREADS"), 1, HAR_TRAIN_SHARDS, "HAR_THREADS");
     double lr = 2e-3, momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, alpha = 0.99, wd = 0;
     int decoupled = 0;
     /* Schedule options given on the command line (NAN / -1: keep the default). */
@@ -271,6 +278,7 @@ static void parse(int argc, char **argv, options *o)
         case O_RESUME: o->resume = optarg; break;
         case O_OVERFIT: c->overfit_batches = (int)har_opt_long(optarg, 1, 1 << 24, "--overfit-batches"); break;
         case O_STATS: o->stats = optarg; break;
+        case O_THREADS: c->threads = (int)har_opt_long(optarg, 1, HAR_TRAIN_SHARDS, "--threads"); break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(); exit(0);
         case 'V': har_print_version(); exit(0);
@@ -557,9 +565,10 @@ int main(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     parse(argc, argv, &o);
-    /* One thread, always: with two, OpenBLAS splits some products (conv1d's
-     * weight gradient, a sum over B*T rows) differently and the weights
-     * stop being bit-identical from run to run of the same command. */
+    /* OpenBLAS on one thread per call: with two, it splits some products
+     * (conv1d's weight gradient, a sum over B*T rows) differently and the
+     * weights stop being bit-identical from run to run.  Our own threads
+     * (--threads) compute whole shards of a batch instead. */
     openblas_set_num_threads(1);
     har_err e = {0};
     har_windows tr = {0}, va = {0};

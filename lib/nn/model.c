@@ -40,6 +40,24 @@ static int collect_params(har_model *m, har_err *e)
     return 0;
 }
 
+/* Points every layer at its slice of m->w and m->dw and at m->rng. */
+static void bind_all(har_model *m)
+{
+    size_t base = 0;
+    m->act_max = numel(m->in);
+    for (int i = 0; i < m->nlayers; i++) {
+        har_layer *l = &m->layers[i];
+        l->rng = &m->rng;
+        if (l->ops->bind)
+            l->ops->bind(l, m->w + base, m->dw + base);
+        else
+            har_layer_bind_default(l, m->w + base, m->dw + base);
+        base += l->nweights;
+        if (numel(l->out) > m->act_max)
+            m->act_max = numel(l->out);
+    }
+}
+
 int har_model_build(har_model *m, const char *spec, har_shape in, int nclasses, har_err *e)
 {
     memset(m, 0, sizeof *m);
@@ -72,23 +90,22 @@ int har_model_build(har_model *m, const char *spec, har_shape in, int nclasses, 
     m->acts = har_calloc((size_t)m->nlayers + 1, sizeof *m->acts, e);
     if (!m->w || !m->dw || !m->acts)
         goto fail;
-    size_t base = 0;
-    m->act_max = numel(in);
-    for (int i = 0; i < m->nlayers; i++) {
-        har_layer *l = &m->layers[i];
-        l->rng = &m->rng;
-        if (l->ops->bind)
-            l->ops->bind(l, m->w + base, m->dw + base);
-        else
-            har_layer_bind_default(l, m->w + base, m->dw + base);
-        base += l->nweights;
-        if (numel(l->out) > m->act_max)
-            m->act_max = numel(l->out);
-    }
+    bind_all(m);
     return 0;
 fail:
     har_model_free(m);
     return -1;
+}
+
+int har_model_build_shared(har_model *m, const har_model *src, har_err *e)
+{
+    if (har_model_build(m, src->spec, src->in, src->nclasses, e))
+        return -1;
+    free(m->w);
+    m->w = src->w;
+    m->shares_w = 1;
+    bind_all(m);
+    return 0;
 }
 
 void har_model_free(har_model *m)
@@ -102,7 +119,8 @@ void har_model_free(har_model *m)
     free(m->acts);
     free(m->grad[0]);
     free(m->grad[1]);
-    free(m->w);
+    if (!m->shares_w)
+        free(m->w);
     free(m->dw);
     free(m->params);
     free(m->spec);

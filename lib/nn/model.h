@@ -26,6 +26,7 @@ typedef struct {
     har_layer *layers;
     int nlayers;
     real *w, *dw;           /* all parameters and their gradients */
+    int shares_w;           /* w belongs to another model (har_model_build_shared) */
     size_t nweights;
     har_param *params;      /* every parameter tensor, full PyTorch names, in order */
     int nparams;
@@ -40,6 +41,12 @@ typedef struct {
  * must be [1, nclasses].  Parameters are zero until har_model_init. */
 int har_model_build(har_model *m, const char *spec, har_shape in, int nclasses, har_err *e);
 void har_model_free(har_model *m);
+
+/* A second model of src's architecture that computes with src's weights
+ * (src->w, not copied: changes to them are seen) but has its own gradients,
+ * activations and dropout stream: a worker's replica for data-parallel
+ * training.  It must be freed before src. */
+int har_model_build_shared(har_model *m, const har_model *src, har_err *e);
 
 /* Sizes activation buffers and layer caches for batches up to max_batch. */
 int har_model_reserve(har_model *m, int max_batch, har_err *e);
