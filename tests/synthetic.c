@@ -8,17 +8,31 @@
 #include "synthetic.h"
 #include "testutil.h"
 
-void syn_write_set(const char *path, int64_t n, int t, int first_subject, uint64_t seed,
-                   const char *split, int bad_label)
+/* A dataset of n windows of t x 3 with every metadata key the tools check. */
+static void start_set(har_windows *w, int64_t n, int t, const char *split, const char *channels,
+                      const char *classes)
+{
+    har_err e = {0};
+    ck_assert_msg(har_windows_alloc(w, n, t, 3, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(har_tfile_meta_set(w->file, "format", "har-windows/1", &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w->file, "channels", channels, &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w->file, "units", "g,g,g", &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w->file, "classes", classes, &e), 0);
+    ck_assert_int_eq(har_tfile_meta_set(w->file, "split", split, &e), 0);
+}
+
+static void finish_set(har_windows *w, const char *path)
+{
+    har_err e = {0};
+    ck_assert_msg(har_tfile_write(w->file, path, &e) == 0, "%s", e.msg);
+    har_windows_free(w);
+}
+
+void syn_write_set_meta(const char *path, int64_t n, int t, int first_subject, uint64_t seed,
+                        const char *split, const char *channels, const char *classes, int bad_label)
 {
     har_windows w;
-    har_err e = {0};
-    ck_assert_msg(har_windows_alloc(&w, n, t, 3, &e) == 0, "%s", e.msg);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "format", "har-windows/1", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "channels", "ax,ay,az", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "units", "g,g,g", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "classes", "A,B,C", &e), 0);
-    ck_assert_int_eq(har_tfile_meta_set(w.file, "split", split, &e), 0);
+    start_set(&w, n, t, split, channels, classes);
     har_rng r;
     har_rng_seed(&r, seed);
     for (int64_t i = 0; i < n; i++) {
@@ -33,8 +47,31 @@ void syn_write_set(const char *path, int64_t n, int t, int first_subject, uint64
         w.recording[i] = -1;
         w.start[i] = -1;
     }
-    ck_assert_msg(har_tfile_write(w.file, path, &e) == 0, "%s", e.msg);
-    har_windows_free(&w);
+    finish_set(&w, path);
+}
+
+void syn_write_set(const char *path, int64_t n, int t, int first_subject, uint64_t seed,
+                   const char *split, int bad_label)
+{
+    syn_write_set_meta(path, n, t, first_subject, seed, split, "ax,ay,az", "A,B,C", bad_label);
+}
+
+void syn_write_labels(const char *path, const int32_t *y, const int32_t *subject, int64_t n,
+                      const char *split)
+{
+    har_windows w;
+    start_set(&w, n, 4, split, "ax,ay,az", "A,B,C");
+    har_rng r;
+    har_rng_seed(&r, (uint64_t)n);
+    for (size_t i = 0; i < (size_t)n * 4 * 3; i++)
+        w.x[i] = (float)har_rng_normal(&r);
+    for (int64_t i = 0; i < n; i++) {
+        w.y[i] = y[i];
+        w.subject[i] = subject[i];
+        w.recording[i] = -1;
+        w.start[i] = -1;
+    }
+    finish_set(&w, path);
 }
 
 void syn_fixture_make(syn_fixture *f, int64_t n)

@@ -1,104 +1,432 @@
-/* har-eval - score a trained model on window datasets. */
+/* har-eval - score a trained model, or a baseline without one, on window
+ * datasets: summary scores with bootstrap intervals, per-class scores, the
+ * confusion matrix, per-subject scores, and optionally saliency maps. */
 #include <cJSON.h>
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/bootstrap.h"
 #include "../lib/cli.h"
 #include "../lib/evaluate.h"
 #include "../lib/outfile.h"
+#include "../lib/saliency.h"
 
 static void usage(void)
 {
-    printf("Usage: %s [OPTIONS] MODEL DATA...\n"
-           "Score the checkpoint MODEL (from har-train) on one or more window tensor files.\n"
-           "\n"
-           "DATA must have the model's window length, channels and classes (checked; the\n"
-           "message names both files).  Raw windows are normalised with the statistics\n"
-           "stored in MODEL; windows already normalised (har-norm apply) must carry those\n"
-           "same statistics.  Several DATA files are scored together, as one set.  The\n"
-           "model runs in inference mode (no dropout); scoring is deterministic.\n"
-           "\n"
-           "Report (standard output): windows and subjects; accuracy; macro-F1 (the\n"
-           "unweighted mean of the per-class F1 over the classes present in DATA);\n"
-           "weighted F1 (per-class F1 weighted by support); log loss (mean -ln p of the\n"
-           "true class, p clipped at 1e-15 as scikit-learn does); per-class precision,\n"
-           "recall, F1 and support (a class never predicted has precision 0); the\n"
-           "confusion matrix (rows: true class, columns: predicted), as counts and\n"
-           "row-normalised; the most confused pairs of classes.\n"
-           "\n"
-           "Options:\n"
-           "      --json FILE     also write the report as JSON (written atomically)\n"
-           "      --predictions FILE  one CSV row per window: file, index, subject, true and\n"
-           "                      predicted class, then the probability of every class\n"
-           "  -h, --help          show this help\n"
-           "  -V, --version       show the version\n"
-           "\n"
-           "Example:\n"
-           "  har-eval model.safetensors.gz build/data/hapt-test.safetensors.gz --json test.json\n"
-           "\n" HAR_EXIT_CODES_HELP,
-           har_prog());
+    printf(
+        "Usage: %s [OPTIONS] MODEL DATA...\n"
+        "       %s [OPTIONS] --baseline NAME --fit TRAIN DATA...\n"
+        "Score the checkpoint MODEL (from har-train), or a baseline that needs no\n"
+        "model, on one or more window tensor files.\n"
+        "\n"
+        "DATA must have the model's window length, channels and classes (checked; the\n"
+        "message names both files).  Raw windows are normalised with the statistics\n"
+        "stored in MODEL; windows already normalised (har-norm apply) must carry those\n"
+        "same statistics.  Several DATA files are scored together, as one set.  The\n"
+        "model runs in inference mode (no dropout).  Any one input may be '-'\n"
+        "(standard input).\n"
+        "\n"
+        "Report (standard output): windows and subjects; accuracy; macro-F1 (the\n"
+        "unweighted mean of the per-class F1 over the classes present in DATA);\n"
+        "weighted F1 (per-class F1 weighted by support); log loss (mean -ln p of the\n"
+        "true class, p clipped at 1e-15 as scikit-learn does); bootstrap intervals;\n"
+        "per-class precision, recall, F1 and support (a class never predicted has\n"
+        "precision 0); the confusion matrix (rows: true class, columns: predicted), as\n"
+        "counts and row-normalised; the most confused pairs of classes; the table of\n"
+        "subjects.  Nothing is printed or written unless every input is valid.\n"
+        "\n"
+        "Bootstrap intervals: each of N replicates draws a set of the same size with\n"
+        "replacement and is scored; the interval is the central LEVEL share of the\n"
+        "replicate scores (percentile method, linear interpolation).  Two ways:\n"
+        "  over windows   every window drawn independently: the uncertainty if the\n"
+        "                 test windows were independent draws.  They are not: windows\n"
+        "                 of one subject share a body, a gait and a phone placement,\n"
+        "                 and overlap in time.\n"
+        "  over subjects  whole subjects drawn (cluster bootstrap), each with all its\n"
+        "                 windows: the uncertainty for new people, which is what a\n"
+        "                 deployed model meets.  Usually wider, and the honest one for\n"
+        "                 a handful of test subjects; needs at least 2 subjects.\n"
+        "Both are seeded (--seed): the same command prints the same intervals.\n"
+        "\n"
+        "Subjects: accuracy and macro-F1 of each subject on its own windows, then their\n"
+        "mean and population standard deviation over subjects (each subject counts\n"
+        "once, whatever its window count) and the worst subject by each score.\n"
+        "\n"
+        "Baselines (--baseline, instead of MODEL): what a model must beat, fitted on\n"
+        "the training split TRAIN only (--fit; refused if its metadata marks it as\n"
+        "val or test), never on the scored DATA, which must have TRAIN's classes:\n"
+        "  majority    always the most frequent class of TRAIN; probabilities one-hot\n"
+        "              (each miss costs -ln(1e-15) = 34.5 in log loss)\n"
+        "  uniform     a uniformly random class, seeded; probabilities 1/K\n"
+        "              ('random' is the same)\n"
+        "  stratified  a random class drawn with TRAIN's class frequencies, seeded;\n"
+        "              those frequencies are its probabilities\n"
+        "\n"
+        "Saliency (--saliency PREFIX): for each window, the gradient of the true\n"
+        "class's logit (not the loss, which saturates on confident windows) with\n"
+        "respect to the normalised input, by one backward pass; |grad| shows where the\n"
+        "model is sensitive, grad x input (signed) what pushes the true class up (+)\n"
+        "or down (-).  Averaged over the windows of each true class:\n"
+        "  PREFIX-channels.dat  over timesteps: one line per class and channel\n"
+        "      (class_index channel_index abs_grad grad_x_input \"class\" \"channel\"),\n"
+        "      a blank line after each class; classes without windows are nan\n"
+        "  PREFIX-time.dat      over channels: a header line, then per timestep\n"
+        "      'timestep', K columns of |grad|, K of grad x input (K classes)\n"
+        "Draw them with gnuplot (K = 6 for HAPT):\n"
+        "  set termoption noenhanced\n"
+        "  plot 'PREFIX-channels.dat' using 2:1:3:xtic(6):ytic(5) with image\n"
+        "  plot 'PREFIX-channels.dat' using 2:1:4:xtic(6):ytic(5) with image\n"
+        "  set key autotitle columnhead\n"
+        "  plot for [k=2:7] 'PREFIX-time.dat' using 1:k with lines\n"
+        "  plot for [k=8:13] 'PREFIX-time.dat' using 1:k with lines\n"
+        "\n"
+        "Options:\n"
+        "      --baseline NAME   score a baseline instead of a model: majority, uniform\n"
+        "                        or stratified (see above); needs --fit\n"
+        "      --fit TRAIN       the training windows the baseline is fitted on\n"
+        "      --allow-any-split fit a baseline even on data marked as val or test\n"
+        "      --bootstrap N     bootstrap replicates (default 1000; 0: no intervals)\n"
+        "      --ci LEVEL        interval coverage, in (0, 1) (default 0.95)\n"
+        "      --seed S          seed of the bootstrap and the random baselines\n"
+        "                        (default 0)\n"
+        "      --json FILE       the report as JSON\n"
+        "      --csv FILE        every number of the report as long-format CSV with\n"
+        "                        columns section,name,key,value (e.g.\n"
+        "                        class,WALKING,recall,0.97; subject,9,accuracy,0.91)\n"
+        "      --predictions FILE  one CSV row per window: file, index, subject, true and\n"
+        "                        predicted class, then the probability of every class\n"
+        "      --saliency PREFIX write PREFIX-channels.dat and PREFIX-time.dat (see\n"
+        "                        above; needs a MODEL)\n"
+        "      --window I        saliency of window I only (0-based over the DATA files\n"
+        "                        in order; with one file, the 'index' of --predictions)\n"
+        "  -h, --help            show this help\n"
+        "  -V, --version         show the version\n"
+        "Output files are written atomically, all or none; one of them may be '-'\n"
+        "(standard output), and the report is then not printed.\n"
+        "\n"
+        "Examples:\n"
+        "  har-eval gru.safetensors.gz build/data/hapt-test.safetensors.gz \\\n"
+        "      --json gru-test.json --csv gru-test.csv --saliency gru-test\n"
+        "  har-eval --baseline majority --fit build/data/hapt-train.safetensors.gz \\\n"
+        "      build/data/hapt-test.safetensors.gz\n"
+        "  har-eval --baseline stratified --seed 1 --bootstrap 0 \\\n"
+        "      --fit build/data/hapt-train.safetensors.gz build/data/hapt-test.safetensors.gz\n"
+        "\n" HAR_EXIT_CODES_HELP,
+        har_prog(), har_prog());
 }
+
+/* ---- command line ---- */
 
 typedef struct {
-    int k;
-    char **classes;
-    har_confusion *conf;
-    double loss_sum;
-    int64_t n;
-    har_idlist subjects;
-    FILE *pred;      /* --predictions, or NULL */
-} tally;
+    const char *model;   /* NULL with --baseline */
+    int baseline;        /* har_baseline_kind, or -1 */
+    const char *fit;
+    int allow_any_split;
+    char **data;
+    int ndata;
+    const char *json, *csv, *predictions, *saliency;
+    long long window;    /* -1: every window */
+    har_bootstrap_opts boot; /* resamples 0: none */
+} options;
 
-/* Loads one DATA file, scores it and adds it to the tally. */
-static void score_file(har_checkpoint *ck, const char *model, const char *path, tally *t)
+static double opt_level(const char *s)
 {
-    har_err e = {0};
-    har_windows w;
-    har_predictions p;
-    if (har_windows_load(&w, path, &e) || har_eval_conform(ck, model, &w, &e) ||
-        har_eval_predict(ck, &w, &p, &e))
-        har_die(&e);
-    for (int64_t i = 0; i < w.n; i++) {
-        har_confusion_add(t->conf, w.y[i], p.pred[i]);
-        if (har_idlist_add(&t->subjects, w.subject[i], &e))
-            har_die(&e);
-        if (t->pred) {
-            fprintf(t->pred, "%s,%lld,%d,%s,%s", path, (long long)i, w.subject[i], t->classes[w.y[i]],
-                    t->classes[p.pred[i]]);
-            for (int k = 0; k < t->k; k++)
-                fprintf(t->pred, ",%.6g", p.probs[(size_t)i * t->k + k]);
-            fputc('\n', t->pred);
-        }
-    }
-    t->loss_sum += p.log_loss * (double)w.n;
-    t->n += w.n;
-    har_predictions_free(&p);
-    har_windows_free(&w);
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > 0 && v < 1))
+        har_usage_error("--ci: '%s' is not a number strictly between 0 and 1", s);
+    return v;
 }
 
-static void print_report(const har_checkpoint *ck, const tally *t, const har_scores *s,
-                         const double *prec, const double *rec, const double *f1)
+/* At most one input may be standard input, at most one output standard
+ * output, and no two outputs the same file. */
+static void check_streams(const options *o)
 {
-    int k = t->k;
-    const int64_t *c = t->conf->counts;
-    const char *epoch = har_tfile_meta_get(ck->file, "epoch");
-    printf("model        %s (%zu parameters, epoch %s)\n", ck->model.spec, ck->model.nweights,
-           epoch ? epoch : "?");
-    printf("windows      %lld (%zu subjects)\n", (long long)t->n, t->subjects.n);
-    printf("accuracy     %.4f\n", s->accuracy);
-    printf("macro-F1     %.4f\n", s->macro_f1);
-    printf("weighted-F1  %.4f\n", s->weighted_f1);
-    printf("log loss     %.4f\n\n", t->loss_sum / (double)t->n);
-    printf("%-20s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
-    for (int i = 0; i < k; i++) {
-        int64_t support = 0;
-        for (int j = 0; j < k; j++)
-            support += c[i * k + j];
-        printf("%-20s %9.4f %9.4f %9.4f %9lld\n", t->classes[i], prec[i], rec[i], f1[i],
-               (long long)support);
+    int stdin_uses = har_is_stdio(o->model) + har_is_stdio(o->fit);
+    for (int i = 0; i < o->ndata; i++)
+        stdin_uses += har_is_stdio(o->data[i]);
+    if (stdin_uses > 1)
+        har_usage_error("standard input ('-') can be read only once");
+    const char *outs[] = {o->json, o->csv, o->predictions};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (outs[i] && outs[j] && !strcmp(outs[i], outs[j]))
+                har_usage_error("%s is given for two outputs", outs[i]);
+    if (o->saliency && (har_is_stdio(o->saliency) || !*o->saliency))
+        har_usage_error("--saliency takes a file name prefix, not '-'");
+}
+
+static void parse_options(int argc, char **argv, options *o)
+{
+    enum { O_BASELINE = 256, O_FIT, O_ANY_SPLIT, O_BOOT, O_CI, O_SEED, O_JSON, O_CSV, O_PRED, O_SAL, O_WINDOW };
+    static const struct option longopts[] = {
+        {"baseline", required_argument, 0, O_BASELINE}, {"fit", required_argument, 0, O_FIT},
+        {"allow-any-split", no_argument, 0, O_ANY_SPLIT}, {"bootstrap", required_argument, 0, O_BOOT},
+        {"ci", required_argument, 0, O_CI},             {"seed", required_argument, 0, O_SEED},
+        {"json", required_argument, 0, O_JSON},         {"csv", required_argument, 0, O_CSV},
+        {"predictions", required_argument, 0, O_PRED},  {"saliency", required_argument, 0, O_SAL},
+        {"window", required_argument, 0, O_WINDOW},     {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},               {0, 0, 0, 0}};
+    *o = (options){.baseline = -1, .window = -1, .boot = {1000, 0.95, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_BASELINE:
+            if ((o->baseline = har_baseline_parse(optarg)) < 0)
+                har_usage_error("--baseline: unknown baseline '%s' (majority, uniform, stratified)", optarg);
+            break;
+        case O_FIT: o->fit = optarg; break;
+        case O_ANY_SPLIT: o->allow_any_split = 1; break;
+        case O_BOOT: o->boot.resamples = (int)har_opt_long(optarg, 0, 1000000, "--bootstrap"); break;
+        case O_CI: o->boot.level = opt_level(optarg); break;
+        case O_SEED: o->boot.seed = har_opt_seed(optarg, "--seed"); break;
+        case O_JSON: o->json = optarg; break;
+        case O_CSV: o->csv = optarg; break;
+        case O_PRED: o->predictions = optarg; break;
+        case O_SAL: o->saliency = optarg; break;
+        case O_WINDOW: o->window = har_opt_long(optarg, 0, 2147483647L, "--window"); break;
+        case 'h': usage(); exit(0);
+        case 'V': har_print_version(); exit(0);
+        default: har_usage_error("unknown or incomplete option");
+        }
     }
+    int positional = argc - optind, need = o->baseline < 0 ? 2 : 1;
+    if (o->baseline < 0 && o->fit)
+        har_usage_error("--fit fits a baseline: give --baseline too");
+    if (o->baseline >= 0 && !o->fit)
+        har_usage_error("--baseline needs --fit TRAIN: a baseline is fitted on the training split");
+    if (positional < need)
+        har_usage_error(o->baseline < 0 ? "expected MODEL and at least one DATA file"
+                                        : "expected at least one DATA file");
+    if (o->saliency && o->baseline >= 0)
+        har_usage_error("--saliency needs a MODEL: a baseline has no gradients");
+    if (o->window >= 0 && !o->saliency)
+        har_usage_error("--window selects the window of --saliency: give --saliency too");
+    o->model = o->baseline < 0 ? argv[optind] : NULL;
+    o->data = argv + optind + need - 1;
+    o->ndata = positional - need + 1;
+    check_streams(o);
+}
+
+/* ---- scoring ---- */
+
+/* What the windows are scored with: a checkpoint or a fitted baseline. */
+typedef struct {
+    har_checkpoint ck;
+    har_baseline base;
+    int is_baseline;
+    int k;
+    char **classes;
+} scorer;
+
+static void scorer_load(scorer *s, const options *o)
+{
+    har_err e = {0};
+    memset(s, 0, sizeof *s);
+    if (o->baseline < 0) {
+        if (har_checkpoint_load(&s->ck, o->model, &e))
+            har_die(&e);
+        s->k = s->ck.nclasses;
+        s->classes = s->ck.classes;
+        return;
+    }
+    har_windows train;
+    if (har_windows_load(&train, o->fit, &e) ||
+        har_baseline_fit(&s->base, o->baseline, &train, o->allow_any_split, o->boot.seed, &e))
+        har_die(&e);
+    har_windows_free(&train);
+    s->is_baseline = 1;
+    s->k = s->base.k;
+    s->classes = s->base.classes;
+}
+
+static void scorer_free(scorer *s)
+{
+    if (s->is_baseline)
+        har_baseline_free(&s->base);
+    else
+        har_checkpoint_free(&s->ck);
+}
+
+/* Saliency of the windows of w that were asked for: all, or window
+ * o->window if it lies in w (which starts at overall position offset). */
+static void explain(scorer *s, const options *o, const har_windows *w, int64_t offset, har_saliency *sal)
+{
+    har_err e = {0};
+    const float *x = w->x;
+    const int32_t *y = w->y;
+    int64_t n = w->n;
+    if (o->window >= 0) {
+        if (o->window < offset || o->window >= offset + w->n)
+            return;
+        x += (size_t)(o->window - offset) * (size_t)w->t * (size_t)w->c;
+        y += o->window - offset;
+        n = 1;
+    }
+    if (har_saliency_add(sal, &s->ck.model, x, y, n, &e))
+        har_die(&e);
+}
+
+/* Loads, checks and scores every DATA file into scored (and sal). */
+static void score_all(scorer *s, const options *o, har_scored *scored, har_saliency *sal)
+{
+    har_err e = {0};
+    for (int f = 0; f < o->ndata; f++) {
+        const char *path = o->data[f];
+        har_windows w;
+        har_predictions p;
+        if (har_windows_load(&w, path, &e))
+            har_die(&e);
+        if (s->is_baseline ? har_baseline_conform(&s->base, o->fit, &w, &e) ||
+                                 har_baseline_predict(&s->base, &w, &p, &e)
+                           : har_eval_conform(&s->ck, o->model, &w, &e) ||
+                                 har_eval_predict(&s->ck, &w, &p, &e))
+            har_die(&e);
+        if (o->saliency)
+            explain(s, o, &w, scored->n, sal);
+        if (har_scored_append(scored, &w, &p, f, &e))
+            har_die(&e);
+        har_predictions_free(&p);
+        har_windows_free(&w);
+    }
+    if (scored->n == 0)
+        har_fail(&e, HAR_EDATA, "no windows to score in %s", o->data[0]), har_die(&e);
+    if (o->window >= scored->n)
+        har_usage_error("--window %lld: the DATA have only %lld windows", o->window, (long long)scored->n);
+}
+
+/* ---- the report ---- */
+
+typedef struct {
+    const options *o;
+    const scorer *s;
+    const har_scored *scored;
+    har_confusion *conf;
+    double *precision, *recall, *f1; /* [k] each */
+    har_scores scores;
+    double log_loss;
+    har_idlist subjects;
+    int have_windows_ci, have_subjects_ci;
+    har_bootstrap_ci windows_ci, subjects_ci;
+    har_subject_table table;
+    har_confused_pair pairs[5];
+    int npairs;
+} report;
+
+static void report_make(report *r, const options *o, const scorer *s, const har_scored *scored)
+{
+    har_err e = {0};
+    int k = s->k;
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    r->s = s;
+    r->scored = scored;
+    r->conf = har_confusion_new(k);
+    r->precision = calloc(3 * (size_t)k, sizeof *r->precision);
+    if (!r->conf || !r->precision)
+        har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
+    r->recall = r->precision + k;
+    r->f1 = r->recall + k;
+    for (int64_t i = 0; i < scored->n; i++) {
+        har_confusion_add(r->conf, scored->truth[i], scored->pred[i]);
+        if (har_idlist_add(&r->subjects, scored->subject[i], &e))
+            har_die(&e);
+    }
+    r->scores = har_confusion_scores(r->conf, r->precision, r->recall, r->f1);
+    r->log_loss = scored->nll_sum / (double)scored->n;
+    r->npairs = har_confusion_top_pairs(r->conf, r->pairs, 5);
+    if (har_subject_table_make(&r->table, scored, &e))
+        har_die(&e);
+    if (o->boot.resamples == 0)
+        return;
+    if (har_bootstrap_windows(scored->truth, scored->pred, scored->n, k, &o->boot, &r->windows_ci, &e))
+        har_die(&e);
+    r->have_windows_ci = 1;
+    if (r->subjects.n < 2)
+        return;
+    if (har_bootstrap_clusters(scored->truth, scored->pred, scored->subject, scored->n, k, &o->boot,
+                               &r->subjects_ci, &e))
+        har_die(&e);
+    r->have_subjects_ci = 1;
+}
+
+static void report_free(report *r)
+{
+    har_confusion_free(r->conf);
+    free(r->precision);
+    har_idlist_free(&r->subjects);
+    har_subject_table_free(&r->table);
+}
+
+/* "95%" for 0.95, "97.5%" for 0.975. */
+static const char *level_text(double level)
+{
+    static char buf[32];
+    snprintf(buf, sizeof buf, "%g%%", level * 100);
+    return buf;
+}
+
+static void print_header(const report *r)
+{
+    const scorer *s = r->s;
+    if (s->is_baseline) {
+        printf("baseline     %s (fitted on %s: %lld windows", har_baseline_name(s->base.kind), r->o->fit,
+               (long long)s->base.fit_windows);
+        if (s->base.kind == HAR_BASELINE_MAJORITY)
+            printf(", majority class %s", s->classes[s->base.majority]);
+        else
+            printf(", seed %llu", (unsigned long long)r->o->boot.seed);
+        printf(")\n");
+    } else {
+        const char *epoch = har_tfile_meta_get(s->ck.file, "epoch");
+        printf("model        %s (%zu parameters, epoch %s)\n", s->ck.model.spec, s->ck.model.nweights,
+               epoch ? epoch : "?");
+    }
+    printf("windows      %lld (%zu subjects)\n", (long long)r->scored->n, r->subjects.n);
+    printf("accuracy     %.4f\n", r->scores.accuracy);
+    printf("macro-F1     %.4f\n", r->scores.macro_f1);
+    printf("weighted-F1  %.4f\n", r->scores.weighted_f1);
+    printf("log loss     %.4f\n", r->log_loss);
+}
+
+/* Indented, so that scripts reading the "accuracy" line find only one. */
+static void print_bootstrap(const report *r)
+{
+    const har_bootstrap_opts *b = &r->o->boot;
+    if (!r->have_windows_ci)
+        return;
+    printf("\nbootstrap %s intervals (percentile, %d resamples, seed %llu)\n", level_text(b->level),
+           b->resamples, (unsigned long long)b->seed);
+    printf("%-12s %-18s %s\n", "", "over windows", "over subjects");
+    const har_interval *w[2] = {&r->windows_ci.accuracy, &r->windows_ci.macro_f1};
+    const har_interval *c[2] = {&r->subjects_ci.accuracy, &r->subjects_ci.macro_f1};
+    for (int i = 0; i < 2; i++) {
+        printf("  %-10s [%.4f, %.4f]   ", i ? "macro-F1" : "accuracy", w[i]->lo, w[i]->hi);
+        if (r->have_subjects_ci)
+            printf("[%.4f, %.4f]\n", c[i]->lo, c[i]->hi);
+        else
+            printf("n/a (%zu subject)\n", r->subjects.n);
+    }
+}
+
+static void print_classes(const report *r)
+{
+    int k = r->s->k;
+    printf("\n%-20s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1", "support");
+    for (int i = 0; i < k; i++)
+        printf("%-20s %9.4f %9.4f %9.4f %9lld\n", r->s->classes[i], r->precision[i], r->recall[i],
+               r->f1[i], (long long)har_confusion_support(r->conf, i));
+}
+
+static void print_confusion(const report *r)
+{
+    int k = r->s->k;
+    const int64_t *c = r->conf->counts;
     printf("\nconfusion matrix (rows: true, columns: predicted; counts | row-normalised)\n");
     printf("%-20s", "");
     for (int j = 0; j < k; j++)
@@ -108,10 +436,8 @@ static void print_report(const har_checkpoint *ck, const tally *t, const har_sco
         printf(" %6d", j);
     printf("\n");
     for (int i = 0; i < k; i++) {
-        int64_t row = 0;
-        for (int j = 0; j < k; j++)
-            row += c[i * k + j];
-        printf("%d %-18.18s", i, t->classes[i]);
+        int64_t row = har_confusion_support(r->conf, i);
+        printf("%d %-18.18s", i, r->s->classes[i]);
         for (int j = 0; j < k; j++)
             printf(" %6lld", (long long)c[i * k + j]);
         printf(" |");
@@ -119,136 +445,374 @@ static void print_report(const har_checkpoint *ck, const tally *t, const har_sco
             printf(" %6.3f", row ? (double)c[i * k + j] / (double)row : 0.0);
         printf("\n");
     }
-    /* The most confused pairs: the largest off-diagonal counts, up to five. */
     printf("\nmost confused (true -> predicted: windows, share of the true class)\n");
-    int shown = 0;
-    for (int64_t bound = INT64_MAX; shown < 5;) {
-        int64_t best = 0;
-        for (int i = 0; i < k * k; i++)
-            if (i / k != i % k && c[i] < bound && c[i] > best)
-                best = c[i];
-        if (best == 0)
-            break;
-        for (int i = 0; i < k * k && shown < 5; i++)
-            if (i / k != i % k && c[i] == best) {
-                int64_t row = 0;
-                for (int j = 0; j < k; j++)
-                    row += c[(i / k) * k + j];
-                printf("  %s -> %s: %lld (%.1f%%)\n", t->classes[i / k], t->classes[i % k],
-                       (long long)best, 100.0 * (double)best / (double)row);
-                shown++;
-            }
-        bound = best;
+    for (int i = 0; i < r->npairs; i++) {
+        const har_confused_pair *p = &r->pairs[i];
+        printf("  %s -> %s: %lld (%.1f%%)\n", r->s->classes[p->truth], r->s->classes[p->predicted],
+               (long long)p->count,
+               100.0 * (double)p->count / (double)har_confusion_support(r->conf, p->truth));
     }
-    if (!shown)
+    if (!r->npairs)
         printf("  none\n");
 }
 
-static void write_json(const char *path, const har_checkpoint *ck, const char *model, char **data,
-                       int ndata, const tally *t,
-                       const har_scores *s, const double *prec, const double *rec, const double *f1)
+static void print_subjects(const report *r)
 {
-    har_err e = {0};
-    int k = t->k;
-    cJSON *o = cJSON_CreateObject(), *files = cJSON_AddArrayToObject(o, "data");
-    cJSON_AddStringToObject(o, "model", model);
-    cJSON_AddStringToObject(o, "spec", ck->model.spec);
-    cJSON_AddNumberToObject(o, "parameters", (double)ck->model.nweights);
-    for (int i = 0; i < ndata; i++)
-        cJSON_AddItemToArray(files, cJSON_CreateString(data[i]));
-    cJSON_AddNumberToObject(o, "windows", (double)t->n);
-    cJSON_AddNumberToObject(o, "subjects", (double)t->subjects.n);
-    cJSON_AddNumberToObject(o, "accuracy", s->accuracy);
-    cJSON_AddNumberToObject(o, "macro_f1", s->macro_f1);
-    cJSON_AddNumberToObject(o, "weighted_f1", s->weighted_f1);
-    cJSON_AddNumberToObject(o, "log_loss", t->loss_sum / (double)t->n);
-    cJSON *cl = cJSON_AddArrayToObject(o, "classes"), *cm = cJSON_AddArrayToObject(o, "confusion");
+    const har_subject_table *t = &r->table;
+    printf("\nsubjects (mean and std over subjects, each counting once)\n");
+    printf("  %7s %8s %9s %9s\n", "subject", "windows", "accuracy", "macro-F1");
+    for (size_t i = 0; i < t->n; i++)
+        printf("  %7d %8lld %9.4f %9.4f\n", t->rows[i].subject, (long long)t->rows[i].windows,
+               t->rows[i].accuracy, t->rows[i].macro_f1);
+    printf("  %-16s %9.4f %9.4f\n", "mean", t->mean_accuracy, t->mean_macro_f1);
+    printf("  %-16s %9.4f %9.4f\n", "std", t->std_accuracy, t->std_macro_f1);
+    printf("  worst accuracy: subject %d (%.4f); worst macro-F1: subject %d (%.4f)\n",
+           t->rows[t->worst_accuracy].subject, t->rows[t->worst_accuracy].accuracy,
+           t->rows[t->worst_macro_f1].subject, t->rows[t->worst_macro_f1].macro_f1);
+}
+
+static void print_report(const report *r)
+{
+    print_header(r);
+    print_bootstrap(r);
+    print_classes(r);
+    print_confusion(r);
+    print_subjects(r);
+}
+
+/* ---- JSON ---- */
+
+static cJSON *interval_json(const har_interval *iv)
+{
+    const double v[2] = {iv->lo, iv->hi};
+    return cJSON_CreateDoubleArray(v, 2);
+}
+
+static cJSON *ci_json(const har_bootstrap_ci *ci)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "accuracy", interval_json(&ci->accuracy));
+    cJSON_AddItemToObject(o, "macro_f1", interval_json(&ci->macro_f1));
+    return o;
+}
+
+static void json_source(cJSON *o, const report *r)
+{
+    const scorer *s = r->s;
+    if (s->is_baseline) {
+        cJSON *b = cJSON_AddObjectToObject(o, "baseline"), *prior = cJSON_CreateDoubleArray(s->base.prior, s->k);
+        cJSON_AddStringToObject(b, "kind", har_baseline_name(s->base.kind));
+        cJSON_AddStringToObject(b, "fit", r->o->fit);
+        cJSON_AddNumberToObject(b, "fit_windows", (double)s->base.fit_windows);
+        cJSON_AddNumberToObject(b, "seed", (double)r->o->boot.seed);
+        cJSON_AddStringToObject(b, "majority", s->classes[s->base.majority]);
+        cJSON_AddItemToObject(b, "class_frequencies", prior);
+    } else {
+        cJSON_AddStringToObject(o, "model", r->o->model);
+        cJSON_AddStringToObject(o, "spec", s->ck.model.spec);
+        cJSON_AddNumberToObject(o, "parameters", (double)s->ck.model.nweights);
+    }
+    cJSON *files = cJSON_AddArrayToObject(o, "data");
+    for (int i = 0; i < r->o->ndata; i++)
+        cJSON_AddItemToArray(files, cJSON_CreateString(r->o->data[i]));
+}
+
+static void json_bootstrap(cJSON *o, const report *r)
+{
+    if (!r->have_windows_ci) {
+        cJSON_AddNullToObject(o, "bootstrap");
+        return;
+    }
+    cJSON *b = cJSON_AddObjectToObject(o, "bootstrap");
+    cJSON_AddNumberToObject(b, "resamples", r->o->boot.resamples);
+    cJSON_AddNumberToObject(b, "level", r->o->boot.level);
+    cJSON_AddNumberToObject(b, "seed", (double)r->o->boot.seed);
+    cJSON_AddItemToObject(b, "windows", ci_json(&r->windows_ci));
+    cJSON_AddItemToObject(b, "subjects", r->have_subjects_ci ? ci_json(&r->subjects_ci) : cJSON_CreateNull());
+}
+
+static void json_classes(cJSON *o, const report *r)
+{
+    int k = r->s->k;
+    cJSON *cl = cJSON_AddArrayToObject(o, "classes"), *cm = cJSON_AddArrayToObject(o, "confusion"),
+          *cn = cJSON_AddArrayToObject(o, "confusion_normalised");
     for (int i = 0; i < k; i++) {
-        cJSON *c = cJSON_CreateObject(), *row = cJSON_CreateArray();
-        int64_t support = 0;
+        cJSON *c = cJSON_CreateObject(), *row = cJSON_CreateArray(), *nrow = cJSON_CreateArray();
+        int64_t support = har_confusion_support(r->conf, i);
         for (int j = 0; j < k; j++) {
-            support += t->conf->counts[i * k + j];
-            cJSON_AddItemToArray(row, cJSON_CreateNumber((double)t->conf->counts[i * k + j]));
+            int64_t n = r->conf->counts[i * k + j];
+            cJSON_AddItemToArray(row, cJSON_CreateNumber((double)n));
+            cJSON_AddItemToArray(nrow, cJSON_CreateNumber(support ? (double)n / (double)support : 0));
         }
-        cJSON_AddStringToObject(c, "name", t->classes[i]);
-        cJSON_AddNumberToObject(c, "precision", prec[i]);
-        cJSON_AddNumberToObject(c, "recall", rec[i]);
-        cJSON_AddNumberToObject(c, "f1", f1[i]);
+        cJSON_AddStringToObject(c, "name", r->s->classes[i]);
+        cJSON_AddNumberToObject(c, "precision", r->precision[i]);
+        cJSON_AddNumberToObject(c, "recall", r->recall[i]);
+        cJSON_AddNumberToObject(c, "f1", r->f1[i]);
         cJSON_AddNumberToObject(c, "support", (double)support);
         cJSON_AddItemToArray(cl, c);
         cJSON_AddItemToArray(cm, row);
+        cJSON_AddItemToArray(cn, nrow);
     }
+    cJSON *mc = cJSON_AddArrayToObject(o, "most_confused");
+    for (int i = 0; i < r->npairs; i++) {
+        const har_confused_pair *p = &r->pairs[i];
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "true", r->s->classes[p->truth]);
+        cJSON_AddStringToObject(item, "predicted", r->s->classes[p->predicted]);
+        cJSON_AddNumberToObject(item, "windows", (double)p->count);
+        cJSON_AddNumberToObject(item, "share",
+                                (double)p->count / (double)har_confusion_support(r->conf, p->truth));
+        cJSON_AddItemToArray(mc, item);
+    }
+}
+
+static cJSON *worst_json(const har_subject_score *row, const char *key, double value)
+{
+    cJSON *w = cJSON_CreateObject();
+    cJSON_AddNumberToObject(w, "subject", row->subject);
+    cJSON_AddNumberToObject(w, key, value);
+    return w;
+}
+
+static void json_subjects(cJSON *o, const report *r)
+{
+    const har_subject_table *t = &r->table;
+    cJSON *rows = cJSON_AddArrayToObject(o, "per_subject");
+    for (size_t i = 0; i < t->n; i++) {
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddNumberToObject(row, "subject", t->rows[i].subject);
+        cJSON_AddNumberToObject(row, "windows", (double)t->rows[i].windows);
+        cJSON_AddNumberToObject(row, "accuracy", t->rows[i].accuracy);
+        cJSON_AddNumberToObject(row, "macro_f1", t->rows[i].macro_f1);
+        cJSON_AddItemToArray(rows, row);
+    }
+    cJSON *sum = cJSON_AddObjectToObject(o, "subject_summary");
+    cJSON *mean = cJSON_AddObjectToObject(sum, "mean"), *std = cJSON_AddObjectToObject(sum, "std");
+    cJSON_AddNumberToObject(mean, "accuracy", t->mean_accuracy);
+    cJSON_AddNumberToObject(mean, "macro_f1", t->mean_macro_f1);
+    cJSON_AddNumberToObject(std, "accuracy", t->std_accuracy);
+    cJSON_AddNumberToObject(std, "macro_f1", t->std_macro_f1);
+    const har_subject_score *wa = &t->rows[t->worst_accuracy], *wf = &t->rows[t->worst_macro_f1];
+    cJSON_AddItemToObject(sum, "worst_accuracy", worst_json(wa, "accuracy", wa->accuracy));
+    cJSON_AddItemToObject(sum, "worst_macro_f1", worst_json(wf, "macro_f1", wf->macro_f1));
+}
+
+static void write_json(FILE *fp, const report *r)
+{
+    har_err e = {0};
+    cJSON *o = cJSON_CreateObject();
+    json_source(o, r);
+    cJSON_AddNumberToObject(o, "windows", (double)r->scored->n);
+    cJSON_AddNumberToObject(o, "subjects", (double)r->subjects.n);
+    cJSON_AddNumberToObject(o, "accuracy", r->scores.accuracy);
+    cJSON_AddNumberToObject(o, "macro_f1", r->scores.macro_f1);
+    cJSON_AddNumberToObject(o, "weighted_f1", r->scores.weighted_f1);
+    cJSON_AddNumberToObject(o, "log_loss", r->log_loss);
+    json_bootstrap(o, r);
+    json_classes(o, r);
+    json_subjects(o, r);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
-    har_out out = {0};
-    FILE *fp;
     if (!text)
         har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
-    if (har_out_open(&out, path, 0, &e) || !(fp = har_out_stdio(&out, &e)) ||
-        (fputs(text, fp), fputc('\n', fp), har_out_commit(&out, &e)))
-        har_die(&e);
+    fputs(text, fp);
+    fputc('\n', fp);
     free(text);
+}
+
+/* ---- CSV ---- */
+
+static void csv_num(FILE *fp, const char *section, const char *name, const char *key, double v)
+{
+    fprintf(fp, "%s,%s,%s,%.9g\n", section, name, key, v);
+}
+
+static void csv_int(FILE *fp, const char *section, const char *name, const char *key, long long v)
+{
+    fprintf(fp, "%s,%s,%s,%lld\n", section, name, key, v);
+}
+
+static void csv_ci(FILE *fp, const char *over, const har_bootstrap_ci *ci)
+{
+    csv_num(fp, "bootstrap", over, "accuracy_lo", ci->accuracy.lo);
+    csv_num(fp, "bootstrap", over, "accuracy_hi", ci->accuracy.hi);
+    csv_num(fp, "bootstrap", over, "macro_f1_lo", ci->macro_f1.lo);
+    csv_num(fp, "bootstrap", over, "macro_f1_hi", ci->macro_f1.hi);
+}
+
+static void csv_summary(FILE *fp, const report *r)
+{
+    const scorer *s = r->s;
+    if (s->is_baseline) {
+        csv_int(fp, "baseline", "fit", "windows", s->base.fit_windows);
+        fprintf(fp, "baseline,settings,seed,%llu\n", (unsigned long long)r->o->boot.seed);
+        for (int i = 0; i < s->k; i++)
+            csv_num(fp, "baseline", "class_frequency", s->classes[i], s->base.prior[i]);
+    } else {
+        csv_int(fp, "model", "all", "parameters", (long long)s->ck.model.nweights);
+    }
+    csv_int(fp, "summary", "all", "windows", r->scored->n);
+    csv_int(fp, "summary", "all", "subjects", (long long)r->subjects.n);
+    csv_num(fp, "summary", "all", "accuracy", r->scores.accuracy);
+    csv_num(fp, "summary", "all", "macro_f1", r->scores.macro_f1);
+    csv_num(fp, "summary", "all", "weighted_f1", r->scores.weighted_f1);
+    csv_num(fp, "summary", "all", "log_loss", r->log_loss);
+    if (r->have_windows_ci) {
+        csv_int(fp, "bootstrap", "settings", "resamples", r->o->boot.resamples);
+        csv_num(fp, "bootstrap", "settings", "level", r->o->boot.level);
+        fprintf(fp, "bootstrap,settings,seed,%llu\n", (unsigned long long)r->o->boot.seed);
+        csv_ci(fp, "windows", &r->windows_ci);
+        if (r->have_subjects_ci)
+            csv_ci(fp, "subjects", &r->subjects_ci);
+    }
+}
+
+static void csv_classes(FILE *fp, const report *r)
+{
+    int k = r->s->k;
+    char **cl = r->s->classes;
+    for (int i = 0; i < k; i++) {
+        csv_num(fp, "class", cl[i], "precision", r->precision[i]);
+        csv_num(fp, "class", cl[i], "recall", r->recall[i]);
+        csv_num(fp, "class", cl[i], "f1", r->f1[i]);
+        csv_int(fp, "class", cl[i], "support", har_confusion_support(r->conf, i));
+    }
+    /* name: true class, key: predicted class. */
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++)
+            csv_int(fp, "confusion", cl[i], cl[j], r->conf->counts[i * k + j]);
+    for (int i = 0; i < k; i++) {
+        int64_t support = har_confusion_support(r->conf, i);
+        for (int j = 0; j < k; j++)
+            csv_num(fp, "confusion_normalised", cl[i], cl[j],
+                    support ? (double)r->conf->counts[i * k + j] / (double)support : 0);
+    }
+    for (int i = 0; i < r->npairs; i++) {
+        const har_confused_pair *p = &r->pairs[i];
+        fprintf(fp, "most_confused,%s->%s,windows,%lld\n", cl[p->truth], cl[p->predicted], (long long)p->count);
+        fprintf(fp, "most_confused,%s->%s,share,%.9g\n", cl[p->truth], cl[p->predicted],
+                (double)p->count / (double)har_confusion_support(r->conf, p->truth));
+    }
+}
+
+static void csv_subjects(FILE *fp, const report *r)
+{
+    const har_subject_table *t = &r->table;
+    for (size_t i = 0; i < t->n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "%d", t->rows[i].subject);
+        csv_int(fp, "subject", id, "windows", t->rows[i].windows);
+        csv_num(fp, "subject", id, "accuracy", t->rows[i].accuracy);
+        csv_num(fp, "subject", id, "macro_f1", t->rows[i].macro_f1);
+    }
+    csv_num(fp, "subjects", "mean", "accuracy", t->mean_accuracy);
+    csv_num(fp, "subjects", "mean", "macro_f1", t->mean_macro_f1);
+    csv_num(fp, "subjects", "std", "accuracy", t->std_accuracy);
+    csv_num(fp, "subjects", "std", "macro_f1", t->std_macro_f1);
+    const har_subject_score *wa = &t->rows[t->worst_accuracy], *wf = &t->rows[t->worst_macro_f1];
+    csv_int(fp, "subjects", "worst_accuracy", "subject", wa->subject);
+    csv_num(fp, "subjects", "worst_accuracy", "accuracy", wa->accuracy);
+    csv_int(fp, "subjects", "worst_macro_f1", "subject", wf->subject);
+    csv_num(fp, "subjects", "worst_macro_f1", "macro_f1", wf->macro_f1);
+}
+
+static void write_csv(FILE *fp, const report *r)
+{
+    fputs("section,name,key,value\n", fp);
+    csv_summary(fp, r);
+    csv_classes(fp, r);
+    csv_subjects(fp, r);
+}
+
+/* ---- the other outputs ---- */
+
+static void write_predictions(FILE *fp, const report *r)
+{
+    const har_scored *s = r->scored;
+    char **cl = r->s->classes;
+    int k = s->k;
+    fputs("file,index,subject,true,predicted", fp);
+    for (int j = 0; j < k; j++)
+        fprintf(fp, ",p_%s", cl[j]);
+    fputc('\n', fp);
+    for (int64_t i = 0; i < s->n; i++) {
+        fprintf(fp, "%s,%lld,%d,%s,%s", r->o->data[s->file[i]], (long long)s->index[i], s->subject[i],
+                cl[s->truth[i]], cl[s->pred[i]]);
+        for (int j = 0; j < k; j++)
+            fprintf(fp, ",%.6g", s->probs[(size_t)i * k + j]);
+        fputc('\n', fp);
+    }
+}
+
+/* Opens output i of outs for path (NULL: skipped) and returns its stream. */
+static FILE *open_output(har_out *outs, int *n, const char *path)
+{
+    har_err e = {0};
+    FILE *fp;
+    if (har_out_open(&outs[*n], path, 0, &e) || !(fp = har_out_stdio(&outs[*n], &e)))
+        har_die(&e);
+    (*n)++;
+    return fp;
+}
+
+/* Writes every requested file, then commits them all at once. */
+static void write_outputs(const report *r, const har_saliency *sal)
+{
+    const options *o = r->o;
+    har_out outs[5];
+    int n = 0;
+    har_err e = {0};
+    if (o->json)
+        write_json(open_output(outs, &n, o->json), r);
+    if (o->csv)
+        write_csv(open_output(outs, &n, o->csv), r);
+    if (o->predictions)
+        write_predictions(open_output(outs, &n, o->predictions), r);
+    if (o->saliency) {
+        size_t len = strlen(o->saliency) + 16;
+        char *path = malloc(len);
+        if (!path)
+            har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
+        snprintf(path, len, "%s-channels.dat", o->saliency);
+        har_saliency_write_channels(sal, open_output(outs, &n, path), r->s->classes, r->s->ck.channels);
+        snprintf(path, len, "%s-time.dat", o->saliency);
+        har_saliency_write_time(sal, open_output(outs, &n, path), r->s->classes);
+        free(path);
+    }
+    if (har_out_commit_all(outs, (size_t)n, &e))
+        har_die(&e);
+}
+
+static int any_output_is_stdout(const options *o)
+{
+    return har_is_stdio(o->json) || har_is_stdio(o->csv) || har_is_stdio(o->predictions);
 }
 
 int main(int argc, char **argv)
 {
     har_cli_init(argc, argv);
-    har_out_install_signal_handlers();
-    const char *json = NULL, *predictions = NULL;
-    static const struct option longopts[] = {{"json", required_argument, 0, 'j'},
-                                             {"predictions", required_argument, 0, 'p'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {"version", no_argument, 0, 'V'},
-                                             {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = optarg; break;
-        case 'p': predictions = optarg; break;
-        case 'h': usage(); return 0;
-        case 'V': har_print_version(); return 0;
-        default: har_usage_error("unknown or incomplete option");
-        }
-    }
-    if (argc - optind < 2)
-        har_usage_error("expected MODEL and at least one DATA file");
-    const char *model = argv[optind];
+    options o;
+    parse_options(argc, argv, &o);
     har_err e = {0};
-    har_checkpoint ck;
-    if (har_checkpoint_load(&ck, model, &e))
+    scorer s;
+    scorer_load(&s, &o);
+    har_scored scored;
+    har_scored_init(&scored, s.k);
+    har_saliency sal = {0};
+    if (o.saliency && har_saliency_init(&sal, s.k, s.ck.window, s.ck.nchannels, &e))
         har_die(&e);
-    tally t = {.k = ck.nclasses, .classes = ck.classes, .conf = har_confusion_new(ck.nclasses)};
-    if (!t.conf)
-        har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
-    har_out pred_out = {0};
-    if (predictions) {
-        if (har_out_open(&pred_out, predictions, 0, &e) || !(t.pred = har_out_stdio(&pred_out, &e)))
-            har_die(&e);
-        fprintf(t.pred, "file,index,subject,true,predicted");
-        for (int k = 0; k < t.k; k++)
-            fprintf(t.pred, ",p_%s", t.classes[k]);
-        fputc('\n', t.pred);
+    score_all(&s, &o, &scored, &sal);
+    report r;
+    report_make(&r, &o, &s, &scored);
+    write_outputs(&r, &sal);
+    if (!any_output_is_stdout(&o)) {
+        print_report(&r);
+        if (fflush(stdout) || ferror(stdout))
+            har_fail(&e, HAR_EIO, "cannot write the report to standard output"), har_die(&e);
     }
-    for (int i = optind + 1; i < argc; i++)
-        score_file(&ck, model, argv[i], &t);
-    if (predictions && har_out_commit(&pred_out, &e))
-        har_die(&e);
-    if (t.n == 0)
-        har_fail(&e, HAR_EDATA, "no windows to score in %s", argv[optind + 1]), har_die(&e);
-    int k = t.k;
-    double *prec = calloc(3 * (size_t)k, sizeof *prec);
-    if (!prec)
-        har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
-    double *rec = prec + k, *f1 = rec + k;
-    har_scores s = har_confusion_scores(t.conf, prec, rec, f1);
-    print_report(&ck, &t, &s, prec, rec, f1);
-    if (json)
-        write_json(json, &ck, model, argv + optind + 1, argc - optind - 1, &t, &s, prec, rec, f1);
-    if (fflush(stdout) || ferror(stdout))
-        har_fail(&e, HAR_EIO, "cannot write the report to standard output"), har_die(&e);
-    free(prec);
-    har_idlist_free(&t.subjects);
-    har_confusion_free(t.conf);
-    har_checkpoint_free(&ck);
+    report_free(&r);
+    har_saliency_free(&sal);
+    har_scored_free(&scored);
+    scorer_free(&s);
     return 0;
 }
