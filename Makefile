@@ -40,7 +40,7 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CFLAGS_ALL = -std=c11 -pthread $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -pthread $(SANFLAGS) $(LDFLAGS)
 
-TOOLS   := har-ingest har-split har-norm har-train har-eval
+TOOLS   := har-ingest har-split har-norm har-train har-eval har-infer har-latency
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # The differentiable core, built in float for the tools and a second time in

@@ -3,13 +3,27 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "matvec.h"
 #include "nn.h"
+
+/* Inference on one row (one window, flat input): the matvec.h kernels.  A
+ * head of a few outputs takes the plain order ("rows"): it costs nothing
+ * there, and OpenBLAS's AVX-512 kernels use it for such heads in full
+ * batches, so that a GRU-64's batch-1 probabilities equal har-eval's bit
+ * for bit (measured).  Wider layers take the faster "dot" order. */
+#define NARROW_OUTPUTS 16
 
 static void dense_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
-    (void)train;
     int rows = B * l->in.t, in = l->in.f, out = l->out.f;
     const real *W = l->w, *b = l->w + l->params[1].offset;
+    if (rows == 1 && !train) {
+        if (out <= NARROW_OUTPUTS)
+            har_matvec_rows(y, W, x, b, out, in);
+        else
+            har_matvec_dot(y, W, x, b, out, in);
+        return;
+    }
     for (int r = 0; r < rows; r++)
         memcpy(y + (size_t)r * out, b, (size_t)out * sizeof *y);
     har_gemm(0, 1, rows, out, in, 1, x, in, W, in, 1, y, out);

@@ -37,6 +37,7 @@
 
 #include "fastmath.h"
 #include "gemm.h"
+#include "matvec.h"
 #include "recurrent.h"
 
 enum { W_IH, W_HH, B_IH, B_HH }; /* a direction's parameters, in PyTorch's order */
@@ -61,6 +62,18 @@ typedef struct {
     real *dropped;  /* [T, B, D*H] out * mask: the next layer's input in training */
 } rnn_level;
 
+/* One direction's weights in the serving layout (see "serving" below),
+ * kept between windows: deriving them anew took 5 us of a GRU-64 window's
+ * 80.  They are rebuilt whenever the weights differ from the copy they were
+ * built from (one memcmp, 1 us: correct whoever changed the weights). */
+typedef struct {
+    real *src;      /* copy of the direction's W_ih, W_hh, b_ih, b_hh (contiguous) */
+    real *hh;       /* [G*H * H] W_hh in har_matvec_pack blocks of SERVE_COLUMNS rows */
+    real *ih_t;     /* [in, G*H] W_ih^T */
+    real *bias;     /* [G*H] b_ih + folded b_hh */
+    int built;
+} rnn_serving;
+
 typedef struct {
     const rnn_cell *cell;
     int T, H, L, D, G;
@@ -82,6 +95,7 @@ typedef struct {
     real *dc;       /* [B, H] carried cell-state gradient */
     real *zero;     /* [B, 2H] the initial state h_{-1}, c_{-1} */
     real *grad[2];  /* [T, B, max(in, D*H)] gradients between layers, ping-pong */
+    rnn_serving *serve; /* [L * D] */
 } rnn_state;
 
 static real *param(const har_layer *l, real *buf, int k, int d, int which)
@@ -217,12 +231,18 @@ static void fold_bias(har_layer *l, int k, int d)
 /* gates[t, b] = in[t, b] W_ih^T for the n steps from t0 on (the cell adds
  * s->bias as it reads them: cheaper than a pass that copies it into every
  * row for the product to add to). */
-static void project(har_layer *l, int k, int d, const real *in, int t0, int n, int B)
+static void project(har_layer *l, int k, int d, const real *in, const real *wih_t, int t0, int n, int B)
 {
     rnn_state *s = l->state;
     int GH = s->G * s->H, nin = s->lv[k].in, rows = n * B;
     real *g = s->lv[k].dir[d].gates + step_size(B, GH) * t0;
-    har_gemm(0, 0, rows, GH, nin, 1, in + step_size(B, nin) * t0, nin, s->wih_t, GH, 0, g, GH);
+    har_gemm(0, 0, rows, GH, nin, 1, in + step_size(B, nin) * t0, nin, wih_t, GH, 0, g, GH);
+}
+
+/* Steps per projection at batch B. */
+static int project_steps(int B, int GH)
+{
+    return PROJECT_VALUES / (B * GH) > 1 ? PROJECT_VALUES / (B * GH) : 1;
 }
 
 static void transpose(real *dst, const real *src, int rows, int cols)
@@ -239,7 +259,7 @@ static void direction_forward(har_layer *l, int k, int d, const real *in, int B)
     const rnn_cell *c = s->cell;
     int T = s->T, H = s->H, GH = s->G * H, DH = s->D * H, AH = c->aux * H;
     rnn_level *lv = &s->lv[k];
-    int chunk = PROJECT_VALUES / (B * GH) > 1 ? PROJECT_VALUES / (B * GH) : 1;
+    int chunk = project_steps(B, GH);
     fold_bias(l, k, d);
     transpose(s->wt, param(l, l->w, k, d, W_HH), GH, H);
     transpose(s->wih_t, param(l, l->w, k, d, W_IH), GH, s->lv[k].in);
@@ -249,7 +269,7 @@ static void direction_forward(har_layer *l, int k, int d, const real *in, int B)
         int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1; /* tp: the step before, in time order of this direction */
         if (n % chunk == 0) {
             int steps = T - n < chunk ? T - n : chunk;
-            project(l, k, d, in, d ? T - n - steps : n, steps, B);
+            project(l, k, d, in, s->wih_t, d ? T - n - steps : n, steps, B);
         }
         st.gates = lv->dir[d].gates + step_size(B, GH) * t;
         st.aux = lv->dir[d].aux + step_size(B, AH) * t;
@@ -287,6 +307,99 @@ static void dropout_forward(har_layer *l, int k, int B)
         }
 }
 
+/* ---- serving: inference at batch 1 ----
+ *
+ * A window's step is then a matrix-vector product, h_{t-1} W_hh^T, which
+ * OpenBLAS computes at a fraction of its speed.  Serving uses
+ * har_matvec_chain on W_hh packed in blocks of SERVE_COLUMNS gate rows, and
+ * takes the blocks in opposite orders on successive steps: the blocks used
+ * last are used first, while still in the L1 cache (32 KB holds two of
+ * GRU-64's three 16 KB blocks; the product in one piece, 48 KB, took 30 %
+ * longer).
+ * The weights in that layout are kept between windows (rnn_serving).
+ *
+ * The arithmetic is direction_forward's but for the product's order of
+ * summation: har_matvec_chain's plain chain of multiply-adds, which
+ * OpenBLAS's AVX-512 kernels follow too except in a product's last N mod 16
+ * columns.  So with G*H a multiple of 16 (H = 16, 32, 64, ...) serving gives
+ * there the very bits of a batch (tested); otherwise the last few gate values
+ * differ by rounding. */
+#define SERVE_COLUMNS 64 /* 4 registers of 16: enough chains in flight for the FMA unit */
+
+/* Direction (k, d)'s parameters: W_ih, W_hh, b_ih, b_hh, one after another. */
+static size_t direction_params(const har_layer *l, int k)
+{
+    const rnn_state *s = l->state;
+    size_t GH = (size_t)s->G * (size_t)s->H;
+    return GH * ((size_t)s->lv[k].in + (size_t)s->H + 2);
+}
+
+static int serve_width(int GH, int b)
+{
+    return GH - SERVE_COLUMNS * b < SERVE_COLUMNS ? GH - SERVE_COLUMNS * b : SERVE_COLUMNS;
+}
+
+/* Direction (k, d)'s serving weights, rebuilt if the weights changed. */
+static const rnn_serving *serving_weights(har_layer *l, int k, int d)
+{
+    rnn_state *s = l->state;
+    rnn_serving *c = &s->serve[k * s->D + d];
+    int H = s->H, GH = s->G * H, nin = s->lv[k].in;
+    const real *w = param(l, l->w, k, d, W_IH);
+    size_t bytes = direction_params(l, k) * sizeof *w;
+    if (c->built && !memcmp(c->src, w, bytes))
+        return c;
+    memcpy(c->src, w, bytes);
+    const real *W_hh = param(l, l->w, k, d, W_HH);
+    for (int b = 0; b * SERVE_COLUMNS < GH; b++)
+        har_matvec_pack(c->hh + (size_t)SERVE_COLUMNS * b * H, W_hh + (size_t)SERVE_COLUMNS * b * H, NULL,
+                        serve_width(GH, b), H);
+    transpose(c->ih_t, w, GH, nin);
+    fold_bias(l, k, d);
+    memcpy(c->bias, s->bias, (size_t)GH * sizeof *c->bias);
+    c->built = 1;
+    return c;
+}
+
+/* direction_forward at batch 1. */
+static void serving_forward(har_layer *l, int k, int d, const real *in)
+{
+    rnn_state *s = l->state;
+    const rnn_cell *c = s->cell;
+    int T = s->T, H = s->H, GH = s->G * H, DH = s->D * H, AH = c->aux * H;
+    int blocks = (GH + SERVE_COLUMNS - 1) / SERVE_COLUMNS;
+    rnn_level *lv = &s->lv[k];
+    const rnn_serving *w = serving_weights(l, k, d);
+    /* The input projections up front, in direction_forward's pieces. */
+    for (int n = 0, chunk = project_steps(1, GH); n < T; n += chunk) {
+        int steps = T - n < chunk ? T - n : chunk;
+        project(l, k, d, in, w->ih_t, d ? T - n - steps : n, steps, 1);
+    }
+    rnn_fwd_step st = {.B = 1, .H = H, .rec = s->rec, .bias = w->bias,
+                       .b_hh = param(l, l->w, k, d, B_HH), .ld_h = DH};
+    for (int n = 0; n < T; n++) {
+        int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1;
+        st.gates = lv->dir[d].gates + (size_t)GH * t;
+        st.aux = lv->dir[d].aux + (size_t)AH * t;
+        st.h = lv->out + (size_t)DH * t + (size_t)d * H;
+        if (n == 0) { /* h_{-1} = 0: no recurrent term */
+            st.h_prev = st.aux_prev = s->zero;
+            st.ld_prev = H;
+            memset(s->rec, 0, (size_t)GH * sizeof *s->rec);
+        } else {
+            st.h_prev = lv->out + (size_t)DH * tp + (size_t)d * H;
+            st.ld_prev = DH;
+            st.aux_prev = lv->dir[d].aux + (size_t)AH * tp;
+            for (int i = 0; i < blocks; i++) {
+                int b = n & 1 ? blocks - 1 - i : i;
+                har_matvec_chain(s->rec + SERVE_COLUMNS * b, st.h_prev, w->hh + (size_t)SERVE_COLUMNS * b * H, H,
+                                 serve_width(GH, b));
+            }
+        }
+        c->forward(&st);
+    }
+}
+
 static void rnn_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
     rnn_state *s = l->state;
@@ -296,7 +409,10 @@ static void rnn_forward(har_layer *l, const real *x, real *y, int B, int train)
     for (int k = 0; k < s->L; k++) {
         const real *in = level_input(s, k);
         for (int d = 0; d < s->D; d++)
-            direction_forward(l, k, d, in, B);
+            if (B == 1 && !train)
+                serving_forward(l, k, d, in);
+            else
+                direction_forward(l, k, d, in, B);
         if (k < s->L - 1 && s->masked)
             dropout_forward(l, k, B);
     }
@@ -409,9 +525,40 @@ static void rnn_backward(har_layer *l, const real *x, const real *y, const real 
 
 /* ---- buffers ---- */
 
+/* n reals on a 64-byte boundary: the kernels' 64-byte loads from a packed
+ * W_hh that straddled two cache lines made a GRU-64 window 15 % slower. */
+static int alloc_aligned(real **p, size_t n, har_err *e)
+{
+    size_t bytes = (n * sizeof **p + 63) / 64 * 64;
+    if (!(*p = aligned_alloc(64, bytes ? bytes : 64)))
+        return har_fail(e, HAR_EIO, "out of memory (%zu values of layer cache)", n);
+    return 0;
+}
+
+/* The serving caches (any batch size may be followed by a batch of 1). */
+static int reserve_serving(har_layer *l, har_err *e)
+{
+    rnn_state *s = l->state;
+    if (s->serve)
+        return 0;
+    if (!(s->serve = har_calloc((size_t)s->L * (size_t)s->D, sizeof *s->serve, e)))
+        return -1;
+    size_t GH = (size_t)s->G * (size_t)s->H;
+    for (int k = 0; k < s->L; k++)
+        for (int d = 0; d < s->D; d++) {
+            rnn_serving *c = &s->serve[k * s->D + d];
+            if (har_nn_grow(&c->src, direction_params(l, k), e) || alloc_aligned(&c->hh, GH * (size_t)s->H, e) ||
+                har_nn_grow(&c->ih_t, GH * (size_t)s->lv[k].in, e) || har_nn_grow(&c->bias, GH, e))
+                return -1;
+        }
+    return 0;
+}
+
 static int rnn_reserve(har_layer *l, int max_batch, har_err *e)
 {
     rnn_state *s = l->state;
+    if (reserve_serving(l, e))
+        return -1;
     if (max_batch <= s->max_batch)
         return 0;
     size_t TB = (size_t)s->T * max_batch, B = (size_t)max_batch;
@@ -461,6 +608,13 @@ static void rnn_destroy(har_layer *l)
                     s->dc, s->zero, s->grad[0], s->grad[1]};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
+    for (int i = 0; s->serve && i < s->L * s->D; i++) {
+        free(s->serve[i].src);
+        free(s->serve[i].hh);
+        free(s->serve[i].ih_t);
+        free(s->serve[i].bias);
+    }
+    free(s->serve);
     free(s->lv);
     free(s);
     l->state = NULL;

@@ -1,0 +1,372 @@
+/* matvec.c - see matvec.h.
+ *
+ * Every kernel comes in plain C, which defines its order of summation, and
+ * on x86-64 in AVX-512 and AVX2+FMA versions that keep exactly that order:
+ * a vector lane holds what the C code keeps in one variable, every multiply-
+ * add is fused (fmaf() in C is correctly rounded, so it agrees with the FMA
+ * instruction), masked-off lanes load zeros and add 0 * 0, as the C tail
+ * does.  The version is picked once at load time (a constructor, so no
+ * thread can race the choice); har_matvec_select() lets the tests compare
+ * them all. */
+#include <math.h>
+#include <string.h>
+
+#include "../vec.h"
+#include "matvec.h"
+
+#ifdef HAR_NN_DOUBLE
+#define FMA fma
+#else
+#define FMA fmaf
+#endif
+
+/* Loops over a kernel's registers must be unrolled for its sums to stay in
+ * registers (-O2 alone leaves them in memory, twice as slow). */
+#define UNROLL _Pragma("GCC unroll 16")
+
+/* ---- plain C: the definitions ---- */
+
+void har_matvec_pack(real *restrict blk, const real *restrict W, const int *restrict rows, int n, int K)
+{
+    for (int c = 0; c < n; c++) {
+        const real *w = W + (size_t)(rows ? rows[c] : c) * K;
+        for (int k = 0; k < K; k++)
+            blk[(size_t)k * n + c] = w[k];
+    }
+}
+
+static void chain_c(real *restrict y, const real *restrict x, const real *restrict blk, int K, int n)
+{
+    for (int c = 0; c < n; c++)
+        y[c] = 0;
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < n; c++)
+            y[c] = FMA(x[k], blk[(size_t)k * n + c], y[c]);
+}
+
+enum { LANES = 32 };
+
+/* W[j] . x in LANES lanes, added pairwise. */
+static real dot_lanes_c(const real *restrict w, const real *restrict x, int K)
+{
+    real s[LANES] = {0};
+    for (int k = 0; k < K; k += LANES)
+        for (int l = 0; l < LANES; l++) {
+            int in = k + l < K; /* past K: 0 * 0, as a masked vector load gives */
+            s[l] = FMA(in ? w[k + l] : 0, in ? x[k + l] : 0, s[l]);
+        }
+    for (int half = LANES / 2; half >= 1; half /= 2)
+        for (int l = 0; l < half; l++)
+            s[l] += s[l + half];
+    return s[0];
+}
+
+static void dot_c(real *restrict y, const real *restrict W, const real *restrict x, const real *restrict b,
+                  int N, int K)
+{
+    for (int j = 0; j < N; j++)
+        y[j] = b[j] + dot_lanes_c(W + (size_t)j * K, x, K);
+}
+
+/* rows: 8 outputs at a time, so 8 independent chains hide the latency of
+ * each multiply-add (one output's chain alone would wait on every step); a
+ * last group of fewer repeats its last row rather than vary the count, which
+ * keeps the 8 sums in registers.  A clone per instruction set makes fmaf one
+ * instruction. */
+enum { ROWS = 8 };
+
+HAR_VEC_KERNEL static void rows_kernel(real *restrict y, const real *restrict W, const real *restrict x,
+                                       const real *restrict b, int N, int K)
+{
+    for (int j0 = 0; j0 < N; j0 += ROWS) {
+        int n = N - j0 < ROWS ? N - j0 : ROWS;
+        const real *w[ROWS];
+        real acc[ROWS];
+        UNROLL
+        for (int r = 0; r < ROWS; r++) {
+            w[r] = W + (size_t)(j0 + (r < n ? r : n - 1)) * K;
+            acc[r] = 0;
+        }
+        for (int k = 0; k < K; k++)
+            UNROLL
+            for (int r = 0; r < ROWS; r++)
+                acc[r] = FMA(w[r][k], x[k], acc[r]);
+        for (int r = 0; r < n; r++)
+            y[j0 + r] = b[j0 + r] + acc[r];
+    }
+}
+
+void har_matvec_rows(real *restrict y, const real *restrict W, const real *restrict x, const real *restrict b,
+                     int N, int K)
+{
+    rows_kernel(y, W, x, b, N, K);
+}
+
+typedef void chain_fn(real *restrict, const real *restrict, const real *restrict, int, int);
+typedef void dot_fn(real *restrict, const real *restrict, const real *restrict, const real *restrict, int, int);
+
+#if !defined(HAR_NN_DOUBLE) && defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+
+#define TARGET_AVX512 __attribute__((target("avx512f")))
+#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+/* ---- AVX-512: 16 lanes per register ---- */
+
+/* Columns [0, 16 nv) of the block (rows `stride` apart) and, if tail is
+ * set, the masked register after them, summed over all of K in registers.
+ * nv is a constant where this is inlined. */
+TARGET_AVX512 INLINE void chain_cols_512(float *restrict y, const float *restrict x, const float *restrict blk,
+                                         int K, int stride, int nv, __mmask16 tail)
+{
+    __m512 acc[9];
+    UNROLL
+    for (int v = 0; v <= nv; v++)
+        acc[v] = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m512 xk = _mm512_set1_ps(x[k]);
+        const float *w = blk + (size_t)k * stride;
+        UNROLL
+        for (int v = 0; v < nv; v++)
+            acc[v] = _mm512_fmadd_ps(xk, _mm512_loadu_ps(w + 16 * v), acc[v]);
+        if (tail)
+            acc[nv] = _mm512_fmadd_ps(xk, _mm512_maskz_loadu_ps(tail, w + 16 * nv), acc[nv]);
+    }
+    UNROLL
+    for (int v = 0; v < nv; v++)
+        _mm512_storeu_ps(y + 16 * v, acc[v]);
+    if (tail)
+        _mm512_mask_storeu_ps(y + 16 * nv, tail, acc[nv]);
+}
+
+/* Up to 128 columns per pass: 8 chains in flight cover the FMA latency. */
+TARGET_AVX512 static void chain_avx512(float *restrict y, const float *restrict x, const float *restrict blk,
+                                       int K, int n)
+{
+    for (int c = 0; c < n; c += 128) {
+        int left = n - c, nv = left >= 128 ? 8 : left / 16;
+        __mmask16 tail = (__mmask16)(left >= 128 ? 0 : (1u << (left % 16)) - 1);
+        float *yc = y + c;
+        const float *bc = blk + c;
+        switch (nv) {
+        case 0: chain_cols_512(yc, x, bc, K, n, 0, tail); break;
+        case 1: chain_cols_512(yc, x, bc, K, n, 1, tail); break;
+        case 2: chain_cols_512(yc, x, bc, K, n, 2, tail); break;
+        case 3: chain_cols_512(yc, x, bc, K, n, 3, tail); break;
+        case 4: chain_cols_512(yc, x, bc, K, n, 4, tail); break;
+        case 5: chain_cols_512(yc, x, bc, K, n, 5, tail); break;
+        case 6: chain_cols_512(yc, x, bc, K, n, 6, tail); break;
+        case 7: chain_cols_512(yc, x, bc, K, n, 7, tail); break;
+        default: chain_cols_512(yc, x, bc, K, n, 8, 0); break;
+        }
+    }
+}
+
+/* Lanes l and l + 16, + 8, + 4, + 2, + 1 of [a0 a1], as dot_lanes_c adds them. */
+TARGET_AVX512 INLINE float sum_lanes_512(__m512 a0, __m512 a1)
+{
+    __m512 t = _mm512_add_ps(a0, a1);
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1));
+    __m256 u = _mm256_add_ps(_mm512_castps512_ps256(t), hi);
+    __m128 v = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
+    __m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    return _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
+}
+
+/* nr rows of W at once, sharing the loads of x; two registers (32 lanes) each. */
+TARGET_AVX512 INLINE void dot_rows_512(float *restrict y, const float *restrict W, const float *restrict x,
+                                       const float *restrict b, int K, int nr)
+{
+    __m512 acc[4][2];
+    UNROLL
+    for (int r = 0; r < nr; r++)
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + 32 <= K; k += 32) {
+        __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
+        UNROLL
+        for (int r = 0; r < nr; r++) {
+            const float *w = W + (size_t)r * K + k;
+            acc[r][0] = _mm512_fmadd_ps(_mm512_loadu_ps(w), x0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(_mm512_loadu_ps(w + 16), x1, acc[r][1]);
+        }
+    }
+    if (k < K) {
+        int rest = K - k;
+        __mmask16 m0 = (__mmask16)(rest >= 16 ? 0xffffu : (1u << rest) - 1);
+        __mmask16 m1 = (__mmask16)(rest > 16 ? (1u << (rest - 16)) - 1 : 0);
+        __m512 x0 = _mm512_maskz_loadu_ps(m0, x + k), x1 = _mm512_maskz_loadu_ps(m1, x + k + 16);
+        UNROLL
+        for (int r = 0; r < nr; r++) {
+            const float *w = W + (size_t)r * K + k;
+            acc[r][0] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, w), x0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, w + 16), x1, acc[r][1]);
+        }
+    }
+    UNROLL
+    for (int r = 0; r < nr; r++)
+        y[r] = b[r] + sum_lanes_512(acc[r][0], acc[r][1]);
+}
+
+TARGET_AVX512 static void dot_avx512(float *restrict y, const float *restrict W, const float *restrict x,
+                                     const float *restrict b, int N, int K)
+{
+    int j = 0;
+    for (; j + 4 <= N; j += 4)
+        dot_rows_512(y + j, W + (size_t)j * K, x, b + j, K, 4);
+    for (; j < N; j++)
+        dot_rows_512(y + j, W + (size_t)j * K, x, b + j, K, 1);
+}
+
+/* ---- AVX2 + FMA: 8 lanes per register ---- */
+
+/* Lanes [0, n) of a vector of 8 set: the mask of _mm256_maskload_ps. */
+TARGET_AVX2 INLINE __m256i first_lanes_256(int n)
+{
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx);
+}
+
+TARGET_AVX2 INLINE void chain_cols_256(float *restrict y, const float *restrict x, const float *restrict blk,
+                                       int K, int stride, int nv, int tail)
+{
+    __m256 acc[9];
+    __m256i m = first_lanes_256(tail);
+    UNROLL
+    for (int v = 0; v <= nv; v++)
+        acc[v] = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        __m256 xk = _mm256_set1_ps(x[k]);
+        const float *w = blk + (size_t)k * stride;
+        UNROLL
+        for (int v = 0; v < nv; v++)
+            acc[v] = _mm256_fmadd_ps(xk, _mm256_loadu_ps(w + 8 * v), acc[v]);
+        if (tail)
+            acc[nv] = _mm256_fmadd_ps(xk, _mm256_maskload_ps(w + 8 * nv, m), acc[nv]);
+    }
+    UNROLL
+    for (int v = 0; v < nv; v++)
+        _mm256_storeu_ps(y + 8 * v, acc[v]);
+    if (tail)
+        _mm256_maskstore_ps(y + 8 * nv, m, acc[nv]);
+}
+
+TARGET_AVX2 static void chain_avx2(float *restrict y, const float *restrict x, const float *restrict blk,
+                                   int K, int n)
+{
+    for (int c = 0; c < n; c += 64) {
+        int left = n - c, nv = left >= 64 ? 8 : left / 8, tail = left >= 64 ? 0 : left % 8;
+        float *yc = y + c;
+        const float *bc = blk + c;
+        switch (nv) {
+        case 0: chain_cols_256(yc, x, bc, K, n, 0, tail); break;
+        case 1: chain_cols_256(yc, x, bc, K, n, 1, tail); break;
+        case 2: chain_cols_256(yc, x, bc, K, n, 2, tail); break;
+        case 3: chain_cols_256(yc, x, bc, K, n, 3, tail); break;
+        case 4: chain_cols_256(yc, x, bc, K, n, 4, tail); break;
+        case 5: chain_cols_256(yc, x, bc, K, n, 5, tail); break;
+        case 6: chain_cols_256(yc, x, bc, K, n, 6, tail); break;
+        case 7: chain_cols_256(yc, x, bc, K, n, 7, tail); break;
+        default: chain_cols_256(yc, x, bc, K, n, 8, 0); break;
+        }
+    }
+}
+
+/* Lanes a[0] = 0..7, a[1] = 8..15, a[2] = 16..23, a[3] = 24..31, added as
+ * dot_lanes_c adds them. */
+TARGET_AVX2 INLINE float sum_lanes_256(const __m256 a[4])
+{
+    __m256 u = _mm256_add_ps(_mm256_add_ps(a[0], a[2]), _mm256_add_ps(a[1], a[3]));
+    __m128 v = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
+    __m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    return _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
+}
+
+TARGET_AVX2 INLINE void dot_rows_256(float *restrict y, const float *restrict W, const float *restrict x,
+                                     const float *restrict b, int K, int nr)
+{
+    __m256 acc[2][4];
+    UNROLL
+    for (int r = 0; r < nr; r++)
+        UNROLL
+        for (int q = 0; q < 4; q++)
+            acc[r][q] = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 32 <= K; k += 32)
+        UNROLL
+        for (int q = 0; q < 4; q++) {
+            __m256 xq = _mm256_loadu_ps(x + k + 8 * q);
+            UNROLL
+            for (int r = 0; r < nr; r++)
+                acc[r][q] = _mm256_fmadd_ps(_mm256_loadu_ps(W + (size_t)r * K + k + 8 * q), xq, acc[r][q]);
+        }
+    if (k < K)
+        UNROLL
+        for (int q = 0; q < 4; q++) {
+            __m256i m = first_lanes_256(K - k - 8 * q);
+            __m256 xq = _mm256_maskload_ps(x + k + 8 * q, m);
+            UNROLL
+            for (int r = 0; r < nr; r++)
+                acc[r][q] = _mm256_fmadd_ps(_mm256_maskload_ps(W + (size_t)r * K + k + 8 * q, m), xq, acc[r][q]);
+        }
+    UNROLL
+    for (int r = 0; r < nr; r++)
+        y[r] = b[r] + sum_lanes_256(acc[r]);
+}
+
+TARGET_AVX2 static void dot_avx2(float *restrict y, const float *restrict W, const float *restrict x,
+                                 const float *restrict b, int N, int K)
+{
+    int j = 0;
+    for (; j + 2 <= N; j += 2)
+        dot_rows_256(y + j, W + (size_t)j * K, x, b + j, K, 2);
+    for (; j < N; j++)
+        dot_rows_256(y + j, W + (size_t)j * K, x, b + j, K, 1);
+}
+
+#define HAVE_X86_KERNELS 1
+#endif
+
+static chain_fn *chain_impl = chain_c;
+static dot_fn *dot_impl = dot_c;
+
+int har_matvec_select(const char *isa)
+{
+    int best = isa == NULL;
+#ifdef HAVE_X86_KERNELS
+    __builtin_cpu_init();
+    if ((best || !strcmp(isa, "avx512")) && __builtin_cpu_supports("avx512f")) {
+        chain_impl = chain_avx512;
+        dot_impl = dot_avx512;
+        return 0;
+    }
+    if ((best || !strcmp(isa, "avx2")) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        chain_impl = chain_avx2;
+        dot_impl = dot_avx2;
+        return 0;
+    }
+#endif
+    if (best || !strcmp(isa, "c")) {
+        chain_impl = chain_c;
+        dot_impl = dot_c;
+        return 0;
+    }
+    return -1;
+}
+
+__attribute__((constructor)) static void pick_kernels(void)
+{
+    har_matvec_select(NULL);
+}
+
+void har_matvec_chain(real *restrict y, const real *restrict x, const real *restrict blk, int K, int n)
+{
+    chain_impl(y, x, blk, K, n);
+}
+
+void har_matvec_dot(real *restrict y, const real *restrict W, const real *restrict x, const real *restrict b,
+                    int N, int K)
+{
+    dot_impl(y, W, x, b, N, K);
+}

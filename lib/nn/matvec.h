@@ -1,0 +1,53 @@
+/* matvec.h - matrix-vector products for batch 1 (serving one window).
+ *
+ * At batch 1 every product of the forward pass is a matrix times one
+ * vector, which OpenBLAS runs through its GEMM kernels at a fraction of
+ * their speed (a GRU-64 window spent two thirds of its time there).  These
+ * kernels do it directly, with AVX-512 or AVX2+FMA when the CPU has them and
+ * plain C otherwise; each fixes its order of summation, the same on every
+ * path, so results do not depend on the CPU:
+ *
+ *   chain  y[j] = W[j][0] x[0] + W[j][1] x[1] + ...  one fused multiply-add
+ *          after another from 0, in the order of k: the plain order, which
+ *          GEMM kernels mostly follow too (OpenBLAS's AVX-512 ones for all
+ *          but the last N mod 16 columns of a product), so a batch-1
+ *          recurrent step computes what the same row computes in a batch.
+ *          The rows of W come packed as a block of W^T (har_matvec_pack),
+ *          in the order the caller wants them, stored contiguously.
+ *   dot    y[j] = b[j] + W[j] . x in 32 lanes: lane l sums the k = l mod 32
+ *          as a chain, then the lanes are added pairwise (l and l + 16, then
+ *          + 8, + 4, + 2, + 1), then the bias.  Fast for wide layers
+ *          stored row-major, but its rounding differs from a batched product.
+ *   rows   y[j] = b[j] + (W[j][0] x[0] + W[j][1] x[1] + ...), the plain
+ *          chain for a row-major W, then the bias; cheap only for a few
+ *          outputs.
+ *
+ * The double build (HAR_NN_DOUBLE) has the plain C versions only. */
+#ifndef HAR_NN_MATVEC_H
+#define HAR_NN_MATVEC_H
+
+#include "nn.h"
+
+/* blk [K, n] (row-major) = rows rows[0..n) of W [., K] (row-major),
+ * transposed: blk[k][c] = W[rows[c]][k]; rows NULL means 0, 1, ... n - 1. */
+void har_matvec_pack(real *restrict blk, const real *restrict W, const int *restrict rows, int n, int K);
+
+/* y [n] = x [K] times blk [K, n], chain order: y[c] is the chain over k of
+ * x[k] blk[k][c]. */
+void har_matvec_chain(real *restrict y, const real *restrict x, const real *restrict blk, int K, int n);
+
+/* y [N] = b + W x for W [N, K] (row-major), dot order. */
+void har_matvec_dot(real *restrict y, const real *restrict W, const real *restrict x,
+                    const real *restrict b, int N, int K);
+
+/* y [N] = b + W x for W [N, K] (row-major), rows order. */
+void har_matvec_rows(real *restrict y, const real *restrict W, const real *restrict x,
+                     const real *restrict b, int N, int K);
+
+/* Picks the kernels' instruction set: "avx512", "avx2", "c", or NULL for the
+ * best the CPU has (the default, chosen at load time).  -1 if the CPU lacks
+ * it.  For the tests, which check that every version gives the same bits;
+ * not thread-safe. */
+int har_matvec_select(const char *isa);
+
+#endif

@@ -1,0 +1,307 @@
+/* test_infer.c - har-infer and the predict_activity()/stream API: a recording
+ * streamed sample by sample gives, bit for bit, the windows har-ingest cuts
+ * from it and the same predictions; text windows agree with tensor windows;
+ * bad lines are reported with their number, skipped and counted (or stop the
+ * run with --strict); memory stays flat on a long stream. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/har.h"
+#include "../lib/windows.h"
+#include "synthetic.h"
+#include "testutil.h"
+
+/* Built once for the test case (unchecked fixture, in the runner): two HAPT
+ * recordings of different volunteers ingested separately, a small model
+ * trained on one with the other for validation, and the first recording as
+ * raw text samples "ax ay az gx gy gz". */
+static char *work;
+
+static void hapt_subset(const char *dir, const char *exp, const char *user, int expno)
+{
+    const char *d = tu_path(work, dir);
+    ck_assert_int_eq(tu_sh("mkdir -p %s/RawData && cp %s/activity_labels.txt.gz %s/ && "
+                           "cp %s/RawData/acc_exp%s_user%s.txt.gz %s/RawData/gyro_exp%s_user%s.txt.gz %s/RawData/ && "
+                           "zcat %s/RawData/labels.txt.gz | awk '$1 == %d' > %s/RawData/labels.txt",
+                           d, tu_data(), d, tu_data(), exp, user, tu_data(), exp, user, d, tu_data(), expno, d),
+                     0);
+}
+
+static void build_fixture(void)
+{
+    work = tu_tmpdir();
+    hapt_subset("a", "01", "01", 1);
+    hapt_subset("b", "03", "02", 3);
+    ck_assert_int_eq(tu_sh("cd %s && %s -q a -o a.st.gz && %s -q b -o b.st.gz && "
+                           "%s fit --allow-any-split a.st.gz -o stats.st.gz && "
+                           "%s -q a.st.gz b.st.gz --stats stats.st.gz -m 'conv1d:8:5,relu,gap,dense:6' -e 2 "
+                           "--log none -o model.st.gz && "
+                           "zcat a/RawData/acc_exp01_user01.txt.gz > acc.txt && "
+                           "zcat a/RawData/gyro_exp01_user01.txt.gz | paste -d' ' acc.txt - > raw.txt",
+                           work, tu_bin("har-ingest"), tu_bin("har-ingest"), tu_bin("har-norm"),
+                           tu_bin("har-train")),
+                     0);
+}
+
+static void remove_fixture(void)
+{
+    tu_rmtree(work);
+    free(work);
+}
+
+/* A CSV file as an array of lines (the buffer is modified; free both). */
+static char **csv_lines(const char *path, size_t *n, char **buf)
+{
+    *buf = tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(*buf);
+    size_t cap = 1024, k = 0;
+    char **lines = malloc(cap * sizeof *lines);
+    for (char *s = strtok(*buf, "\n"); s; s = strtok(NULL, "\n")) {
+        if (k == cap)
+            lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        lines[k++] = s;
+    }
+    *n = k;
+    return lines;
+}
+
+/* The part of a prediction row after its first `skip` fields. */
+static const char *after_fields(const char *line, int skip)
+{
+    for (int i = 0; i < skip; i++) {
+        line = strchr(line, ',');
+        ck_assert_ptr_nonnull(line);
+        line++;
+    }
+    return line;
+}
+
+START_TEST(help_and_version)
+{
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL, "%s --help", tu_bin("har-infer")), 0);
+    tu_assert_contains(out, "--stream");
+    tu_assert_contains(out, "Exit status:");
+    free(out);
+    ck_assert_int_eq(tu_sh("%s --version >/dev/null", tu_bin("har-infer")), 0);
+    ck_assert_int_eq(tu_sh("%s 2>/dev/null", tu_bin("har-infer")), 2);
+    ck_assert_int_eq(tu_sh("%s --windows csv m 2>/dev/null", tu_bin("har-infer")), 2);
+    ck_assert_int_eq(tu_sh("%s --stride 4 m 2>/dev/null", tu_bin("har-infer")), 2);
+}
+END_TEST
+
+/* Streaming the raw recording with a prediction at every sample (stride 1)
+ * must reproduce each window har-ingest cut, bit for bit, with the same
+ * prediction and probabilities as the offline path on the tensor file. */
+START_TEST(stream_equals_offline)
+{
+    ck_assert_int_eq(tu_sh("cd %s && %s --windows tensor model.st.gz a.st.gz > off.csv && "
+                           "%s --stream --stride 1 --emit-windows win.txt model.st.gz raw.txt > on.csv",
+                           work, tu_bin("har-infer"), tu_bin("har-infer")),
+                     0);
+    har_windows w;
+    har_err e = {0};
+    ck_assert_msg(har_windows_load(&w, tu_path(work, "a.st.gz"), &e) == 0, "%s", e.msg);
+    char *offbuf, *onbuf, *winbuf;
+    size_t noff, non, nwin;
+    char **off = csv_lines(tu_path(work, "off.csv"), &noff, &offbuf);
+    char **on = csv_lines(tu_path(work, "on.csv"), &non, &onbuf);
+    char **win = csv_lines(tu_path(work, "win.txt"), &nwin, &winbuf);
+    ck_assert_int_eq((int64_t)noff, w.n + 1);
+    ck_assert_int_eq(non, nwin + 1); /* one emitted window per prediction */
+    ck_assert_int_gt(w.n, 100);
+    size_t per = (size_t)w.t * (size_t)w.c;
+    for (int64_t i = 0; i < w.n; i++) {
+        int64_t s = w.start[i];
+        ck_assert_msg(s >= 0 && (size_t)s < nwin, "window %lld starts at %lld", (long long)i, (long long)s);
+        /* on.csv row s + 1 is the window starting at sample s (stride 1). */
+        ck_assert_int_eq(strtoll(on[s + 1], NULL, 10), s);
+        ck_assert_str_eq(after_fields(on[s + 1], 2), after_fields(off[i + 1], 5));
+        char *p = win[s];
+        for (size_t j = 0; j < per; j++) {
+            float v = strtof(p, &p);
+            ck_assert_msg(memcmp(&v, &w.x[(size_t)i * per + j], sizeof v) == 0,
+                          "window %lld value %zu: stream %.9g, har-ingest %.9g", (long long)i, j, (double)v,
+                          (double)w.x[(size_t)i * per + j]);
+        }
+    }
+    free(off), free(on), free(win), free(offbuf), free(onbuf), free(winbuf);
+    har_windows_free(&w);
+}
+END_TEST
+
+/* The same windows given as text lines are classified exactly as from the
+ * tensor file, and predict_activity() agrees with both. */
+START_TEST(text_windows_equal_tensor_windows)
+{
+    har_windows w;
+    har_err e = {0};
+    ck_assert_msg(har_windows_load(&w, tu_path(work, "a.st.gz"), &e) == 0, "%s", e.msg);
+    size_t per = (size_t)w.t * (size_t)w.c;
+    FILE *fp = fopen(tu_path(work, "windows.txt"), "w");
+    ck_assert_ptr_nonnull(fp);
+    int64_t n = w.n < 40 ? w.n : 40;
+    for (int64_t i = 0; i < n; i++)
+        for (size_t j = 0; j < per; j++)
+            fprintf(fp, "%.9g%c", (double)w.x[(size_t)i * per + j], j + 1 == per ? '\n' : ' ');
+    fclose(fp);
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz windows.txt > text.csv && "
+                           "%s --windows tensor model.st.gz - < a.st.gz > tensor.csv",
+                           work, tu_bin("har-infer"), tu_bin("har-infer")),
+                     0);
+    char *tbuf, *obuf;
+    size_t nt, no;
+    char **text = csv_lines(tu_path(work, "text.csv"), &nt, &tbuf);
+    char **tensor = csv_lines(tu_path(work, "tensor.csv"), &no, &obuf);
+    ck_assert_int_eq((int64_t)nt, n + 1);
+    tu_assert_contains(text[0], "line,label,class,p_WALKING");
+    har_predictor *m = har_load_model(tu_path(work, "model.st.gz"), &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    float probs[6];
+    for (int64_t i = 0; i < n; i++) {
+        ck_assert_str_eq(after_fields(text[i + 1], 1), after_fields(tensor[i + 1], 5));
+        int label;
+        ck_assert_int_eq(predict_activity(m, w.x + (size_t)i * per, w.t, w.c, &label, probs), 0);
+        ck_assert_int_eq(label, strtol(after_fields(tensor[i + 1], 6), NULL, 10));
+    }
+    /* Wrong shapes and non-finite values are refused, with the reason. */
+    ck_assert_int_eq(predict_activity(m, w.x, w.t - 1, w.c, NULL, probs), HAR_EDATA);
+    tu_assert_contains(har_model_error(m), "takes 128 x 9");
+    w.x[5] = NAN;
+    ck_assert_int_eq(predict_activity(m, w.x, w.t, w.c, NULL, probs), HAR_EDATA);
+    tu_assert_contains(har_model_error(m), "body_gyro_z is NaN");
+    har_free_model(m);
+    free(text), free(tensor), free(tbuf), free(obuf);
+    har_windows_free(&w);
+}
+END_TEST
+
+/* Bad lines: named by number on stderr, skipped, counted; --strict stops. */
+START_TEST(bad_lines_are_reported_and_skipped)
+{
+    FILE *fp = fopen(tu_path(work, "bad.txt"), "w");
+    ck_assert_ptr_nonnull(fp);
+    for (int i = 0; i < 300; i++) {
+        if (i == 10)
+            fprintf(fp, "1 2 3 4 5\n");              /* line 11: too few */
+        else if (i == 20)
+            fprintf(fp, "1 2 x 4 5 6\n");            /* line 21: not a number */
+        else if (i == 30)
+            fprintf(fp, "1 2 nan 4 5 6\n");          /* line 31: NaN */
+        else if (i == 40) {
+            for (int k = 0; k < 5000; k++)           /* line 41: far too long */
+                fputs("1.0 ", fp);
+            fputc('\n', fp);
+        } else if (i == 50)
+            fprintf(fp, "\n");                       /* line 51: blank, ignored */
+        else
+            fprintf(fp, "%g 0.1 0.2 0.01 0.02 0.03\n", 1.0 + 0.01 * (i % 7));
+    }
+    fclose(fp);
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, &err, "%s --stream %s %s", tu_bin("har-infer"),
+                                   tu_path(work, "model.st.gz"), tu_path(work, "bad.txt")),
+                     0);
+    tu_assert_contains(err, "bad.txt:11: expected 6 numbers, found 5; line skipped");
+    tu_assert_contains(err, "bad.txt:21: value 3 ('x') is not a number");
+    tu_assert_contains(err, "bad.txt:31: value 3 ('nan') is not finite");
+    tu_assert_contains(err, "bad.txt:41: line too long");
+    tu_assert_contains(err, "4 bad lines skipped");
+    /* 295 good samples: windows start at 0, 64 and 128 (stride 64). */
+    ck_assert_int_eq(strncmp(out, "start,time_s,label", 18), 0);
+    char *third = strstr(out, "\n128,2.56,");
+    ck_assert_ptr_nonnull(third);
+    ck_assert_ptr_null(strstr(out, "\n192,"));
+    free(out), free(err);
+    ck_assert_int_eq(tu_sh_capture(&out, &err, "%s --stream --strict --json %s %s", tu_bin("har-infer"),
+                                   tu_path(work, "model.st.gz"), tu_path(work, "bad.txt")),
+                     1);
+    tu_assert_contains(err, "bad.txt:11: expected 6 numbers, found 5");
+    ck_assert_ptr_null(strstr(out, "{"));
+    free(out), free(err);
+    /* Text windows: the wrong count is named too. */
+    ck_assert_int_eq(tu_sh_capture(&out, &err, "echo '1 2 3' | %s %s", tu_bin("har-infer"),
+                                   tu_path(work, "model.st.gz")),
+                     0);
+    tu_assert_contains(err, "<stdin>:1: expected 1152 numbers, found 3");
+    free(out), free(err);
+}
+END_TEST
+
+/* Peak memory of a stream run over n generated samples, in KiB. */
+static long stream_peak_kib(long n)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "awk 'BEGIN { for (i = 0; i < %ld; i++) printf \"%%.4f 0.1 0.2 0.01 0.02 0.03\\n\", "
+                 "1 + (i %% 50) / 100 }' | %s --stream %s > /dev/null",
+                 n, tu_bin("har-infer"), tu_path(work, "model.st.gz"));
+        _exit(system(cmd) == 0 ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    struct rusage ru;
+    ck_assert_int_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+    return ru.ru_maxrss;
+}
+
+/* A long stream (here 400 000 samples, over two hours at 50 Hz) needs no more
+ * memory than a short one: har-infer keeps one window, whatever the length. */
+START_TEST(memory_is_bounded_on_long_streams)
+{
+    long small = stream_peak_kib(1000);
+    long large = stream_peak_kib(400000);
+    ck_assert_msg(large < small + 1024, "peak RSS %ld KiB for 400000 samples vs %ld KiB for 1000", large, small);
+}
+END_TEST
+
+/* A model whose inputs the stream cannot produce is refused up front. */
+START_TEST(stream_refuses_other_models)
+{
+    syn_fixture f;
+    syn_fixture_make(&f, 60);
+    ck_assert_int_eq(tu_sh("cd %s && %s %s %s --stats %s --log none -m flatten,dense:3 -e 1 -o m.st.gz 2>/dev/null",
+                           f.dir, tu_bin("har-train"), f.train, f.val, f.stats),
+                     0);
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "echo '1 2 3 4 5 6' | %s --stream %s/m.st.gz",
+                                   tu_bin("har-infer"), f.dir),
+                     1);
+    tu_assert_contains(err, "streams produce the 9 UCI channels, but the model takes 3");
+    free(err);
+    /* Normalised tensors are refused: har-infer applies the model's own stats. */
+    ck_assert_int_eq(tu_sh("cd %s && %s apply stats.st.gz b.st.gz -o bn.st.gz", work, tu_bin("har-norm")), 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "%s --windows tensor %s %s", tu_bin("har-infer"),
+                                   tu_path(work, "model.st.gz"), tu_path(work, "bn.st.gz")),
+                     1);
+    tu_assert_contains(err, "is normalised; har-infer takes raw windows");
+    free(err);
+    syn_fixture_free(&f);
+}
+END_TEST
+
+Suite *infer_suite(void)
+{
+    Suite *s = suite_create("infer");
+    TCase *tc = tcase_create("infer");
+    tcase_add_unchecked_fixture(tc, build_fixture, remove_fixture);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, stream_equals_offline);
+    tcase_add_test(tc, text_windows_equal_tensor_windows);
+    tcase_add_test(tc, bad_lines_are_reported_and_skipped);
+    tcase_add_test(tc, memory_is_bounded_on_long_streams);
+    tcase_add_test(tc, stream_refuses_other_models);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,484 @@
+/* test_latency.c - har-latency on small synthetic checkpoints (the report's
+ * fields and their relations, its predictions against har-eval's, bad input
+ * refused), and the batch-1 kernels behind it: the matrix-vector products of
+ * lib/nn/matvec.c sum in their documented order on every instruction set,
+ * and the recurrent layers' serving path gives the bits of the batched one.
+ * No timing thresholds: the machine running the tests may be busy. */
+#define _POSIX_C_SOURCE 200809L
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/evaluate.h"
+#include "../lib/har.h"
+#include "../lib/nn/matvec.h"
+#include "../lib/nn/model.h"
+#include "../lib/rng.h"
+#include "synthetic.h"
+#include "testutil.h"
+
+/* ---- har-latency ------------------------------------------------------- */
+
+/* A fixture (60 training windows of 16 x 3, 20 validation ones) and a
+ * checkpoint of spec trained on it for an epoch, as NAME in the fixture. */
+static void trained(syn_fixture *f, const char *spec, const char *name)
+{
+    syn_fixture_make(f, 60);
+    ck_assert_int_eq(tu_sh("cd %s && %s %s %s --stats %s --log none -m %s -e 1 -b 16 -o %s 2>/dev/null", f->dir,
+                           tu_bin("har-train"), f->train, f->val, f->stats, spec, name),
+                     0);
+}
+
+static cJSON *read_json(const char *path)
+{
+    char *text = tu_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "%s missing", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(cJSON_IsNumber(v), "JSON key %s", key);
+    return v->valuedouble;
+}
+
+/* The lines of a text file (one allocation each; free both). */
+static char **lines_of(const char *path, int *n, char **buf)
+{
+    *buf = tu_read_file(path, NULL);
+    ck_assert_msg(*buf != NULL, "%s missing", path);
+    int cap = 16;
+    char **v = malloc((size_t)cap * sizeof *v);
+    *n = 0;
+    for (char *save = NULL, *s = strtok_r(*buf, "\n", &save); s; s = strtok_r(NULL, "\n", &save)) {
+        if (*n == cap)
+            v = realloc(v, (size_t)(cap *= 2) * sizeof *v);
+        v[(*n)++] = s;
+    }
+    return v;
+}
+
+/* Field i (0-based) of a CSV line without quoting, copied into out. */
+static const char *field(const char *line, int i, char *out, size_t size)
+{
+    for (; i > 0 && line; i--)
+        line = (line = strchr(line, ',')) ? line + 1 : NULL;
+    ck_assert_ptr_nonnull(line);
+    size_t n = strcspn(line, ",");
+    ck_assert(n < size);
+    memcpy(out, line, n);
+    out[n] = 0;
+    return out;
+}
+
+/* The index of column name in a CSV header, or -1. */
+static int column(const char *header, const char *name)
+{
+    int i = 0;
+    for (const char *h = header; h; h = strchr(h, ','), h = h ? h + 1 : NULL, i++)
+        if (!strncmp(h, name, strlen(name)) && (h[strlen(name)] == ',' || h[strlen(name)] == 0))
+            return i;
+    return -1;
+}
+
+START_TEST(help_and_version)
+{
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL, "%s --help", tu_bin("har-latency")), 0);
+    tu_assert_contains(out, "Usage: har-latency [OPTIONS] MODEL DATA");
+    tu_assert_contains(out, "CLOCK_MONOTONIC");
+    tu_assert_contains(out, "openblas_set_num_threads(1)");
+    tu_assert_contains(out, "nearest rank");
+    tu_assert_contains(out, "margin = S / p99");
+    tu_assert_contains(out, "ru_maxrss");
+    tu_assert_contains(out, "Exit status:");
+    free(out);
+    ck_assert_int_eq(tu_sh_capture(&out, NULL, "%s --version", tu_bin("har-latency")), 0);
+    tu_assert_contains(out, "har-latency (har)");
+    free(out);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "%s", tu_bin("har-latency")), 2);
+    tu_assert_contains(err, "expected MODEL and DATA");
+    free(err);
+}
+END_TEST
+
+/* The JSON report: every field, consistent with itself and the checkpoint. */
+START_TEST(report_is_consistent)
+{
+    syn_fixture f;
+    trained(&f, "gru:8,dense:3", "gru.st.gz");
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL, "cd %s && %s gru.st.gz %s -n 150 -w 7 --json r.json", f.dir,
+                                   tu_bin("har-latency"), f.val),
+                     0);
+    tu_assert_contains(out, "model        gru.st.gz: gru:8,dense:3");
+    tu_assert_contains(out, "150 timed after 7 warm-up");
+    tu_assert_contains(out, "(20 windows, cycled)");
+    tu_assert_contains(out, "not recorded: HAPT's 1.28 s assumed");
+    free(out);
+    har_err e = {0};
+    har_checkpoint ck;
+    ck_assert_msg(har_checkpoint_load(&ck, tu_path(f.dir, "gru.st.gz"), &e) == 0, "%s", e.msg);
+    cJSON *j = read_json(tu_path(f.dir, "r.json"));
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "spec")->valuestring, "gru:8,dense:3");
+    ck_assert_double_eq(num(j, "parameters"), (double)ck.model.nweights);
+    ck_assert_double_eq(num(j, "weight_bytes"), 4.0 * (double)ck.model.nweights);
+    ck_assert_double_eq(num(j, "windows"), 150);
+    ck_assert_double_eq(num(j, "data_windows"), 20);
+    ck_assert_double_eq(num(j, "warmup"), 7);
+    ck_assert_double_eq(num(j, "batch"), 1);
+    ck_assert_double_eq(num(j, "threads"), 1);
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "latency_us");
+    double mn = num(lat, "min"), p50 = num(lat, "p50"), p90 = num(lat, "p90"), p99 = num(lat, "p99");
+    double mx = num(lat, "max"), mean = num(lat, "mean");
+    ck_assert_msg(0 < mn && mn <= p50 && p50 <= p90 && p90 <= p99 && p99 <= mx,
+                  "min %g p50 %g p90 %g p99 %g max %g", mn, p50, p90, p99, mx);
+    ck_assert(mn <= mean && mean <= mx);
+    ck_assert_double_eq_tol(num(j, "windows_per_second"), 1e6 / mean, 1e-6 * num(j, "windows_per_second"));
+    ck_assert_double_eq(num(j, "stride_seconds"), 1.28);
+    ck_assert_double_eq_tol(num(j, "realtime_margin_p99"), 1.28e6 / p99, 1e-9 * 1.28e6 / p99);
+    ck_assert_double_eq_tol(num(j, "realtime_load"), mean * 1e-6 / 1.28, 1e-12);
+    ck_assert(num(j, "serving_peak_rss_kib") > 0);
+    ck_assert(num(j, "peak_rss_kib") >= num(j, "serving_peak_rss_kib"));
+    cJSON_Delete(j);
+    /* --stride-seconds replaces the assumed stride. */
+    ck_assert_int_eq(tu_sh("cd %s && %s gru.st.gz %s -n 100 -w 0 --stride-seconds 2.5 --json s.json >/dev/null",
+                           f.dir, tu_bin("har-latency"), f.val),
+                     0);
+    j = read_json(tu_path(f.dir, "s.json"));
+    ck_assert_double_eq(num(j, "stride_seconds"), 2.5);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "stride_from")->valuestring, "--stride-seconds");
+    cJSON_Delete(j);
+    har_checkpoint_free(&ck);
+    syn_fixture_free(&f);
+}
+END_TEST
+
+/* --predictions: one row per timed window, cycling through DATA, with the
+ * classes har-eval predicts for the same windows (probabilities within
+ * rounding: har-eval computes in batches, whose sums OpenBLAS may order
+ * differently), for a recurrent model and a wide MLP.  DATA from stdin too. */
+static void predictions_agree(const char *spec)
+{
+    syn_fixture f;
+    trained(&f, spec, "m.st.gz");
+    ck_assert_int_eq(tu_sh("cd %s && %s m.st.gz - -n 100 -w 3 --predictions p.csv < %s >/dev/null && "
+                           "%s m.st.gz %s --predictions e.csv >/dev/null",
+                           f.dir, tu_bin("har-latency"), f.val, tu_bin("har-eval"), f.val),
+                     0);
+    int np, ne;
+    char *pbuf, *ebuf, a[256], b[256];
+    char **p = lines_of(tu_path(f.dir, "p.csv"), &np, &pbuf), **ev = lines_of(tu_path(f.dir, "e.csv"), &ne, &ebuf);
+    ck_assert_int_eq(np, 101);
+    ck_assert_int_eq(ne, 21);
+    ck_assert_str_eq(field(p[0], 0, a, sizeof a), "run_index");
+    int e_index = column(ev[0], "index"), e_pred = column(ev[0], "predicted"), e_p0 = column(ev[0], "p_A");
+    ck_assert(e_index >= 0 && e_pred >= 0 && e_p0 >= 0);
+    for (int i = 0; i < 100; i++) {
+        const char *row = p[i + 1];
+        ck_assert_int_eq(atoi(field(row, 0, a, sizeof a)), i);
+        int k = atoi(field(row, 1, a, sizeof a));
+        ck_assert_int_eq(k, i % 20);
+        const char *er = ev[k + 1];
+        ck_assert_int_eq(atoi(field(er, e_index, b, sizeof b)), k);
+        ck_assert_str_eq(field(row, 3, a, sizeof a), field(er, e_pred, b, sizeof b));
+        for (int c = 0; c < 3; c++)
+            ck_assert_double_eq_tol(atof(field(row, 4 + c, a, sizeof a)), atof(field(er, e_p0 + c, b, sizeof b)),
+                                    1e-5);
+        if (i >= 20) /* the same window again: the same bits */
+            ck_assert_str_eq(strchr(strchr(row, ',') + 1, ','), strchr(strchr(p[i - 19], ',') + 1, ','));
+    }
+    free(p), free(ev), free(pbuf), free(ebuf);
+    syn_fixture_free(&f);
+}
+
+START_TEST(predictions_match_har_eval_gru) { predictions_agree("gru:8,dense:3"); }
+END_TEST
+
+START_TEST(predictions_match_har_eval_mlp) { predictions_agree("flatten,dense:40,relu,dropout:0.3,dense:3"); }
+END_TEST
+
+START_TEST(bad_input_is_refused)
+{
+    syn_fixture f;
+    trained(&f, "gru:8,dense:3", "gru.st.gz");
+    const char *lat = tu_bin("har-latency");
+    char *err = NULL;
+    /* Normalised windows would be normalised twice. */
+    ck_assert_int_eq(tu_sh("%s apply %s %s %s/valn.st.gz", tu_bin("har-norm"), f.stats, f.val, f.dir), 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz valn.st.gz --json x.json", f.dir, lat), 1);
+    tu_assert_contains(err, "valn.st.gz is normalised (metadata 'normalisation'); give the raw windows");
+    free(err);
+    ck_assert(!tu_exists(tu_path(f.dir, "x.json")));
+    /* Another window length. */
+    syn_write_set(tu_path(f.dir, "short.st.gz"), 9, 8, 31, 3, "test", 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz short.st.gz", f.dir, lat), 1);
+    tu_assert_contains(err, "short.st.gz has windows of 8 x 3 but the model gru.st.gz takes 16 x 3");
+    free(err);
+    /* Other channels. */
+    syn_write_set_meta(tu_path(f.dir, "chan.st.gz"), 9, 16, 31, 3, "test", "gx,gy,gz", "A,B,C", 0);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz chan.st.gz", f.dir, lat), 1);
+    tu_assert_contains(err, "chan.st.gz has channels [gx,gy,gz] but the model gru.st.gz was trained on "
+                            "[ax,ay,az]");
+    free(err);
+    /* N out of range, bad options. */
+    const char *bad[] = {"-n 99", "-n 100001", "-n 5x", "-w -1", "--stride-seconds 0", "--stride-seconds x"};
+    const char *says[] = {"--windows: '99' is not an integer in 100..100000",
+                          "--windows: '100001'",
+                          "--windows: '5x'",
+                          "--warmup: '-1'",
+                          "--stride-seconds: '0' is not a positive number",
+                          "--stride-seconds: 'x'"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz %s %s", f.dir, lat, f.val, bad[i]), 2);
+        tu_assert_contains(err, says[i]);
+        free(err);
+    }
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s - - < gru.st.gz", f.dir, lat), 2);
+    tu_assert_contains(err, "MODEL and DATA cannot both be standard input");
+    free(err);
+    /* Not a checkpoint; a missing file. */
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s %s", f.dir, lat, f.val, f.val), 1);
+    tu_assert_contains(err, "not a har checkpoint");
+    free(err);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz nowhere.st.gz", f.dir, lat), 3);
+    tu_assert_contains(err, "nowhere.st.gz");
+    free(err);
+    syn_fixture_free(&f);
+}
+END_TEST
+
+/* ---- the batch-1 kernels ------------------------------------------------ */
+
+static void fill(float *v, size_t n, uint64_t seed)
+{
+    har_rng r;
+    har_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(har_rng_uniform(&r) * 2 - 1);
+}
+
+/* The orders matvec.h documents, written out plainly. */
+static void chain_reference(float *y, const float *x, const float *W, const int *rows, int K, int n)
+{
+    for (int c = 0; c < n; c++) {
+        float acc = 0;
+        for (int k = 0; k < K; k++)
+            acc = fmaf(x[k], W[(size_t)rows[c] * K + k], acc);
+        y[c] = acc;
+    }
+}
+
+static float dot_reference(const float *w, const float *x, int K)
+{
+    float s[32] = {0};
+    for (int k = 0; k < K; k++)
+        s[k % 32] = fmaf(w[k], x[k], s[k % 32]);
+    for (int k = K; k % 32; k++) /* the tail block: the lanes past K add 0 * 0 */
+        s[k % 32] = fmaf(0.0f, 0.0f, s[k % 32]);
+    for (int half = 16; half; half /= 2)
+        for (int l = 0; l < half; l++)
+            s[l] += s[l + half];
+    return s[0];
+}
+
+static float rows_reference(const float *w, const float *x, float b, int K)
+{
+    float acc = 0;
+    for (int k = 0; k < K; k++)
+        acc = fmaf(w[k], x[k], acc);
+    return b + acc;
+}
+
+/* Every instruction set the CPU has gives the reference's bits, for sizes
+ * that end mid-register and mid-block. */
+START_TEST(matvec_kernels_sum_in_their_order)
+{
+    static const int sizes[][2] = {{1, 1}, {9, 192}, {64, 192}, {64, 256}, {37, 70}, {20, 60}, {3, 17},
+                                   {1152, 40}, {256, 6}, {33, 129}, {70, 300}, {16, 8}};
+    const char *isas[] = {"avx512", "avx2", "c"};
+    int tried = 0;
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int K = sizes[z][0], N = sizes[z][1];
+        float *W = malloc((size_t)N * K * sizeof *W), *x = malloc((size_t)K * sizeof *x);
+        float *b = malloc((size_t)N * sizeof *b), *blk = malloc((size_t)N * K * sizeof *blk);
+        float *y = malloc((size_t)N * sizeof *y), *want = malloc((size_t)N * sizeof *want);
+        int *rows = malloc((size_t)N * sizeof *rows);
+        fill(W, (size_t)N * K, 1 + z), fill(x, (size_t)K, 100 + z), fill(b, (size_t)N, 200 + z);
+        for (int c = 0; c < N; c++) /* any order of rows: here reversed */
+            rows[c] = N - 1 - c;
+        har_matvec_pack(blk, W, rows, N, K);
+        for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+            if (har_matvec_select(isas[i]))
+                continue; /* the CPU lacks it */
+            tried++;
+            chain_reference(want, x, W, rows, K, N);
+            har_matvec_chain(y, x, blk, K, N);
+            ck_assert_msg(!memcmp(y, want, (size_t)N * sizeof *y), "chain %s K=%d N=%d", isas[i], K, N);
+            for (int j = 0; j < N; j++)
+                want[j] = b[j] + dot_reference(W + (size_t)j * K, x, K);
+            har_matvec_dot(y, W, x, b, N, K);
+            ck_assert_msg(!memcmp(y, want, (size_t)N * sizeof *y), "dot %s K=%d N=%d", isas[i], K, N);
+            for (int j = 0; j < N; j++)
+                want[j] = rows_reference(W + (size_t)j * K, x, b[j], K);
+            har_matvec_rows(y, W, x, b, N, K);
+            ck_assert_msg(!memcmp(y, want, (size_t)N * sizeof *y), "rows %s K=%d N=%d", isas[i], K, N);
+        }
+        free(W), free(x), free(b), free(blk), free(y), free(want), free(rows);
+    }
+    ck_assert_int_ge(tried, (int)(sizeof sizes / sizeof sizes[0])); /* plain C at least */
+    ck_assert_int_eq(har_matvec_select("sse9"), -1);
+    ck_assert_int_eq(har_matvec_select(NULL), 0);
+}
+END_TEST
+
+static har_model *model_of(const char *spec, int T, int C, int K, uint64_t seed)
+{
+    har_model *m = calloc(1, sizeof *m);
+    har_err e = {0};
+    ck_assert_msg(har_model_build(m, spec, (har_shape){T, C}, K, &e) == 0, "%s: %s", spec, e.msg);
+    har_model_init(m, HAR_INIT_TORCH, seed);
+    ck_assert_msg(har_model_reserve(m, 4, &e) == 0, "%s", e.msg);
+    return m;
+}
+
+static void model_free(har_model *m)
+{
+    har_model_free(m);
+    free(m);
+}
+
+/* Logits of one window through the serving path (inference at batch 1)
+ * and through the batched one (the training forward, no dropout here). */
+static void both_paths(har_model *m, const float *x, float *serving, float *batched)
+{
+    size_t K = (size_t)m->nclasses;
+    memcpy(serving, har_model_forward(m, x, 1, 0), K * sizeof *serving);
+    memcpy(batched, har_model_forward(m, x, 1, 1), K * sizeof *batched);
+}
+
+/* Recurrent stacks: the serving path gives the batched path's values, for
+ * sizes that end mid-block, both directions and stacked layers, and
+ * follows the weights when they change (its packed copy is rebuilt).  Bit
+ * for bit where the batched path's OpenBLAS sums in the plain order too:
+ * with AVX-512 kernels, for G*H a multiple of 16; within rounding elsewhere. */
+START_TEST(recurrent_serving_equals_batched)
+{
+    static const struct {
+        const char *spec;
+        int K, gh;
+    } models[] = {{"gru:16", 16, 48},          {"lstm:16", 16, 64},         {"rnn:32", 32, 32},
+                  {"gru:64", 64, 192},         {"lstm:64", 64, 256},        {"gru:16:bidir", 32, 48},
+                  {"lstm:16:layers=2:bidir", 32, 64}, {"gru:32:readout=mean", 32, 96},
+                  {"gru:70:readout=mean", 70, 210}, {"lstm:20", 20, 80},   {"rnn:20", 20, 20}};
+    int avx512 = har_matvec_select("avx512") == 0;
+    ck_assert_int_eq(har_matvec_select(NULL), 0);
+    float x[24 * 5], a[128], b[128];
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        int K = models[i].K, exact = avx512 && models[i].gh % 16 == 0;
+        har_model *m = model_of(models[i].spec, 24, 5, K, 7 + i);
+        for (int w = 0; w < 4; w++) {
+            fill(x, sizeof x / sizeof x[0], 50 + 10 * i + w);
+            if (w == 3) /* the weights changed in place, as by an optimizer step */
+                for (size_t j = 0; j < m->nweights; j += 7)
+                    m->w[j] *= 0.5f;
+            both_paths(m, x, a, b);
+            for (int j = 0; j < K; j++)
+                if (exact)
+                    ck_assert_msg(a[j] == b[j], "%s window %d value %d: %a, batched %a", models[i].spec, w, j,
+                                  (double)a[j], (double)b[j]);
+                else
+                    ck_assert_double_eq_tol(a[j], b[j], 1e-5);
+        }
+        model_free(m);
+    }
+}
+END_TEST
+
+/* Dense layers at batch 1: a narrow head keeps the batched order; wider
+ * layers sum in the dot order, within rounding of the batched result. */
+START_TEST(dense_serving_is_close)
+{
+    float x[16 * 3], a[40], b[40];
+    fill(x, sizeof x / sizeof x[0], 3);
+    har_model *m = model_of("flatten,dense:40,relu,dense:3", 16, 3, 3, 5);
+    both_paths(m, x, a, b);
+    for (int j = 0; j < 3; j++)
+        ck_assert_double_eq_tol(a[j], b[j], 1e-5 * (1 + fabsf(b[j])));
+    model_free(m);
+    m = model_of("flatten,dense:40", 16, 3, 40, 6);
+    both_paths(m, x, a, b);
+    for (int j = 0; j < 40; j++)
+        ck_assert_double_eq_tol(a[j], b[j], 1e-5 * (1 + fabsf(b[j])));
+    model_free(m);
+}
+END_TEST
+
+/* predict_activity on raw windows against har_eval_predict on the same
+ * file: the same labels, probabilities within rounding. */
+START_TEST(predict_activity_agrees_with_eval)
+{
+    syn_fixture f;
+    trained(&f, "gru:8:readout=mean,dense:3", "gru.st.gz");
+    har_err e = {0};
+    har_windows raw, w;
+    har_checkpoint ck;
+    har_predictions p;
+    const char *model = tu_path(f.dir, "gru.st.gz");
+    har_predictor *m = har_load_model(model, &e);
+    ck_assert_msg(m != NULL, "%s", e.msg);
+    ck_assert_msg(har_windows_load(&raw, f.val, &e) == 0 && har_windows_load(&w, f.val, &e) == 0 &&
+                      har_checkpoint_load(&ck, model, &e) == 0 && har_eval_conform(&ck, model, &w, &e) == 0 &&
+                      har_eval_predict(&ck, &w, &p, &e) == 0,
+                  "%s", e.msg);
+    size_t per = (size_t)raw.t * (size_t)raw.c;
+    for (int64_t i = 0; i < raw.n; i++) {
+        int label;
+        float probs[3];
+        ck_assert_int_eq(predict_activity(m, raw.x + (size_t)i * per, raw.t, raw.c, &label, probs), 0);
+        ck_assert_int_eq(label, p.pred[i]);
+        for (int k = 0; k < 3; k++)
+            ck_assert_double_eq_tol(probs[k], p.probs[i * 3 + k], 1e-6);
+    }
+    /* A value that is not finite is still named (the slow path). */
+    raw.x[4 * 3 + 1] = NAN;
+    ck_assert_int_eq(predict_activity(m, raw.x, raw.t, raw.c, NULL, NULL), HAR_EDATA);
+    tu_assert_contains(har_model_error(m), "sample 4, channel ay is NaN");
+    raw.x[4 * 3 + 1] = 3e38f;
+    ck_assert_int_eq(predict_activity(m, raw.x, raw.t, raw.c, NULL, NULL), HAR_EDATA);
+    tu_assert_contains(har_model_error(m), "sample 4, channel ay (3e+38) overflows after normalising");
+    har_predictions_free(&p);
+    har_checkpoint_free(&ck);
+    har_windows_free(&w);
+    har_windows_free(&raw);
+    har_free_model(m);
+    syn_fixture_free(&f);
+}
+END_TEST
+
+Suite *latency_suite(void)
+{
+    Suite *s = suite_create("latency");
+    TCase *tool = tcase_create("har-latency");
+    tcase_set_timeout(tool, 60);
+    tcase_add_test(tool, help_and_version);
+    tcase_add_test(tool, report_is_consistent);
+    tcase_add_test(tool, predictions_match_har_eval_gru);
+    tcase_add_test(tool, predictions_match_har_eval_mlp);
+    tcase_add_test(tool, bad_input_is_refused);
+    suite_add_tcase(s, tool);
+    TCase *kernels = tcase_create("batch-1 kernels");
+    tcase_set_timeout(kernels, 60);
+    tcase_add_test(kernels, matvec_kernels_sum_in_their_order);
+    tcase_add_test(kernels, recurrent_serving_equals_batched);
+    tcase_add_test(kernels, dense_serving_is_close);
+    tcase_add_test(kernels, predict_activity_agrees_with_eval);
+    suite_add_tcase(s, kernels);
+    return s;
+}

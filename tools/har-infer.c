@@ -1,0 +1,436 @@
+/* har-infer - classify windows or a live stream of raw IMU samples with a
+ * trained model, one output line per window. */
+#include <cblas.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/cli.h"
+#include "../lib/har.h"
+#include "../lib/outfile.h"
+#include "../lib/textparse.h"
+#include "../lib/windows.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTIONS] MODEL [INPUT]\n"
+           "Classify activity windows with the checkpoint MODEL (from har-train) and write\n"
+           "one line per window: the class name, its index and the probability of every\n"
+           "class.  INPUT is a file or '-' for standard input (the default).\n"
+           "\n"
+           "Input modes:\n"
+           "  --windows text    (default) one window per line: T x C numbers separated by\n"
+           "                    spaces or tabs, time-major (all channels of sample 0, then\n"
+           "                    sample 1, ...), channels in the model's order (UCI: body_acc\n"
+           "                    xyz, body_gyro xyz, total_acc xyz), raw units (g, rad/s)\n"
+           "  --windows tensor  a window tensor file (har-ingest or har-split output, raw,\n"
+           "                    not normalised); its subject, recording, start and true class\n"
+           "                    are copied to the output\n"
+           "  --stream          raw samples, one per line: ax ay az gx gy gz (acceleration\n"
+           "                    in g, angular velocity in rad/s) at the model's sample rate\n"
+           "                    (50 Hz).  They run through har-ingest's causal filter chain\n"
+           "                    (the same code, so a recording streamed here gives the same\n"
+           "                    windows, bit for bit, as har-ingest) and every --stride\n"
+           "                    samples, once a whole window is buffered, the latest window is\n"
+           "                    classified.  Memory is fixed: one window.\n"
+           "Windows are normalised with the statistics stored in MODEL, as in training.\n"
+           "\n"
+           "Output (standard output, flushed after every window, so `tail -f rec.txt |\n"
+           "har-infer --stream MODEL` reports as the data arrives): CSV with a header\n"
+           "line, or JSON lines with --json.  Columns:\n"
+           "  text     line, label, class, p_<class>...\n"
+           "  tensor   window, subject, recording, start, true, label, class, p_<class>...\n"
+           "  stream   start (index of the window's first sample; skipped lines are not\n"
+           "           counted), time_s (start / sample rate), label, class, p_<class>...\n"
+           "\n"
+           "Bad lines (a wrong number of values, a value that is not a number, NaN or\n"
+           "infinite, a line longer than a window can be) are reported on standard error\n"
+           "with their line number (the first %d; later ones are only counted), skipped\n"
+           "and counted in a summary at the end.  Blank lines are ignored.  With --strict\n"
+           "the first bad line stops har-infer (exit 1).\n"
+           "\n"
+           "Options:\n"
+           "      --windows MODE      text or tensor (default text)\n"
+           "      --stream            read raw samples (see above)\n"
+           "      --stride N          stream: samples between predictions (default: the\n"
+           "                          stride of the model's training windows, 64)\n"
+           "      --json              JSON lines instead of CSV\n"
+           "      --strict            stop at the first bad line\n"
+           "      --emit-windows FILE stream: also write every classified window to FILE in\n"
+           "                          the --windows text format (exact: %%.9g round-trips\n"
+           "                          floats), written atomically when the input ends\n"
+           "  -q, --quiet             no summary on standard error\n"
+           "  -h, --help              show this help\n"
+           "  -V, --version           show the version\n"
+           "\n"
+           "Examples:\n"
+           "  zcat data/hapt/RawData/acc_exp01_user01.txt.gz > acc.txt\n"
+           "  zcat data/hapt/RawData/gyro_exp01_user01.txt.gz | paste -d' ' acc.txt - |\n"
+           "      har-infer --stream model.safetensors.gz\n"
+           "  har-infer --windows tensor model.safetensors.gz build/data/hapt-test.safetensors.gz\n"
+           "\n" HAR_EXIT_CODES_HELP,
+           har_prog(), 20);
+}
+
+enum { MODE_TEXT, MODE_TENSOR, MODE_STREAM };
+enum { MAX_REPORTED = 20 };
+
+typedef struct {
+    har_predictor *m;
+    const char *input;  /* for messages */
+    int json, strict, quiet;
+    int64_t windows;    /* classified */
+    int64_t bad_lines;
+    float *probs;
+} infer;
+
+/* One output row: the mode's leading fields are already printed (CSV) or
+ * opened (JSON); this adds the prediction and ends the line. */
+static void finish_row(infer *in, int label)
+{
+    int K = har_model_classes(in->m);
+    if (in->json) {
+        printf("\"label\":\"%s\",\"class\":%d,\"probs\":{", har_class_name(in->m, label), label);
+        for (int k = 0; k < K; k++)
+            printf("%s\"%s\":%.6g", k ? "," : "", har_class_name(in->m, k), (double)in->probs[k]);
+        printf("}}\n");
+    } else {
+        printf("%s,%d", har_class_name(in->m, label), label);
+        for (int k = 0; k < K; k++)
+            printf(",%.6g", (double)in->probs[k]);
+        putchar('\n');
+    }
+    /* A reader at the end of a pipe sees each window as it is classified. */
+    if (fflush(stdout) || ferror(stdout)) {
+        har_err e = {0};
+        har_fail(&e, HAR_EIO, "cannot write to standard output");
+        har_die(&e);
+    }
+    in->windows++;
+}
+
+static void print_header(const infer *in, const char *lead)
+{
+    if (in->json)
+        return;
+    printf("%s,label,class", lead);
+    for (int k = 0; k < har_model_classes(in->m); k++)
+        printf(",p_%s", har_class_name(in->m, k));
+    putchar('\n');
+}
+
+/* Reports a bad line (or stops with --strict). */
+static void bad_line(infer *in, long line, const char *why)
+{
+    in->bad_lines++;
+    if (in->strict) {
+        har_err e = {0};
+        har_fail(&e, HAR_EDATA, "%s:%ld: %s", in->input, line, why);
+        har_die(&e);
+    }
+    if (in->bad_lines <= MAX_REPORTED)
+        fprintf(stderr, "%s: %s:%ld: %s; line skipped\n", har_prog(), in->input, line, why);
+    if (in->bad_lines == MAX_REPORTED)
+        fprintf(stderr, "%s: further bad lines are counted, not shown\n", har_prog());
+}
+
+/* Reads one line of at most cap - 1 bytes into buf.  Returns 0 at end of
+ * input, 1 for a line, -1 for a line too long (consumed and dropped: an
+ * endless line must not grow memory). */
+static int read_line(FILE *fp, char *buf, size_t cap, size_t *len)
+{
+    if (!fgets(buf, (int)cap, fp))
+        return 0;
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '\n') {
+        buf[--n] = '\0';
+    } else if (n == cap - 1 && !feof(fp)) {
+        int c;
+        while ((c = getc(fp)) != EOF && c != '\n')
+            ;
+        return -1;
+    }
+    if (n && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    *len = n;
+    return 1;
+}
+
+/* Parses exactly want numbers; on failure writes the reason and returns -1. */
+static int parse_numbers(const char *s, size_t n, double *out, unsigned char *status, int want, char *why,
+                         size_t whylen)
+{
+    int got = har_parse_fields(s, n, out, status, want);
+    if (got != want) {
+        snprintf(why, whylen, "expected %d numbers, found %d", want, got);
+        return -1;
+    }
+    for (int i = 0; i < want; i++)
+        if (status[i] != HAR_FIELD_OK) {
+            char field[40];
+            har_field_text(s, n, i, field, sizeof field);
+            snprintf(why, whylen, "value %d ('%s') is %s", i + 1, field,
+                     status[i] == HAR_FIELD_NONFINITE ? "not finite" : "not a number");
+            return -1;
+        }
+    return 0;
+}
+
+static FILE *open_input(const char *path)
+{
+    if (har_is_stdio(path))
+        return stdin;
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        har_err e = {0};
+        har_fail(&e, HAR_EIO, "%s: cannot open: %s", path, strerror(errno));
+        har_die(&e);
+    }
+    return fp;
+}
+
+static void run_text(infer *in, const char *path)
+{
+    int T = har_model_window(in->m), C = har_model_channels(in->m), want = T * C;
+    /* A window line needs at most ~26 bytes per number; longer is garbage. */
+    size_t cap = (size_t)want * 32 + 1024;
+    char *buf = malloc(cap), why[160];
+    double *v = malloc((size_t)want * sizeof *v);
+    float *x = malloc((size_t)want * sizeof *x);
+    unsigned char *st = malloc((size_t)want);
+    if (!buf || !v || !x || !st) {
+        har_err e = {0};
+        har_fail(&e, HAR_EIO, "out of memory");
+        har_die(&e);
+    }
+    FILE *fp = open_input(path);
+    print_header(in, "line");
+    size_t n;
+    int r;
+    for (long line = 1; (r = read_line(fp, buf, cap, &n)) != 0; line++) {
+        if (r < 0) {
+            bad_line(in, line, "line too long for one window");
+            continue;
+        }
+        if (har_line_blank(buf, n))
+            continue;
+        if (parse_numbers(buf, n, v, st, want, why, sizeof why)) {
+            bad_line(in, line, why);
+            continue;
+        }
+        for (int i = 0; i < want; i++)
+            x[i] = (float)v[i];
+        int label;
+        if (predict_activity(in->m, x, T, C, &label, in->probs)) {
+            bad_line(in, line, har_model_error(in->m));
+            continue;
+        }
+        if (in->json)
+            printf("{\"line\":%ld,", line);
+        else
+            printf("%ld,", line);
+        finish_row(in, label);
+    }
+    if (ferror(fp)) {
+        har_err e = {0};
+        har_fail(&e, HAR_EIO, "%s: read error", in->input);
+        har_die(&e);
+    }
+    if (fp != stdin)
+        fclose(fp);
+    free(buf);
+    free(v);
+    free(x);
+    free(st);
+}
+
+/* The tensor file must hold raw windows in the model's channel order. */
+static void check_tensor(const infer *in, const har_windows *w, const char *path, const char *model)
+{
+    har_err e = {0};
+    const har_checkpoint *ck = har_model_checkpoint(in->m);
+    const char *ch = har_tfile_meta_get(w->file, "channels"), *mch = har_tfile_meta_get(ck->file, "channels");
+    if (har_tfile_meta_get(w->file, "normalisation"))
+        har_fail(&e, HAR_EDATA,
+                 "%s is normalised; har-infer takes raw windows (it applies the model's own "
+                 "normalisation): give the file from har-ingest or har-split",
+                 path);
+    else if (w->t != ck->window || w->c != ck->nchannels)
+        har_fail(&e, HAR_EDATA, "%s has windows of %d x %d but the model %s takes %d x %d", path, w->t, w->c,
+                 model, ck->window, ck->nchannels);
+    else if (!ch || strcmp(ch, mch))
+        har_fail(&e, HAR_EDATA, "%s has channels [%s] but the model %s was trained on [%s]", path,
+                 ch ? ch : "none", model, mch);
+    if (e.code)
+        har_die(&e);
+}
+
+static void run_tensor(infer *in, const char *path, const char *model)
+{
+    har_err e = {0};
+    har_windows w;
+    if (har_windows_load(&w, path, &e))
+        har_die(&e);
+    check_tensor(in, &w, path, model);
+    print_header(in, "window,subject,recording,start,true");
+    size_t per = (size_t)w.t * (size_t)w.c;
+    for (int64_t i = 0; i < w.n; i++) {
+        int label;
+        /* Loading checked every value is finite, so only an overflow after
+         * normalising can fail here: that is bad data, not a line to skip. */
+        if (predict_activity(in->m, w.x + (size_t)i * per, w.t, w.c, &label, in->probs))
+            har_fail(&e, HAR_EDATA, "%s: window %lld: %s", path, (long long)i, har_model_error(in->m)),
+                har_die(&e);
+        const char *truth = har_list_at(w.classes, w.nclasses, w.y[i]);
+        if (in->json)
+            printf("{\"window\":%lld,\"subject\":%d,\"recording\":%d,\"start\":%lld,\"true\":\"%s\",", (long long)i,
+                   w.subject[i], w.recording[i], (long long)w.start[i], truth);
+        else
+            printf("%lld,%d,%d,%lld,%s,", (long long)i, w.subject[i], w.recording[i], (long long)w.start[i], truth);
+        finish_row(in, label);
+    }
+    har_windows_free(&w);
+}
+
+/* One window as a --windows text line; %.9g gives back the same float. */
+static void emit_window(FILE *fp, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, i ? " %.9g" : "%.9g", (double)x[i]);
+    fputc('\n', fp);
+}
+
+static void run_stream(infer *in, const char *path, int stride, const char *emit)
+{
+    har_err e = {0};
+    har_stream *s = har_stream_new(in->m, stride, &e);
+    if (!s)
+        har_die(&e);
+    har_out out = {0};
+    FILE *wf = NULL;
+    if (emit && (har_out_open(&out, emit, 0, &e) || !(wf = har_out_stdio(&out, &e))))
+        har_die(&e);
+    const har_checkpoint *ck = har_model_checkpoint(in->m);
+    const char *fs_meta = har_tfile_meta_get(ck->file, "sample_rate_hz");
+    double fs = fs_meta ? strtod(fs_meta, NULL) : har_preproc_defaults.fs_hz;
+    size_t per = (size_t)ck->window * (size_t)ck->nchannels;
+    FILE *fp = open_input(path);
+    print_header(in, "start,time_s");
+    char buf[1024], why[160];
+    double raw[HAR_RAW_CHANNELS];
+    unsigned char st[HAR_RAW_CHANNELS];
+    size_t n;
+    int r;
+    for (long line = 1; (r = read_line(fp, buf, sizeof buf, &n)) != 0; line++) {
+        if (r < 0) {
+            bad_line(in, line, "line too long for one sample");
+            continue;
+        }
+        if (har_line_blank(buf, n))
+            continue;
+        if (parse_numbers(buf, n, raw, st, HAR_RAW_CHANNELS, why, sizeof why)) {
+            bad_line(in, line, why);
+            continue;
+        }
+        har_stream_prediction p;
+        int got = har_stream_push(s, raw, &p);
+        if (got < 0 || got > 1) {
+            bad_line(in, line, har_model_error(in->m));
+            continue;
+        }
+        if (!got)
+            continue;
+        if (wf)
+            emit_window(wf, p.window, per);
+        memcpy(in->probs, p.probs, (size_t)har_model_classes(in->m) * sizeof *in->probs);
+        if (in->json)
+            printf("{\"start\":%lld,\"time_s\":%.2f,", (long long)p.start, (double)p.start / fs);
+        else
+            printf("%lld,%.2f,", (long long)p.start, (double)p.start / fs);
+        finish_row(in, p.label);
+    }
+    if (ferror(fp))
+        har_fail(&e, HAR_EIO, "%s: read error", in->input), har_die(&e);
+    if (fp != stdin)
+        fclose(fp);
+    if (wf && har_out_commit(&out, &e))
+        har_die(&e);
+    if (!in->quiet && har_stream_samples(s) < ck->window)
+        fprintf(stderr, "%s: %lld samples read, fewer than one window (%d): nothing classified\n", har_prog(),
+                (long long)har_stream_samples(s), ck->window);
+    har_stream_free(s);
+}
+
+int main(int argc, char **argv)
+{
+    har_cli_init(argc, argv);
+    har_out_install_signal_handlers();
+    int mode = MODE_TEXT, stride = 0;
+    const char *emit = NULL;
+    infer in = {0};
+    static const struct option longopts[] = {{"windows", required_argument, 0, 'w'},
+                                             {"stream", no_argument, 0, 's'},
+                                             {"stride", required_argument, 0, 'S'},
+                                             {"json", no_argument, 0, 'j'},
+                                             {"strict", no_argument, 0, 'x'},
+                                             {"emit-windows", required_argument, 0, 'E'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {"version", no_argument, 0, 'V'},
+                                             {0, 0, 0, 0}};
+    int c, modes = 0;
+    while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'w':
+            if (strcmp(optarg, "text") == 0)
+                mode = MODE_TEXT;
+            else if (strcmp(optarg, "tensor") == 0)
+                mode = MODE_TENSOR;
+            else
+                har_usage_error("--windows: expected text or tensor, not '%s'", optarg);
+            modes++;
+            break;
+        case 's': mode = MODE_STREAM; modes++; break;
+        case 'S': stride = (int)har_opt_long(optarg, 1, 1 << 20, "--stride"); break;
+        case 'j': in.json = 1; break;
+        case 'x': in.strict = 1; break;
+        case 'E': emit = optarg; break;
+        case 'q': in.quiet = 1; break;
+        case 'h': usage(); return 0;
+        case 'V': har_print_version(); return 0;
+        default: har_usage_error("unknown or incomplete option");
+        }
+    }
+    if (modes > 1)
+        har_usage_error("choose one input mode: --windows text, --windows tensor or --stream");
+    if ((stride || emit) && mode != MODE_STREAM)
+        har_usage_error("--stride and --emit-windows apply to --stream only");
+    if (argc - optind < 1 || argc - optind > 2)
+        har_usage_error("expected MODEL and at most one INPUT");
+    const char *model = argv[optind], *input = argc - optind == 2 ? argv[optind + 1] : "-";
+    if (har_is_stdio(model))
+        har_usage_error("MODEL must be a file (standard input carries the windows)");
+    /* Batch-1 products are too small to share: one thread, no contention. */
+    openblas_set_num_threads(1);
+    har_err e = {0};
+    if (!(in.m = har_load_model(model, &e)))
+        har_die(&e);
+    in.input = har_is_stdio(input) ? "<stdin>" : input;
+    if (!(in.probs = malloc((size_t)har_model_classes(in.m) * sizeof *in.probs)))
+        har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
+    if (mode == MODE_TEXT)
+        run_text(&in, input);
+    else if (mode == MODE_TENSOR)
+        run_tensor(&in, input, model);
+    else
+        run_stream(&in, input, stride, emit);
+    if (!in.quiet && in.bad_lines)
+        fprintf(stderr, "%s: %lld windows classified; %lld bad lines skipped\n", har_prog(),
+                (long long)in.windows, (long long)in.bad_lines);
+    free(in.probs);
+    har_free_model(in.m);
+    return 0;
+}
