@@ -27,23 +27,6 @@ static void trained(syn_fixture *f)
                      0);
 }
 
-static cJSON *read_json(const char *path)
-{
-    char *text = tu_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsNumber(v), "JSON key %s", key);
-    return v->valuedouble;
-}
-
 START_TEST(help_and_version)
 {
     char *out = NULL;
@@ -71,8 +54,8 @@ START_TEST(report_is_consistent)
     tu_assert_contains(out, "windows      40 (4 subjects)");
     tu_assert_contains(out, "most confused");
     free(out);
-    cJSON *j = read_json(tu_path(f.dir, "r.json"));
-    ck_assert_int_eq((int)num(j, "windows"), 40);
+    cJSON *j = tu_read_json(tu_path(f.dir, "r.json"));
+    ck_assert_int_eq((int)tu_json_num(j, "windows"), 40);
     const cJSON *cm = cJSON_GetObjectItemCaseSensitive(j, "confusion");
     ck_assert_int_eq(cJSON_GetArraySize(cm), 3);
     double trace = 0, total = 0;
@@ -83,7 +66,7 @@ START_TEST(report_is_consistent)
             trace += i == k ? v : 0;
         }
     ck_assert_double_eq(total, 40);
-    ck_assert_double_eq_tol(num(j, "accuracy"), trace / total, 1e-12);
+    ck_assert_double_eq_tol(tu_json_num(j, "accuracy"), trace / total, 1e-12);
     /* The library on the same files: the same predictions and log loss. */
     har_checkpoint ck;
     har_windows w;
@@ -101,8 +84,8 @@ START_TEST(report_is_consistent)
             s += p.probs[i * 3 + k];
         ck_assert_double_eq_tol(s, 1, 1e-5);
     }
-    ck_assert_double_eq_tol(num(j, "accuracy"), correct / 40.0, 1e-12);
-    ck_assert_double_eq_tol(num(j, "log_loss"), p.log_loss, 1e-12);
+    ck_assert_double_eq_tol(tu_json_num(j, "accuracy"), correct / 40.0, 1e-12);
+    ck_assert_double_eq_tol(tu_json_num(j, "log_loss"), p.log_loss, 1e-12);
     ck_assert_msg(correct >= 36, "a separable task: %d of 40 right", correct);
     har_predictions_free(&p);
     har_windows_free(&w);
@@ -123,9 +106,9 @@ START_TEST(raw_and_normalised_input_agree)
                            "%s model.st.gz valn.st.gz --json b.json >/dev/null",
                            f.dir, tu_bin("har-eval"), f.val, tu_bin("har-eval")),
                      0);
-    cJSON *a = read_json(tu_path(f.dir, "a.json")), *b = read_json(tu_path(f.dir, "b.json"));
-    ck_assert_double_eq(num(a, "accuracy"), num(b, "accuracy"));
-    ck_assert_double_eq(num(a, "log_loss"), num(b, "log_loss"));
+    cJSON *a = tu_read_json(tu_path(f.dir, "a.json")), *b = tu_read_json(tu_path(f.dir, "b.json"));
+    ck_assert_double_eq(tu_json_num(a, "accuracy"), tu_json_num(b, "accuracy"));
+    ck_assert_double_eq(tu_json_num(a, "log_loss"), tu_json_num(b, "log_loss"));
     cJSON_Delete(a);
     cJSON_Delete(b);
     syn_fixture_free(&f);
@@ -723,20 +706,20 @@ START_TEST(outputs_agree)
     tu_assert_contains(out, "over windows");
     tu_assert_contains(out, "subjects (mean and std over subjects");
     tu_assert_contains(out, "worst accuracy: subject ");
-    cJSON *j = read_json(tu_path(f.dir, "r.json"));
+    cJSON *j = tu_read_json(tu_path(f.dir, "r.json"));
     char *csv = tu_read_file(tu_path(f.dir, "r.csv"), NULL), *pred = tu_read_file(tu_path(f.dir, "p.csv"), NULL);
     ck_assert(csv && pred);
     ck_assert(!strncmp(csv, "section,name,key,value\n", 23));
-    ck_assert_double_eq_tol(csv_value(csv, "summary,all,accuracy"), num(j, "accuracy"), 1e-8);
-    ck_assert_double_eq_tol(csv_value(csv, "summary,all,log_loss"), num(j, "log_loss"), 1e-8);
+    ck_assert_double_eq_tol(csv_value(csv, "summary,all,accuracy"), tu_json_num(j, "accuracy"), 1e-8);
+    ck_assert_double_eq_tol(csv_value(csv, "summary,all,log_loss"), tu_json_num(j, "log_loss"), 1e-8);
     ck_assert_double_eq(csv_value(csv, "summary,all,windows"), 40);
     ck_assert_double_eq(csv_value(csv, "bootstrap,settings,resamples"), 1000);
     const cJSON *boot = item(j, "bootstrap"), *bw = item(item(boot, "windows"), "accuracy"),
                 *bs = item(item(boot, "subjects"), "macro_f1");
     ck_assert_double_eq_tol(csv_value(csv, "bootstrap,windows,accuracy_lo"), cJSON_GetArrayItem(bw, 0)->valuedouble, 1e-8);
     ck_assert_double_eq_tol(csv_value(csv, "bootstrap,subjects,macro_f1_hi"), cJSON_GetArrayItem(bs, 1)->valuedouble, 1e-8);
-    ck_assert(cJSON_GetArrayItem(bw, 0)->valuedouble <= num(j, "accuracy") &&
-              num(j, "accuracy") <= cJSON_GetArrayItem(bw, 1)->valuedouble);
+    ck_assert(cJSON_GetArrayItem(bw, 0)->valuedouble <= tu_json_num(j, "accuracy") &&
+              tu_json_num(j, "accuracy") <= cJSON_GetArrayItem(bw, 1)->valuedouble);
     /* Confusion counts in the CSV add up to the windows. */
     double total = 0;
     const char *cl[3] = {"A", "B", "C"};
@@ -753,19 +736,19 @@ START_TEST(outputs_agree)
     double mean = 0;
     for (int i = 0; i < 4; i++) {
         const cJSON *row = cJSON_GetArrayItem(rows, i);
-        int subject = (int)num(row, "subject"), windows, correct;
+        int subject = (int)tu_json_num(row, "subject"), windows, correct;
         ck_assert_int_eq(subject, 21 + i);
         count_subject(pred, subject, &windows, &correct);
         ck_assert_int_eq(windows, 10);
-        ck_assert_double_eq(num(row, "windows"), windows);
-        ck_assert_double_eq_tol(num(row, "accuracy"), correct / 10.0, 1e-12);
+        ck_assert_double_eq(tu_json_num(row, "windows"), windows);
+        ck_assert_double_eq_tol(tu_json_num(row, "accuracy"), correct / 10.0, 1e-12);
         char key[64];
         snprintf(key, sizeof key, "subject,%d,accuracy", subject);
         ck_assert_double_eq_tol(csv_value(csv, key), correct / 10.0, 1e-8);
         mean += correct / 40.0;
     }
     const cJSON *sum = item(j, "subject_summary");
-    ck_assert_double_eq_tol(num(item(sum, "mean"), "accuracy"), mean, 1e-12);
+    ck_assert_double_eq_tol(tu_json_num(item(sum, "mean"), "accuracy"), mean, 1e-12);
     ck_assert_double_eq_tol(csv_value(csv, "subjects,mean,accuracy"), mean, 1e-8);
     ck_assert(cJSON_GetArraySize(item(j, "confusion_normalised")) == 3);
     free(csv);
@@ -820,7 +803,7 @@ START_TEST(same_seed_same_report)
                      0);
     ck_assert(!strstr(out, "bootstrap"));
     free(out);
-    cJSON *j = read_json(tu_path(f.dir, "n.json"));
+    cJSON *j = tu_read_json(tu_path(f.dir, "n.json"));
     ck_assert(cJSON_IsNull(item(j, "bootstrap")));
     cJSON_Delete(j);
     ck_assert_int_eq(tu_sh_capture(&out, NULL, "%s %s/model.st.gz %s --ci 0.5 --bootstrap 50", eval, f.dir,
@@ -850,9 +833,9 @@ START_TEST(baselines_in_the_tool)
     tu_assert_contains(out, "120 windows, majority class A)");
     tu_assert_contains(out, "accuracy     0.3500\n");
     free(out);
-    cJSON *j = read_json(tu_path(f.dir, "m.json"));
-    ck_assert_double_eq_tol(num(j, "accuracy"), 14.0 / 40, 1e-12);
-    ck_assert_double_eq_tol(num(j, "log_loss"), 26.0 / 40 * -log(1e-15), 1e-9);
+    cJSON *j = tu_read_json(tu_path(f.dir, "m.json"));
+    ck_assert_double_eq_tol(tu_json_num(j, "accuracy"), 14.0 / 40, 1e-12);
+    ck_assert_double_eq_tol(tu_json_num(j, "log_loss"), 26.0 / 40 * -log(1e-15), 1e-9);
     const cJSON *b = item(j, "baseline");
     ck_assert_str_eq(item(b, "kind")->valuestring, "majority");
     ck_assert_str_eq(item(b, "majority")->valuestring, "A");
@@ -973,7 +956,7 @@ START_TEST(bad_input_leaves_no_output)
                      0);
     cJSON *j = cJSON_Parse(out);
     ck_assert_ptr_nonnull(j);
-    ck_assert_double_eq(num(j, "windows"), 40);
+    ck_assert_double_eq(tu_json_num(j, "windows"), 40);
     cJSON_Delete(j);
     free(out);
     ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --json r.json --csv r.json 2>/dev/null", f.dir,

@@ -31,23 +31,6 @@ static void trained(syn_fixture *f, const char *spec, const char *name)
                      0);
 }
 
-static cJSON *read_json(const char *path)
-{
-    char *text = tu_read_file(path, NULL);
-    ck_assert_msg(text != NULL, "%s missing", path);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    ck_assert_msg(cJSON_IsNumber(v), "JSON key %s", key);
-    return v->valuedouble;
-}
-
 /* The lines of a text file (one allocation each; free both). */
 static char **lines_of(const char *path, int *n, char **buf)
 {
@@ -125,34 +108,34 @@ START_TEST(report_is_consistent)
     har_err e = {0};
     har_checkpoint ck;
     ck_assert_msg(har_checkpoint_load(&ck, tu_path(f.dir, "gru.st.gz"), &e) == 0, "%s", e.msg);
-    cJSON *j = read_json(tu_path(f.dir, "r.json"));
+    cJSON *j = tu_read_json(tu_path(f.dir, "r.json"));
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "spec")->valuestring, "gru:8,dense:3");
-    ck_assert_double_eq(num(j, "parameters"), (double)ck.model.nweights);
-    ck_assert_double_eq(num(j, "weight_bytes"), 4.0 * (double)ck.model.nweights);
-    ck_assert_double_eq(num(j, "windows"), 150);
-    ck_assert_double_eq(num(j, "data_windows"), 20);
-    ck_assert_double_eq(num(j, "warmup"), 7);
-    ck_assert_double_eq(num(j, "batch"), 1);
-    ck_assert_double_eq(num(j, "threads"), 1);
+    ck_assert_double_eq(tu_json_num(j, "parameters"), (double)ck.model.nweights);
+    ck_assert_double_eq(tu_json_num(j, "weight_bytes"), 4.0 * (double)ck.model.nweights);
+    ck_assert_double_eq(tu_json_num(j, "windows"), 150);
+    ck_assert_double_eq(tu_json_num(j, "data_windows"), 20);
+    ck_assert_double_eq(tu_json_num(j, "warmup"), 7);
+    ck_assert_double_eq(tu_json_num(j, "batch"), 1);
+    ck_assert_double_eq(tu_json_num(j, "threads"), 1);
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(j, "latency_us");
-    double mn = num(lat, "min"), p50 = num(lat, "p50"), p90 = num(lat, "p90"), p99 = num(lat, "p99");
-    double mx = num(lat, "max"), mean = num(lat, "mean");
+    double mn = tu_json_num(lat, "min"), p50 = tu_json_num(lat, "p50"), p90 = tu_json_num(lat, "p90"), p99 = tu_json_num(lat, "p99");
+    double mx = tu_json_num(lat, "max"), mean = tu_json_num(lat, "mean");
     ck_assert_msg(0 < mn && mn <= p50 && p50 <= p90 && p90 <= p99 && p99 <= mx,
                   "min %g p50 %g p90 %g p99 %g max %g", mn, p50, p90, p99, mx);
     ck_assert(mn <= mean && mean <= mx);
-    ck_assert_double_eq_tol(num(j, "windows_per_second"), 1e6 / mean, 1e-6 * num(j, "windows_per_second"));
-    ck_assert_double_eq(num(j, "stride_seconds"), 1.28);
-    ck_assert_double_eq_tol(num(j, "realtime_margin_p99"), 1.28e6 / p99, 1e-9 * 1.28e6 / p99);
-    ck_assert_double_eq_tol(num(j, "realtime_load"), mean * 1e-6 / 1.28, 1e-12);
-    ck_assert(num(j, "serving_peak_rss_kib") > 0);
-    ck_assert(num(j, "peak_rss_kib") >= num(j, "serving_peak_rss_kib"));
+    ck_assert_double_eq_tol(tu_json_num(j, "windows_per_second"), 1e6 / mean, 1e-6 * tu_json_num(j, "windows_per_second"));
+    ck_assert_double_eq(tu_json_num(j, "stride_seconds"), 1.28);
+    ck_assert_double_eq_tol(tu_json_num(j, "realtime_margin_p99"), 1.28e6 / p99, 1e-9 * 1.28e6 / p99);
+    ck_assert_double_eq_tol(tu_json_num(j, "realtime_load"), mean * 1e-6 / 1.28, 1e-12);
+    ck_assert(tu_json_num(j, "serving_peak_rss_kib") > 0);
+    ck_assert(tu_json_num(j, "peak_rss_kib") >= tu_json_num(j, "serving_peak_rss_kib"));
     cJSON_Delete(j);
     /* --stride-seconds replaces the assumed stride. */
     ck_assert_int_eq(tu_sh("cd %s && %s gru.st.gz %s -n 100 -w 0 --stride-seconds 2.5 --json s.json >/dev/null",
                            f.dir, tu_bin("har-latency"), f.val),
                      0);
-    j = read_json(tu_path(f.dir, "s.json"));
-    ck_assert_double_eq(num(j, "stride_seconds"), 2.5);
+    j = tu_read_json(tu_path(f.dir, "s.json"));
+    ck_assert_double_eq(tu_json_num(j, "stride_seconds"), 2.5);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "stride_from")->valuestring, "--stride-seconds");
     cJSON_Delete(j);
     har_checkpoint_free(&ck);

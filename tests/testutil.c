@@ -207,3 +207,20 @@ void tu_sbuf_printf(tu_sbuf *b, const char *fmt, ...)
     b->n += need;
     free(text);
 }
+
+cJSON *tu_read_json(const char *path)
+{
+    char *text = tu_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "%s missing", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_msg(j != NULL, "%s is not JSON", path);
+    return j;
+}
+
+double tu_json_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(cJSON_IsNumber(v), "JSON key %s", key);
+    return v->valuedouble;
+}

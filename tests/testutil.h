@@ -9,6 +9,7 @@
 #ifndef HAR_TESTUTIL_H
 #define HAR_TESTUTIL_H
 
+#include <cJSON.h>
 #include <check.h>
 #include <stddef.h>
 
@@ -54,6 +55,11 @@ void tu_write_text(const char *path, const char *text);
 /* Writes gzip-compressed content. */
 void tu_write_gz(const char *path, const char *content, size_t len);
 int tu_exists(const char *path);
+
+/* A JSON file, parsed (asserts it exists and parses; cJSON_Delete it). */
+cJSON *tu_read_json(const char *path);
+/* The number under key in object o (asserts there is one). */
+double tu_json_num(const cJSON *o, const char *key);
 
 /* A growing string for building fixture files (free .s when done). */
 typedef struct {
