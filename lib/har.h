@@ -70,8 +70,10 @@ har_stream *har_stream_new(har_predictor *m, int stride, har_err *e);
 void har_stream_free(har_stream *s);
 
 /* Pushes one raw sample.  Returns 1 with *out filled when a window completed
- * and was classified, 0 when more samples are needed, HAR_EDATA if a value is
- * not finite (the sample is not consumed; har_model_error says which). */
+ * and was classified, 0 when more samples are needed, -1 if a value is not
+ * finite (the sample is not consumed) or the window could not be classified
+ * (a value overflows after normalising); har_model_error says which.  (-1,
+ * not HAR_EDATA: that is 1, the value of success here.) */
 int har_stream_push(har_stream *s, const double raw[HAR_RAW_CHANNELS], har_stream_prediction *out);
 
 /* Samples pushed so far. */

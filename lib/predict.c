@@ -266,9 +266,11 @@ int har_stream_push(har_stream *s, const double raw[HAR_RAW_CHANNELS], har_strea
 {
     static const char *const raw_names[HAR_RAW_CHANNELS] = {"ax", "ay", "az", "gx", "gy", "gz"};
     for (int j = 0; j < HAR_RAW_CHANNELS; j++)
-        if (!isfinite(raw[j]))
-            return set_error(s->m, "sample %lld: %s is %s", (long long)s->pp.n, raw_names[j],
-                             isnan(raw[j]) ? "NaN" : "infinite");
+        if (!isfinite(raw[j])) {
+            set_error(s->m, "sample %lld: %s is %s", (long long)s->pp.n, raw_names[j],
+                      isnan(raw[j]) ? "NaN" : "infinite");
+            return -1;
+        }
     double ch[HAR_CHANNELS];
     int64_t n = s->pp.n; /* index of this sample */
     har_preproc_push(&s->pp, raw, ch);
@@ -283,9 +285,9 @@ int har_stream_push(har_stream *s, const double raw[HAR_RAW_CHANNELS], har_strea
     size_t rowlen = (size_t)s->c * sizeof(float), head = (size_t)(start % s->t);
     memcpy(s->window, s->ring + head * (size_t)s->c, ((size_t)s->t - head) * rowlen);
     memcpy(s->window + ((size_t)s->t - head) * (size_t)s->c, s->ring, head * rowlen);
-    int label, rc = predict_activity(s->m, s->window, s->t, s->c, &label, s->probs);
-    if (rc)
-        return rc;
+    int label;
+    if (predict_activity(s->m, s->window, s->t, s->c, &label, s->probs))
+        return -1;
     out->start = start;
     out->label = label;
     out->probs = s->probs;

@@ -225,6 +225,17 @@ START_TEST(bad_lines_are_reported_and_skipped)
     tu_assert_contains(err, "bad.txt:11: expected 6 numbers, found 5");
     ck_assert_ptr_null(strstr(out, "{"));
     free(out), free(err);
+    /* Finite samples so large that the window overflows after normalising:
+     * each affected window is a bad line, never a printed prediction. */
+    ck_assert_int_eq(tu_sh_capture(&out, &err,
+                                   "awk 'BEGIN { for (i = 0; i < 200; i++) print \"3e38 3e38 3e38 0 0 0\" }' | "
+                                   "%s --stream %s",
+                                   tu_bin("har-infer"), tu_path(work, "model.st.gz")),
+                     0);
+    tu_assert_contains(err, "<stdin>:128: ");
+    tu_assert_contains(err, "overflows after normalising; line skipped");
+    ck_assert_str_eq(strchr(out, '\n') + 1, ""); /* the header only */
+    free(out), free(err);
     /* Text windows: the wrong count is named too. */
     ck_assert_int_eq(tu_sh_capture(&out, &err, "echo '1 2 3' | %s %s", tu_bin("har-infer"),
                                    tu_path(work, "model.st.gz")),

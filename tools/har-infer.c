@@ -337,7 +337,7 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
         }
         har_stream_prediction p;
         int got = har_stream_push(s, raw, &p);
-        if (got < 0 || got > 1) {
+        if (got < 0) {
             bad_line(in, line, har_model_error(in->m));
             continue;
         }
