@@ -75,6 +75,8 @@ char *har_train_config_json(const har_train_config *c, har_err *e)
     cJSON_AddNumberToObject(o, "jitter", c->augment.jitter);
     cJSON_AddNumberToObject(o, "scaling", c->augment.scaling);
     cJSON_AddNumberToObject(o, "time_warp", c->augment.time_warp);
+    cJSON_AddNumberToObject(o, "rotate", c->augment.rotate);
+    cJSON_AddNumberToObject(o, "rotate_share", c->augment.rotate_share);
     cJSON_AddNumberToObject(o, "overfit_batches", c->overfit_batches);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);

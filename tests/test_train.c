@@ -127,6 +127,40 @@ START_TEST(same_seed_same_bytes_any_threads)
 }
 END_TEST
 
+/* --rotate needs named xyz channels, and is seeded like every augmentation. */
+START_TEST(rotate_is_seeded_and_needs_xyz_channels)
+{
+    syn_fixture f;
+    syn_fixture_make(&f, 30);
+    char *err = NULL;
+    ck_assert_int_eq(train(&f, &err, "-m flatten,dense:3 -e 1 --rotate 30 -o x.st.gz"), 2);
+    tu_assert_contains(err, "no xyz channels");
+    free(err);
+    ck_assert(!tu_exists(tu_path(f.dir, "x.st.gz")));
+    syn_write_set_meta(f.train, 60, 16, 1, 11, "train", "acc_x,acc_y,acc_z", "A,B,C", 0);
+    syn_write_set_meta(f.val, 20, 16, 21, 12, "val", "acc_x,acc_y,acc_z", "A,B,C", 0);
+    ck_assert_int_eq(tu_sh("%s fit %s -o %s", tu_bin("har-norm"), f.train, f.stats), 0);
+    const char *common = "-m flatten,dense:3 -e 2 --rotate 45 --rotate-share 0.5 -o a.st.gz --log none";
+    ck_assert_int_eq(tu_sh("cd %s && HAR_THREADS=1 %s %s %s --stats %s %s 2>/dev/null", f.dir, tu_bin("har-train"),
+                           f.train, f.val, f.stats, common), 0);
+    ck_assert_int_eq(rename(tu_path(f.dir, "a.st.gz"), tu_path(f.dir, "r1.st.gz")), 0);
+    ck_assert_int_eq(tu_sh("cd %s && HAR_THREADS=2 %s %s %s --stats %s %s 2>/dev/null", f.dir, tu_bin("har-train"),
+                           f.train, f.val, f.stats, common), 0);
+    ck_assert(tu_same_file(tu_path(f.dir, "r1.st.gz"), tu_path(f.dir, "a.st.gz")));
+    /* The rotation changed what was learnt. */
+    ck_assert_int_eq(tu_sh("cd %s && %s %s %s --stats %s -m flatten,dense:3 -e 2 -o b.st.gz --log none 2>/dev/null",
+                           f.dir, tu_bin("har-train"), f.train, f.val, f.stats), 0);
+    har_err e = {0};
+    har_tfile *a = har_tfile_read(tu_path(f.dir, "a.st.gz"), &e), *b = har_tfile_read(tu_path(f.dir, "b.st.gz"), &e);
+    ck_assert(a && b);
+    const har_tensor *wa = har_tfile_get(a, "1.weight"), *wb = har_tfile_get(b, "1.weight");
+    ck_assert(wa && wb && wa->nbytes == wb->nbytes && memcmp(wa->data, wb->data, wa->nbytes));
+    har_tfile_free(a);
+    har_tfile_free(b);
+    syn_fixture_free(&f);
+}
+END_TEST
+
 START_TEST(sigkill_and_resume_is_bit_identical)
 {
     syn_fixture f;
@@ -337,7 +371,7 @@ START_TEST(augment_is_seeded_and_sized)
     double *scratch = malloc(har_augment_scratch_size(T, C) * sizeof(double));
     for (int i = 0; i < N * T * C; i++)
         x[i] = y[i] = 1.0f;
-    har_augment a = {0.1, 0, 0};
+    har_augment a = {.jitter = 0.1};
     har_rng r1, r2;
     har_rng_seed(&r1, 5);
     har_rng_seed(&r2, 5);
@@ -352,7 +386,7 @@ START_TEST(augment_is_seeded_and_sized)
     double mean = s / (N * T * C), sd = sqrt(ss / (N * T * C) - mean * mean);
     ck_assert_msg(fabs(mean) < 0.005 && fabs(sd - 0.1) < 0.005, "jitter mean %g sd %g", mean, sd);
     /* A time warp keeps a constant signal constant and a ramp monotone. */
-    har_augment w = {0, 0, 0.3};
+    har_augment w = {.time_warp = 0.3};
     for (int t = 0; t < T; t++)
         for (int c = 0; c < C; c++)
             x[t * C + c] = c == 0 ? (float)t : 2.0f;
@@ -364,6 +398,81 @@ START_TEST(augment_is_seeded_and_sized)
     }
     free(x);
     free(y);
+    free(scratch);
+}
+END_TEST
+
+/* Dot products of the raw triads at 0 and 4, and their norms, at step t. */
+static void triad_geometry(const float *x, const double *mean, const double *std, int t, double g[3])
+{
+    double a[3], b[3];
+    for (int j = 0; j < 3; j++) {
+        a[j] = x[t * 7 + j] * std[j] + mean[j];
+        b[j] = x[t * 7 + 4 + j] * std[4 + j] + mean[4 + j];
+    }
+    g[0] = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    g[1] = a[0] * a[0] + a[1] * a[1] + a[2] * a[2];
+    g[2] = b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
+}
+
+START_TEST(augment_rotates_vectors)
+{
+    har_augment a = {0};
+    ck_assert_int_eq(har_augment_find_triads(&a, "acc_x,acc_y,acc_z,temp,gyro_x,gyro_y,gyro_z", 7), 2);
+    ck_assert(a.triad[0] == 0 && a.triad[1] == 4);
+    ck_assert_int_eq(har_augment_find_triads(&a, "acc_x,acc_y,temp,acc_z", 4), 0);
+    ck_assert_int_eq(har_augment_find_triads(&a, "acc_x,gyr_y,acc_z", 3), 0);
+    ck_assert_int_eq(har_augment_find_triads(&a, "acc_y,acc_x,acc_z", 3), 0);
+    ck_assert_int_eq(har_augment_find_triads(&a, NULL, 3), 0);
+    enum { T = 32, C = 7 };
+    double mean[C] = {0.1, -0.2, 0.9, 20, 0, 0.05, -0.1}, std[C] = {0.3, 0.5, 0.2, 2, 0.4, 0.4, 0.6};
+    float x[T * C], y[T * C];
+    har_rng r;
+    har_rng_seed(&r, 9);
+    for (int i = 0; i < T * C; i++)
+        x[i] = y[i] = (float)har_rng_normal(&r);
+    double *scratch = malloc(har_augment_scratch_size(T, C) * sizeof(double));
+    har_augment_find_triads(&a, "acc_x,acc_y,acc_z,temp,gyro_x,gyro_y,gyro_z", C);
+    a.mean = mean;
+    a.std = std;
+    /* Off: nothing changes and nothing is drawn. */
+    har_rng before = r;
+    har_augment_batch(&a, y, 1, T, C, &r, scratch);
+    ck_assert(!memcmp(x, y, sizeof x) && !memcmp(&before, &r, sizeof r));
+    a.rotate = 60;
+    a.rotate_share = 1;
+    int moved = 0;
+    for (int w = 0; w < 20; w++) {
+        memcpy(y, x, sizeof x);
+        har_augment_batch(&a, y, 1, T, C, &r, scratch);
+        for (int t = 0; t < T; t++) {
+            /* One rotation for every vector of the window: lengths and the
+             * angles between vectors are kept, in raw units. */
+            double g0[3], g1[3];
+            triad_geometry(x, mean, std, t, g0);
+            triad_geometry(y, mean, std, t, g1);
+            for (int j = 0; j < 3; j++)
+                ck_assert_msg(fabs(g1[j] - g0[j]) < 1e-5 * (1 + fabs(g0[j])), "window %d step %d: %g vs %g", w, t,
+                              g1[j], g0[j]);
+            ck_assert(y[t * C + 3] == x[t * C + 3]); /* not part of a triad */
+            /* No vector turns by more than 60 degrees. */
+            double dot = 0;
+            for (int j = 0; j < 3; j++)
+                dot += ((double)x[t * C + j] * std[j] + mean[j]) * ((double)y[t * C + j] * std[j] + mean[j]);
+            ck_assert(dot / g0[1] > cos(60.0 * 3.14159265358979 / 180) - 1e-5);
+            moved += fabsf(y[t * C] - x[t * C]) > 1e-3f;
+        }
+    }
+    ck_assert_int_gt(moved, 20 * T / 2);
+    /* A share of 0.5 leaves about half of the windows as they were. */
+    a.rotate_share = 0.5;
+    int kept = 0;
+    for (int w = 0; w < 200; w++) {
+        memcpy(y, x, sizeof x);
+        har_augment_batch(&a, y, 1, T, C, &r, scratch);
+        kept += !memcmp(x, y, sizeof x);
+    }
+    ck_assert_msg(kept > 70 && kept < 130, "%d of 200 windows kept", kept);
     free(scratch);
 }
 END_TEST
@@ -452,6 +561,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, help_and_version);
     tcase_add_test(tc, learns_separable_data_and_logs);
     tcase_add_test(tc, same_seed_same_bytes_any_threads);
+    tcase_add_test(tc, rotate_is_seeded_and_needs_xyz_channels);
     tcase_add_test(tc, sigkill_and_resume_is_bit_identical);
     tcase_add_test(tc, divergence_stops_with_exit_5);
     tcase_add_test(tc, overfits_one_batch);
@@ -462,6 +572,7 @@ Suite *train_suite(void)
     TCase *pieces = tcase_create("pieces");
     tcase_add_test(pieces, metrics_by_hand);
     tcase_add_test(pieces, augment_is_seeded_and_sized);
+    tcase_add_test(pieces, augment_rotates_vectors);
     tcase_add_test(pieces, explog_locks_and_quotes);
     tcase_add_test(pieces, team_runs_every_task_once);
     suite_add_tcase(s, pieces);

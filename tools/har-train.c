@@ -88,6 +88,11 @@ static void usage(void)
         "      --jitter S          Gaussian noise N(0, S^2) on every value (train only)\n"
         "      --scaling S         per-window, per-channel gain N(1, S^2) (train only)\n"
         "      --time-warp S       smooth random time warp of strength S (train only)\n"
+        "      --rotate DEG        turn each window's xyz vectors (channels P_x, P_y, P_z)\n"
+        "                          by one random rotation of up to DEG degrees about a\n"
+        "                          random axis, in raw units: the phone worn at another\n"
+        "                          angle (train only)\n"
+        "      --rotate-share P    share of the windows --rotate turns (default 1)\n"
         "\n"
         "Runs:\n"
         "  -s, --seed N            seed of every random choice: initial weights, batch\n"
@@ -173,7 +178,7 @@ static void parse(int argc, char **argv, options *o)
         O_CHECKPOINT = 256, O_CURVES, O_LOG, O_RUN_ID, O_NOTE, O_INIT, O_OPTIMIZER, O_LR,
         O_MOMENTUM, O_BETA1, O_BETA2, O_EPS, O_ALPHA, O_WD, O_DECAY, O_CLIP, O_SCHEDULE,
         O_WARMUP, O_MIN_LR, O_STEP_SIZE, O_GAMMA, O_PF, O_PP, O_PATIENCE, O_MONITOR, O_LS, O_CW,
-        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_RESUME, O_OVERFIT, O_STATS, O_THREADS
+        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_ROTATE, O_ROTATE_SHARE, O_RESUME, O_OVERFIT, O_STATS, O_THREADS
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"checkpoint", required_argument, 0, O_CHECKPOINT},
@@ -194,7 +199,8 @@ static void parse(int argc, char **argv, options *o)
         {"label-smoothing", required_argument, 0, O_LS},
         {"class-weights", required_argument, 0, O_CW}, {"oversample", no_argument, 0, O_OVERSAMPLE},
         {"jitter", required_argument, 0, O_JITTER}, {"scaling", required_argument, 0, O_SCALING},
-        {"time-warp", required_argument, 0, O_WARP}, {"seed", required_argument, 0, 's'},
+        {"time-warp", required_argument, 0, O_WARP},
+        {"rotate", required_argument, 0, O_ROTATE}, {"rotate-share", required_argument, 0, O_ROTATE_SHARE}, {"seed", required_argument, 0, 's'},
         {"resume", required_argument, 0, O_RESUME},
         {"overfit-batches", required_argument, 0, O_OVERFIT},
         {"stats", required_argument, 0, O_STATS}, {"threads", required_argument, 0, O_THREADS},
@@ -206,6 +212,7 @@ static void parse(int argc, char **argv, options *o)
     o->log = DEFAULT_LOG;
     c->init = HAR_INIT_TORCH;
     c->epochs = 40;
+    c->augment.rotate_share = 1;
     c->batch_size = 64;
     c->patience = 10;
     c->monitor = HAR_MONITOR_F1;
@@ -274,6 +281,8 @@ static void parse(int argc, char **argv, options *o)
         case O_JITTER: c->augment.jitter = opt_double(optarg, 0, 100, "--jitter"); break;
         case O_SCALING: c->augment.scaling = opt_double(optarg, 0, 10, "--scaling"); break;
         case O_WARP: c->augment.time_warp = opt_double(optarg, 0, 10, "--time-warp"); break;
+        case O_ROTATE: c->augment.rotate = opt_double(optarg, 0, 180, "--rotate"); break;
+        case O_ROTATE_SHARE: c->augment.rotate_share = opt_double(optarg, 0, 1, "--rotate-share"); break;
         case 's': c->seed = har_opt_seed(optarg, "--seed"); break;
         case O_RESUME: o->resume = optarg; break;
         case O_OVERFIT: c->overfit_batches = (int)har_opt_long(optarg, 1, 1 << 24, "--overfit-batches"); break;
@@ -574,6 +583,14 @@ int main(int argc, char **argv)
     har_windows tr = {0}, va = {0};
     double *mean, *std;
     load_data(&o, &tr, &va, &mean, &std);
+    if (o.cfg.augment.rotate > 0) {
+        const char *ch = har_tfile_meta_get(tr.file, "channels");
+        if (!har_augment_find_triads(&o.cfg.augment, ch, tr.c))
+            har_fail(&e, HAR_EUSAGE, "--rotate: %s has no xyz channels (names P_x,P_y,P_z) to rotate; its channels are [%s]",
+                     o.train, ch ? ch : "unnamed"), har_die(&e);
+        o.cfg.augment.mean = mean; /* the windows are normalised by now */
+        o.cfg.augment.std = std;
+    }
     if (!o.cfg.spec) {
         snprintf(o.spec_buf, sizeof o.spec_buf, "gru:64,dense:%d", tr.nclasses);
         o.cfg.spec = o.spec_buf;
