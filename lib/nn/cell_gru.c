@@ -34,17 +34,25 @@ HAR_VEC_KERNEL static void new_row(const real *restrict r, const real *restrict 
         new_at(j, r, z, gn, b_in, rn, b_hn, hp, hn, h);
 }
 
-static void gru_forward(const rnn_fwd_step *s)
+/* n and h' once r and z are activated. */
+static void gru_finish(const rnn_fwd_step *s)
 {
     int H = s->H;
     for (int b = 0; b < s->B; b++) {
         real *g = s->gates + (size_t)b * 3 * H;
         const real *rec = s->rec + (size_t)b * 3 * H;
-        har_rnn_sigmoid_sum(g, s->bias, rec, 2 * H); /* r and z */
         new_row(g, g + H, g + 2 * H, s->bias + 2 * H, rec + 2 * H, s->b_hh + 2 * H,
                 s->h_prev + (size_t)b * s->ld_prev, s->aux + (size_t)b * H,
                 s->h + (size_t)b * s->ld_h, H);
     }
+}
+
+static void gru_forward(const rnn_fwd_step *s)
+{
+    int H = s->H;
+    for (int b = 0; b < s->B; b++) /* r and z */
+        har_rnn_sigmoid_sum(s->gates + (size_t)b * 3 * H, s->bias, s->rec + (size_t)b * 3 * H, 2 * H);
+    gru_finish(s);
 }
 
 /* Input-side gradients (dr, dz, dn), hidden-side ones (the same but dn r for
@@ -97,4 +105,5 @@ static void gru_backward(const rnn_bwd_step *s)
 const rnn_cell har_cell_gru = {
     .name = "gru", .gates = 3, .aux = 1, .folded_hh = 2, .own_rec_grad = 1, .direct_dh = 1,
     .forward = gru_forward, .backward = gru_backward,
+    .plain = 2, .act = "ss", .finish = gru_finish,
 };

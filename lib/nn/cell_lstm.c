@@ -29,18 +29,28 @@ HAR_VEC_KERNEL static void cell_row(const real *restrict i, const real *restrict
         cell_at(j, i, f, g, o, cp, c, tc, h);
 }
 
-static void lstm_forward(const rnn_fwd_step *s)
+/* c' and h' once the four gates are activated. */
+static void lstm_finish(const rnn_fwd_step *s)
 {
     int H = s->H;
     for (int b = 0; b < s->B; b++) {
         real *g = s->gates + (size_t)b * 4 * H, *a = s->aux + (size_t)b * 2 * H;
+        cell_row(g, g + H, g + 2 * H, g + 3 * H, s->aux_prev + (size_t)b * 2 * H, a, a + H,
+                 s->h + (size_t)b * s->ld_h, H);
+    }
+}
+
+static void lstm_forward(const rnn_fwd_step *s)
+{
+    int H = s->H;
+    for (int b = 0; b < s->B; b++) {
+        real *g = s->gates + (size_t)b * 4 * H;
         const real *r = s->rec + (size_t)b * 4 * H;
         har_rnn_sigmoid_sum(g, s->bias, r, 2 * H); /* i and f */
         har_rnn_tanh_sum(g + 2 * H, s->bias + 2 * H, r + 2 * H, H);
         har_rnn_sigmoid_sum(g + 3 * H, s->bias + 3 * H, r + 3 * H, H);
-        cell_row(g, g + H, g + 2 * H, g + 3 * H, s->aux_prev + (size_t)b * 2 * H, a, a + H,
-                 s->h + (size_t)b * s->ld_h, H);
     }
+    lstm_finish(s);
 }
 
 HAR_VEC_INLINE void bwd_at(int j, const real *restrict i, const real *restrict f,
@@ -88,4 +98,5 @@ static void lstm_backward(const rnn_bwd_step *s)
 const rnn_cell har_cell_lstm = {
     .name = "lstm", .gates = 4, .aux = 2, .folded_hh = 4, .own_rec_grad = 0, .direct_dh = 0,
     .forward = lstm_forward, .backward = lstm_backward,
+    .plain = 4, .act = "ssts", .finish = lstm_finish,
 };

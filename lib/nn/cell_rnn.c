@@ -57,4 +57,5 @@ static void rnn_backward(const rnn_bwd_step *s)
 const rnn_cell har_cell_rnn = {
     .name = "rnn", .gates = 1, .aux = 0, .folded_hh = 1, .own_rec_grad = 0, .direct_dh = 0,
     .forward = rnn_forward, .backward = rnn_backward,
+    .plain = 0, .act = "", .finish = rnn_forward,
 };

@@ -361,6 +361,20 @@ static const rnn_serving *serving_weights(har_layer *l, int k, int d)
     return c;
 }
 
+/* The cell's plain activations of gate columns [lo, hi) at batch 1. */
+static void activate_columns(const rnn_cell *c, const rnn_fwd_step *st, int lo, int hi)
+{
+    for (int k = 0; k < c->plain; k++) {
+        int a = k * st->H > lo ? k * st->H : lo, b = (k + 1) * st->H < hi ? (k + 1) * st->H : hi;
+        if (a >= b)
+            continue;
+        if (c->act[k] == 's')
+            har_rnn_sigmoid_sum(st->gates + a, st->bias + a, st->rec + a, b - a);
+        else
+            har_rnn_tanh_sum(st->gates + a, st->bias + a, st->rec + a, b - a);
+    }
+}
+
 /* direction_forward at batch 1. */
 static void serving_forward(har_layer *l, int k, int d, const real *in)
 {
@@ -386,6 +400,7 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
             st.h_prev = st.aux_prev = s->zero;
             st.ld_prev = H;
             memset(s->rec, 0, (size_t)GH * sizeof *s->rec);
+            activate_columns(c, &st, 0, GH);
         } else {
             st.h_prev = lv->out + (size_t)DH * tp + (size_t)d * H;
             st.ld_prev = DH;
@@ -394,9 +409,10 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
                 int b = n & 1 ? blocks - 1 - i : i;
                 har_matvec_chain(s->rec + SERVE_COLUMNS * b, st.h_prev, w->hh + (size_t)SERVE_COLUMNS * b * H, H,
                                  serve_width(GH, b));
+                activate_columns(c, &st, SERVE_COLUMNS * b, SERVE_COLUMNS * b + serve_width(GH, b));
             }
         }
-        c->forward(&st);
+        c->finish(&st);
     }
 }
 

@@ -56,6 +56,13 @@ typedef struct {
     int direct_dh;     /* h_{t-1} also reaches h_t outside of W_hh (GRU) */
     void (*forward)(const rnn_fwd_step *s);
     void (*backward)(const rnn_bwd_step *s);
+    /* forward is: the activations of the first `plain` gate blocks, each
+     * g = act[k](g + bias + rec) ('s' sigmoid, 't' tanh), then finish.
+     * Serving one window applies them block by block, as soon as a block's
+     * share of h W_hh^T is known, while the next block's product runs. */
+    int plain;
+    char act[4];
+    void (*finish)(const rnn_fwd_step *s);
 } rnn_cell;
 
 extern const rnn_cell har_cell_rnn, har_cell_gru, har_cell_lstm;
