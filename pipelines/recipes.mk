@@ -26,8 +26,7 @@ CV_AUG       := --seed 1 --jitter 0.02 --scaling 0.1
 # kept here): up to 60 degrees beat 15, 30, 90 and 180, and turning every
 # window lost accuracy on the folds the model already got right, so two
 # windows in three are turned.  gru-mean vs gru-rot (and lstm-mean vs
-# lstm-rot) is the ablation.
-ROTATE  := --rotate 60 --rotate-share 0.67
+# lstm-rot) is the ablation.  ROTATE is defined in pipelines/models.mk.
 RECIPES := gru gru-full gru-loss gru-mean gru-rot lstm-full lstm-mean lstm-rot cnn-gru-full cnn-gru-rot cnn3-gap
 RECIPE_SPEC_gru           := gru:64,dense:6
 RECIPE_OPTS_gru           := $(CV_AUG)
