@@ -134,6 +134,11 @@ int har_trainer_init(har_trainer *t, const har_train_config *cfg, const har_wind
         return har_fail(e, HAR_EDATA, "%s: the training split is empty", train->file->source);
     if (val && val->n < 1)
         return har_fail(e, HAR_EDATA, "%s: the validation split is empty", val->file->source);
+    if (!val && cfg->patience > 0)
+        return har_fail(e, HAR_EUSAGE, "early stopping (patience %d) needs a validation split to watch; "
+                                       "without one use patience 0", cfg->patience);
+    if (!val && cfg->schedule.kind == HAR_SCHED_PLATEAU)
+        return har_fail(e, HAR_EUSAGE, "the plateau schedule needs a validation split to watch");
     if (har_model_build(&t->model, cfg->spec, (har_shape){train->t, train->c}, train->nclasses, e))
         return e->code;
     har_model_init(&t->model, cfg->init, cfg->seed);
@@ -488,9 +493,11 @@ int har_trainer_epoch(har_trainer *t, volatile sig_atomic_t *interrupt, int *imp
                  "diverged in epoch %d: the validation loss is %g", t->epoch, row[HAR_H_VAL_LOSS]);
         return 0;
     }
-    double v = t->val ? monitored(t, row) : -row[HAR_H_TRAIN_LOSS];
-    int lower_is_better = t->val ? t->cfg.monitor == HAR_MONITOR_LOSS : 0;
-    if (t->best_epoch == 0 || (lower_is_better ? v < t->best_value : v > t->best_value)) {
+    /* Without validation no score may choose the epoch: the latest is kept
+     * (its epoch count chosen beforehand, e.g. by cross-validation). */
+    double v = t->val ? monitored(t, row) : row[HAR_H_TRAIN_LOSS];
+    int lower_is_better = t->val ? t->cfg.monitor == HAR_MONITOR_LOSS : 1;
+    if (t->best_epoch == 0 || !t->val || (lower_is_better ? v < t->best_value : v > t->best_value)) {
         t->best_epoch = t->epoch;
         t->best_value = v;
         t->bad_epochs = 0;

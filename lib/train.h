@@ -104,7 +104,8 @@ typedef struct {
 } har_trainer;
 
 /* Builds and initialises the model (seeded), the optimizer and the schedule
- * for these datasets (val may be NULL only with patience 0 and no plateau). */
+ * for these datasets.  val may be NULL, with patience 0 and no plateau
+ * schedule: then every epoch is "best", so the latest one is kept. */
 int har_trainer_init(har_trainer *t, const har_train_config *cfg, const har_windows *train,
                      const har_windows *val, har_err *e);
 void har_trainer_free(har_trainer *t);

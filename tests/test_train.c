@@ -127,6 +127,47 @@ START_TEST(same_seed_same_bytes_any_threads)
 }
 END_TEST
 
+/* Without VAL: the last epoch is kept, the validation columns stay empty,
+ * and what needs validation is refused. */
+START_TEST(trains_without_validation)
+{
+    syn_fixture f;
+    syn_fixture_make(&f, 30);
+    char *err = NULL;
+    const char *run = "-m flatten,dense:3 -e 3 -o a.st.gz --checkpoint l.st.gz";
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s --stats %s --log log.csv --curves c.csv %s", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, run), 0);
+    tu_assert_contains(err, "kept the last epoch, 3");
+    free(err);
+    har_err e = {0};
+    har_tfile *a = har_tfile_read(tu_path(f.dir, "a.st.gz"), &e), *l = har_tfile_read(tu_path(f.dir, "l.st.gz"), &e);
+    ck_assert(a && l);
+    const har_tensor *wa = har_tfile_get(a, "1.weight"), *wl = har_tfile_get(l, "1.weight");
+    ck_assert(wa && wl && wa->nbytes == wl->nbytes && !memcmp(wa->data, wl->data, wa->nbytes));
+    ck_assert_str_eq(har_tfile_meta_get(a, "val_digest"), "none");
+    har_tfile_free(a);
+    har_tfile_free(l);
+    char *curves = tu_read_file(tu_path(f.dir, "c.csv"), NULL);
+    tu_assert_contains(curves, "\n3,");
+    ck_assert_ptr_nonnull(strstr(curves, ",,,")); /* val loss, acc, F1 */
+    ck_assert_ptr_null(strstr(curves, "nan"));
+    free(curves);
+    char *log = tu_read_file(tu_path(f.dir, "log.csv"), NULL);
+    tu_assert_contains(log, ",completed,");
+    tu_assert_contains(log, ",none,");
+    free(log);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s --stats %s --log none %s --patience 2", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, run), 2);
+    tu_assert_contains(err, "needs a validation split");
+    free(err);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s %s --stats %s --log none %s --schedule plateau", f.dir,
+                                   tu_bin("har-train"), f.train, f.stats, run), 2);
+    tu_assert_contains(err, "needs a validation split");
+    free(err);
+    syn_fixture_free(&f);
+}
+END_TEST
+
 /* --rotate needs named xyz channels, and is seeded like every augmentation. */
 START_TEST(rotate_is_seeded_and_needs_xyz_channels)
 {
@@ -562,6 +603,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, learns_separable_data_and_logs);
     tcase_add_test(tc, same_seed_same_bytes_any_threads);
     tcase_add_test(tc, rotate_is_seeded_and_needs_xyz_channels);
+    tcase_add_test(tc, trains_without_validation);
     tcase_add_test(tc, sigkill_and_resume_is_bit_identical);
     tcase_add_test(tc, divergence_stops_with_exit_5);
     tcase_add_test(tc, overfits_one_batch);

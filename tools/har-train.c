@@ -26,7 +26,7 @@
 static void usage(void)
 {
     printf(
-        "Usage: %s [OPTIONS] TRAIN VAL -o BEST\n"
+        "Usage: %s [OPTIONS] TRAIN [VAL] -o BEST\n"
         "Train a classifier on window tensors (har-split / har-norm output) and keep the\n"
         "checkpoint that is best on the validation split.\n"
         "\n"
@@ -34,6 +34,11 @@ static void usage(void)
         "classes, from disjoint subjects (checked).  They must be normalised with the same\n"
         "statistics (har-norm apply), or raw with --stats STATS to normalise them here.\n"
         "The statistics are stored in the checkpoint, so inference can take raw input.\n"
+        "\n"
+        "Without VAL nothing is scored during training: the run goes for --epochs and\n"
+        "BEST is the last epoch (early stopping and --schedule plateau are refused).\n"
+        "This is the final fit on every training subject, once cross-validation has\n"
+        "chosen the recipe and the epoch count.\n"
         "\n"
         "Outputs (each written atomically: a crash never leaves a half-written file):\n"
         "  -o, --output BEST       checkpoint of the best epoch by the validation metric\n"
@@ -225,7 +230,7 @@ static void parse(int argc, char **argv, options *o)
     int decoupled = 0;
     /* Schedule options given on the command line (NAN / -1: keep the default). */
     double warmup = 1, min_lr = 0, gamma = NAN, factor = 0.5;
-    int step_size = -1, ppatience = 3;
+    int step_size = -1, ppatience = 3, set_patience = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, "o:m:e:b:s:qhV", longopts, NULL)) != -1) {
         switch (ch) {
@@ -265,7 +270,10 @@ static void parse(int argc, char **argv, options *o)
         case O_GAMMA: gamma = opt_double(optarg, 1e-9, 1, "--gamma"); break;
         case O_PF: factor = opt_double(optarg, 0, 0.999999, "--plateau-factor"); break;
         case O_PP: ppatience = (int)har_opt_long(optarg, 0, 100000, "--plateau-patience"); break;
-        case O_PATIENCE: c->patience = (int)har_opt_long(optarg, 0, 100000, "--patience"); break;
+        case O_PATIENCE:
+            c->patience = (int)har_opt_long(optarg, 0, 100000, "--patience");
+            set_patience = 1;
+            break;
         case O_MONITOR:
             if (har_monitor_parse(optarg) < 0)
                 har_usage_error("--monitor must be val_loss, val_acc or val_f1, got '%s'", optarg);
@@ -294,10 +302,12 @@ static void parse(int argc, char **argv, options *o)
         default: har_usage_error("unknown option");
         }
     }
-    if (argc - optind != 2)
-        har_usage_error("expected TRAIN and VAL (got %d file arguments)", argc - optind);
+    if (argc - optind != 1 && argc - optind != 2)
+        har_usage_error("expected TRAIN and optionally VAL (got %d file arguments)", argc - optind);
     o->train = argv[optind];
-    o->val = argv[optind + 1];
+    o->val = argc - optind == 2 ? argv[optind + 1] : NULL;
+    if (!o->val && !set_patience)
+        c->patience = 0; /* the default patience needs a validation split */
     if (!o->output)
         har_usage_error("-o BEST is required");
     har_optim_kind kind;
@@ -340,14 +350,11 @@ static void parse(int argc, char **argv, options *o)
 
 /* ---- data --------------------------------------------------------------- */
 
-/* Loads both splits, checks they fit together, normalises them if asked, and
- * returns the normalisation the checkpoint must carry. */
-static void load_data(const options *o, har_windows *tr, har_windows *va, double **mean,
-                      double **std)
+/* VAL fits TRAIN: same window shape, classes and channels, and no shared
+ * subject. */
+static void check_pair(const options *o, const har_windows *tr, const har_windows *va)
 {
     har_err e = {0};
-    if (har_windows_load(tr, o->train, &e) || har_windows_load(va, o->val, &e))
-        har_die(&e);
     const char *tc = har_tfile_meta_get(tr->file, "classes"), *vc = har_tfile_meta_get(va->file, "classes");
     const char *tch = har_tfile_meta_get(tr->file, "channels"), *vch = har_tfile_meta_get(va->file, "channels");
     if (tr->t != va->t || tr->c != va->c)
@@ -359,9 +366,6 @@ static void load_data(const options *o, har_windows *tr, har_windows *va, double
     if (!tch || !vch || strcmp(tch, vch))
         har_fail(&e, HAR_EDATA, "%s has channels [%s] but %s has [%s]", o->train, tch ? tch : "none",
                  o->val, vch ? vch : "none"), har_die(&e);
-    if (tr->nclasses < 2)
-        har_fail(&e, HAR_EDATA, "%s: need at least 2 classes, metadata lists %d", o->train, tr->nclasses),
-            har_die(&e);
     /* Subject leakage between train and validation would make every
      * validation number, and the model selection, a lie. */
     har_idlist ts = {0}, vs = {0};
@@ -373,6 +377,21 @@ static void load_data(const options *o, har_windows *tr, har_windows *va, double
                      vs.ids[i], o->train, o->val), har_die(&e);
     har_idlist_free(&ts);
     har_idlist_free(&vs);
+}
+
+/* Loads the splits (VAL if given), checks they fit together, normalises them
+ * if asked, and returns the normalisation the checkpoint must carry. */
+static void load_data(const options *o, har_windows *tr, har_windows *va, double **mean,
+                      double **std)
+{
+    har_err e = {0};
+    if (har_windows_load(tr, o->train, &e) || (o->val && har_windows_load(va, o->val, &e)))
+        har_die(&e);
+    if (tr->nclasses < 2)
+        har_fail(&e, HAR_EDATA, "%s: need at least 2 classes, metadata lists %d", o->train, tr->nclasses),
+            har_die(&e);
+    if (o->val)
+        check_pair(o, tr, va);
     *mean = har_malloc((size_t)tr->c * sizeof **mean, &e);
     *std = har_malloc((size_t)tr->c * sizeof **std, &e);
     if (!*mean || !*std)
@@ -380,18 +399,20 @@ static void load_data(const options *o, har_windows *tr, har_windows *va, double
     if (o->stats) {
         har_tfile *sf = har_tfile_read(o->stats, &e);
         har_norm_stats s;
-        if (!sf || har_norm_bind(&s, sf, &e) || har_norm_apply(&s, tr, &e) || har_norm_apply(&s, va, &e))
+        if (!sf || har_norm_bind(&s, sf, &e) || har_norm_apply(&s, tr, &e) ||
+            (o->val && har_norm_apply(&s, va, &e)))
             har_die(&e);
         memcpy(*mean, s.mean, (size_t)tr->c * sizeof **mean);
         memcpy(*std, s.std, (size_t)tr->c * sizeof **std);
         har_tfile_free(sf);
         return;
     }
-    const char *tn = har_tfile_meta_get(tr->file, "norm_digest"), *vn = har_tfile_meta_get(va->file, "norm_digest");
+    const char *tn = har_tfile_meta_get(tr->file, "norm_digest");
     if (!tn)
         har_fail(&e, HAR_EDATA,
                  "%s is not normalised: give --stats STATS (har-norm fit) or normalise it with har-norm apply",
                  o->train), har_die(&e);
+    const char *vn = o->val ? har_tfile_meta_get(va->file, "norm_digest") : tn;
     if (!vn || strcmp(tn, vn))
         har_fail(&e, HAR_EDATA, "%s and %s were not normalised with the same statistics", o->train, o->val),
             har_die(&e);
@@ -463,7 +484,7 @@ static int write_checkpoint(const context *cx, const har_trainer *t, const char 
     rc = rc || !args || har_provenance_stamp(f, "har-train", n, args, cx->tr->file->digest, e) ||
          har_tfile_meta_set(f, "git_commit", HAR_GIT_COMMIT, e) ||
          har_tfile_meta_set(f, "train_digest", cx->tr->file->digest, e) ||
-         har_tfile_meta_set(f, "val_digest", cx->va->file->digest, e) ||
+         har_tfile_meta_set(f, "val_digest", cx->o->val ? cx->va->file->digest : "none", e) ||
          har_tfile_write(f, path, e);
     free(args);
     har_tfile_free(f);
@@ -489,7 +510,10 @@ static int write_curves(const context *cx, const har_trainer *t, const double *s
         const double *row = t->history + (size_t)r * t->hcols;
         fprintf(fp, "%d", (int)row[0]);
         for (int j = 1; j < t->hcols; j++)
-            fprintf(fp, ",%.9g", row[j]);
+            if (isnan(row[j]) && !cx->o->val && j >= HAR_H_VAL_LOSS && j <= HAR_H_VAL_F1)
+                fprintf(fp, ","); /* no validation split */
+            else
+                fprintf(fp, ",%.9g", row[j]);
         if (seconds[r] >= 0)
             fprintf(fp, ",%.3f\n", seconds[r]);
         else
@@ -534,7 +558,7 @@ static void log_run(const context *cx, const har_trainer *t, const char *run_id,
     snprintf(epochs, sizeof epochs, "%d", t->epoch);
     snprintf(best, sizeof best, "%d", t->best_epoch);
     acc[0] = f1[0] = loss[0] = 0;
-    if (t->best_epoch > 0) {
+    if (t->best_epoch > 0 && o->val) {
         const double *row = t->history + (size_t)(t->best_epoch - 1) * t->hcols;
         snprintf(acc, sizeof acc, "%.6f", row[HAR_H_VAL_ACC]);
         snprintf(f1, sizeof f1, "%.6f", row[HAR_H_VAL_F1]);
@@ -552,7 +576,7 @@ static void log_run(const context *cx, const har_trainer *t, const char *run_id,
                             "train", "val", "output", "git_commit", "hyperparameters", "note"};
     const char *fields[] = {run_id, stamp, o->cfg.spec, params, har_optim_name(oc->kind), lr, bs, wd,
                             seed, epochs, best, acc, f1, loss, har_stop_name(t->stop), sec, o->train,
-                            o->val, o->output, HAR_GIT_COMMIT, hp, o->note ? o->note : ""};
+                            o->val ? o->val : "none", o->output, HAR_GIT_COMMIT, hp, o->note ? o->note : ""};
     har_err e = {0};
     if (har_explog_append(o->log, header, fields, (int)(sizeof fields / sizeof fields[0]), &e))
         fprintf(stderr, "%s: warning: %s\n", har_prog(), e.msg);
@@ -600,7 +624,7 @@ int main(int argc, char **argv)
     if (!last || !hp)
         har_die(&e);
     har_trainer t;
-    if (har_trainer_init(&t, &o.cfg, &tr, &va, &e))
+    if (har_trainer_init(&t, &o.cfg, &tr, o.val ? &va : NULL, &e))
         har_die(&e);
     context cx = {&o, &tr, &va, mean, std};
     if (o.resume) {
@@ -612,7 +636,7 @@ int main(int argc, char **argv)
         if (!rhp || strcmp(rhp, hp))
             har_fail(&e, HAR_EUSAGE, "--resume %s: the checkpoint was made with other hyperparameters:\n  %s\nthis command has:\n  %s",
                      o.resume, rhp ? rhp : "(none)", hp), har_die(&e);
-        if (!rtd || !rvd || strcmp(rtd, tr.file->digest) || strcmp(rvd, va.file->digest))
+        if (!rtd || !rvd || strcmp(rtd, tr.file->digest) || strcmp(rvd, o.val ? va.file->digest : "none"))
             har_fail(&e, HAR_EDATA, "--resume %s: the checkpoint was trained on other TRAIN/VAL files", o.resume),
                 har_die(&e);
         if (har_trainer_restore(&t, rf, &e))
@@ -636,9 +660,10 @@ int main(int argc, char **argv)
     if (!o.quiet) {
         double l0;
         har_scores s0;
-        if (t.epoch == 0 && har_trainer_evaluate(&t, &va, &l0, &s0) == 0)
-            fprintf(stderr, "%s: %s, %zu parameters; initial val loss %.4f (ln %d = %.4f)\n", har_prog(),
-                    o.cfg.spec, t.model.nweights, l0, t.model.nclasses, log((double)t.model.nclasses));
+        if (t.epoch == 0 && har_trainer_evaluate(&t, o.val ? &va : &tr, &l0, &s0) == 0)
+            fprintf(stderr, "%s: %s, %zu parameters; initial %s loss %.4f (ln %d = %.4f)\n", har_prog(),
+                    o.cfg.spec, t.model.nweights, o.val ? "val" : "train", l0, t.model.nclasses,
+                    log((double)t.model.nclasses));
         else if (t.epoch > 0)
             fprintf(stderr, "%s: resuming %s after epoch %d\n", har_prog(), o.resume, t.epoch);
     }
@@ -671,11 +696,14 @@ int main(int argc, char **argv)
             break;
         seconds[t.epoch - 1] = har_now() - te;
         const double *row = t.history + (size_t)(t.epoch - 1) * t.hcols;
-        if (tty)
+        if (tty && o.val)
             fprintf(stderr, "epoch %3d  train loss %.4f acc %.4f  val loss %.4f acc %.4f f1 %.4f  lr %.3g  %.1fs%s\n",
                     t.epoch, row[HAR_H_TRAIN_LOSS], row[HAR_H_TRAIN_ACC], row[HAR_H_VAL_LOSS],
                     row[HAR_H_VAL_ACC], row[HAR_H_VAL_F1], row[HAR_H_LR], seconds[t.epoch - 1],
                     improved ? "  *best" : "");
+        else if (tty)
+            fprintf(stderr, "epoch %3d  train loss %.4f acc %.4f  lr %.3g  %.1fs\n", t.epoch,
+                    row[HAR_H_TRAIN_LOSS], row[HAR_H_TRAIN_ACC], row[HAR_H_LR], seconds[t.epoch - 1]);
         /* Best first, then curves, then the resumable state: a kill between
          * them leaves LAST one epoch behind, and redoing that epoch rewrites
          * the same BEST. */
@@ -692,7 +720,10 @@ int main(int argc, char **argv)
         har_die(&e);
     }
     log_run(&cx, &t, run_id, hp, secs);
-    if ((!o.quiet || t.stop == HAR_STOP_DIVERGED) && t.best_epoch)
+    if ((!o.quiet || t.stop == HAR_STOP_DIVERGED) && t.best_epoch && !o.val)
+        fprintf(stderr, "%s: %s; kept the last epoch, %d (no validation split)\n", har_prog(), t.stop_detail,
+                t.best_epoch);
+    else if ((!o.quiet || t.stop == HAR_STOP_DIVERGED) && t.best_epoch)
         fprintf(stderr, "%s: %s; best epoch %d (%s %.4f)\n", har_prog(), t.stop_detail, t.best_epoch,
                 har_monitor_name(o.cfg.monitor), t.best_value);
     else if (!o.quiet || t.stop == HAR_STOP_DIVERGED)
