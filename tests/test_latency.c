@@ -362,20 +362,22 @@ START_TEST(recurrent_serving_equals_batched)
                   {"gru:70:readout=mean", 70, 210}, {"lstm:20", 20, 80},   {"rnn:20", 20, 20}};
     int avx512 = har_matvec_select("avx512") == 0;
     ck_assert_int_eq(har_matvec_select(NULL), 0);
-    float x[24 * 5], a[128], b[128];
-    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-        int K = models[i].K, exact = avx512 && models[i].gh % 16 == 0;
-        har_model *m = model_of(models[i].spec, 24, 5, K, 7 + i);
+    float x[24 * 9], a[128], b[128];
+    for (size_t i = 0; i < 2 * sizeof models / sizeof models[0]; i++) {
+        /* 5 input channels, then the 9 of the HAPT windows */
+        size_t mi = i % (sizeof models / sizeof models[0]);
+        int C = i == mi ? 5 : 9, K = models[mi].K, exact = avx512 && models[mi].gh % 16 == 0;
+        har_model *m = model_of(models[mi].spec, 24, C, K, 7 + i);
         for (int w = 0; w < 4; w++) {
-            fill(x, sizeof x / sizeof x[0], 50 + 10 * i + w);
+            fill(x, (size_t)24 * C, 50 + 10 * i + w);
             if (w == 3) /* the weights changed in place, as by an optimizer step */
                 for (size_t j = 0; j < m->nweights; j += 7)
                     m->w[j] *= 0.5f;
             both_paths(m, x, a, b);
             for (int j = 0; j < K; j++)
                 if (exact)
-                    ck_assert_msg(a[j] == b[j], "%s window %d value %d: %a, batched %a", models[i].spec, w, j,
-                                  (double)a[j], (double)b[j]);
+                    ck_assert_msg(a[j] == b[j], "%s (%d channels) window %d value %d: %a, batched %a",
+                                  models[mi].spec, C, w, j, (double)a[j], (double)b[j]);
                 else
                     ck_assert_double_eq_tol(a[j], b[j], 1e-5);
         }
