@@ -18,6 +18,7 @@ SANITIZE ?=
 # Debian packages each goal needs (checked by scripts/ensure-packages).
 PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
 PKGS_TEST  = check python3 python3-numpy
+PKGS_PIPE  = gnuplot-nox
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -63,7 +64,7 @@ $(BUILD)/lib/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: tools check all test clean packages-build packages-check pipelines FORCE
+.PHONY: tools check all test clean packages-build packages-check packages-pipelines pipelines FORCE
 tools: $(TOOL_BINS)
 
 # Every compile waits for the package check (order-only: it never makes an
@@ -124,6 +125,9 @@ packages-build:
 # After packages-build: two apt-get runs at once (make -j) would fight over dpkg's lock.
 packages-check: packages-build
 	@scripts/ensure-packages $(PKGS_TEST)
+# gnuplot draws the reports' figures.
+packages-pipelines: packages-build
+	@scripts/ensure-packages $(PKGS_PIPE)
 
 # The test runner finds the tools, the data and Python through the environment.
 # OpenBLAS runs single-threaded in tests: results must not depend on it, and
@@ -134,7 +138,7 @@ test: $(TOOL_BINS) $(TEST_BIN) $(GRAD_BIN) | packages-check
 
 check: packages-check test
 
-all: packages-build tools pipelines
+all: packages-build packages-pipelines tools pipelines
 
 clean:
 	rm -rf build bin
