@@ -200,6 +200,7 @@ void har_trainer_free(har_trainer *t)
     free(t->logits);
     har_optim_free(&t->optim);
     free(t->history);
+    free(t->trace);
     free(t->group_names);
     free(t->group_of);
     free(t->group_sq);
@@ -418,6 +419,34 @@ static int train_step(har_trainer *t, int B, double lr, double *loss, double *gn
     return 0;
 }
 
+void har_trainer_trace_steps(har_trainer *t)
+{
+    t->tracing = 1;
+}
+
+/* Appends a step to the trace; out of memory ends the trace, not the run. */
+static void trace_step(har_trainer *t, int64_t step, double lr, double loss, double gnorm)
+{
+    if (!t->tracing)
+        return;
+    if (t->ntrace == t->trace_cap) {
+        int64_t cap = t->trace_cap ? 2 * t->trace_cap : 1024;
+        double *p = realloc(t->trace, (size_t)cap * HAR_TRACE_COLS * sizeof *p);
+        if (!p) {
+            t->tracing = 0;
+            return;
+        }
+        t->trace = p;
+        t->trace_cap = cap;
+    }
+    double *r = t->trace + (size_t)t->ntrace++ * HAR_TRACE_COLS;
+    r[HAR_TRACE_EPOCH] = t->epoch + 1;
+    r[HAR_TRACE_STEP] = (double)step + 1;
+    r[HAR_TRACE_LR] = lr;
+    r[HAR_TRACE_LOSS] = loss;
+    r[HAR_TRACE_GRAD_NORM] = gnorm;
+}
+
 int har_trainer_epoch(har_trainer *t, volatile sig_atomic_t *interrupt, int *improved,
                       har_err *e)
 {
@@ -452,6 +481,7 @@ int har_trainer_epoch(har_trainer *t, volatile sig_atomic_t *interrupt, int *imp
         double lr = har_sched_lr(&t->schedule, t->epoch, s, steps);
         double loss, gnorm = 0;
         if (train_step(t, b, lr, &loss, &gnorm, sq, l1, e)) {
+            trace_step(t, s, lr, loss, isfinite(loss) ? gnorm : NAN);
             t->stop = HAR_STOP_DIVERGED;
             snprintf(t->stop_detail, sizeof t->stop_detail,
                      "diverged in epoch %d at step %lld of %lld: %s is %g (learning rate %g)",
@@ -460,6 +490,7 @@ int har_trainer_epoch(har_trainer *t, volatile sig_atomic_t *interrupt, int *imp
                      lr);
             return 0;
         }
+        trace_step(t, s, lr, loss, gnorm);
         loss_sum += loss * b;
         norm_sum += gnorm;
         row[HAR_H_LR] = lr;

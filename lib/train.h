@@ -101,7 +101,19 @@ typedef struct {
     float *class_weight;      /* NULL unless cfg.class_weights */
     unsigned char *decay;     /* weight decay applies (weights, not biases or norms) */
     har_confusion *conf;
+    /* per-step trace, when on: rows of HAR_TRACE_COLS doubles */
+    int tracing;
+    double *trace;
+    int64_t ntrace, trace_cap;
 } har_trainer;
+
+/* A step of the trace: epoch, step (both from 1), learning rate, loss, global
+ * gradient norm (before clipping; NaN when the loss was not finite). */
+enum { HAR_TRACE_EPOCH, HAR_TRACE_STEP, HAR_TRACE_LR, HAR_TRACE_LOSS, HAR_TRACE_GRAD_NORM, HAR_TRACE_COLS };
+
+/* Starts recording every training step from now on, the diverged one too:
+ * what the per-epoch means hide when a run blows up inside an epoch. */
+void har_trainer_trace_steps(har_trainer *t);
 
 /* Builds and initialises the model (seeded), the optimizer and the schedule
  * for these datasets.  val may be NULL, with patience 0 and no plateau

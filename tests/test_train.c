@@ -211,7 +211,7 @@ START_TEST(sigkill_and_resume_is_bit_identical)
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "%s %s %s --stats %s -m gru:16,dropout:0.1,dense:3 -e 12 --patience 0 --jitter 0.05 "
-             "--log none -o run.st.gz --checkpoint run-last.st.gz",
+             "--log none -o run.st.gz --checkpoint run-last.st.gz --steps steps.csv",
              tu_bin("har-train"), f.train, f.val, f.stats);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -219,6 +219,7 @@ START_TEST(sigkill_and_resume_is_bit_identical)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_int_eq(rename(tu_path(f.dir, "run.st.gz"), tu_path(f.dir, "ref.st.gz")), 0);
     ck_assert_int_eq(rename(tu_path(f.dir, "run-last.st.gz"), tu_path(f.dir, "ref-last.st.gz")), 0);
+    ck_assert_int_eq(rename(tu_path(f.dir, "steps.csv"), tu_path(f.dir, "ref-steps.csv")), 0);
     int run_ms = (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
     /* Kill at random moments of the run (start-up, training steps, checkpoint
      * writes) three times, resuming each time, then let it finish.  A kill
@@ -248,6 +249,8 @@ START_TEST(sigkill_and_resume_is_bit_identical)
     ck_assert_msg(kills >= 1, "no kill landed");
     ck_assert(tu_same_file(tu_path(f.dir, "ref-last.st.gz"), tu_path(f.dir, "run-last.st.gz")));
     ck_assert(tu_same_file(tu_path(f.dir, "ref.st.gz"), tu_path(f.dir, "run.st.gz")));
+    /* The step trace too: the rows of epochs before each kill are kept. */
+    ck_assert(tu_same_file(tu_path(f.dir, "ref-steps.csv"), tu_path(f.dir, "steps.csv")));
     syn_fixture_free(&f);
 }
 END_TEST
@@ -257,10 +260,27 @@ START_TEST(divergence_stops_with_exit_5)
     syn_fixture f;
     syn_fixture_make(&f, 60);
     char *err = NULL;
-    int rc = train(&f, &err, "-m flatten,dense:16,relu,dense:3 --optimizer sgd --lr 1e6 --clip 0 -e 5 -b 4 -o d.st.gz");
+    int rc = train(&f, &err, "-m flatten,dense:16,relu,dense:3 --optimizer sgd --lr 1e6 --clip 0 -e 5 -b 4 -o d.st.gz "
+                             "--steps s.csv");
     ck_assert_msg(rc == 5, "exit %d: %s", rc, err);
     tu_assert_contains(err, "diverged in epoch 1 at step");
+    /* The step trace ends with the diverged step: one row per step taken. */
+    int step = atoi(strstr(err, "at step ") + 8);
     free(err);
+    char *steps = tu_read_file(tu_path(f.dir, "s.csv"), NULL);
+    ck_assert_ptr_nonnull(steps);
+    ck_assert(!strncmp(steps, "epoch,step,lr,loss,grad_norm\n", 29));
+    int rows = 0;
+    for (const char *p = steps; *p; p++)
+        rows += *p == '\n';
+    ck_assert_int_eq(rows - 1, step);
+    char first[32];
+    snprintf(first, sizeof first, "\n1,%d,", step);
+    const char *last = strstr(steps, first);
+    ck_assert_ptr_nonnull(last);
+    size_t n = strlen(last);
+    ck_assert(n > 9 && !strcmp(last + n - 9, ",nan,nan\n"));
+    free(steps);
     ck_assert(!tu_exists(tu_path(f.dir, "d.st.gz")));
     char *log = tu_read_file(f.log, NULL);
     tu_assert_contains(log, ",diverged,");

@@ -49,6 +49,9 @@ static void usage(void)
         "      --curves FILE       per-epoch CSV: epoch, train/val loss, accuracy and\n"
         "                          macro-F1, learning rate, mean global gradient norm,\n"
         "                          mean L2 and L1 gradient norm of every layer, seconds\n"
+        "      --steps FILE        per-step CSV: epoch, step, learning rate, loss, global\n"
+        "                          gradient norm before clipping, every step including\n"
+        "                          a diverged one (loss nan), rewritten every epoch\n"
         "      --log FILE          experiment log: one CSV row per run, finished or not,\n"
         "                          appended under a file lock (default " DEFAULT_LOG ";\n"
         "                          'none' to disable)\n"
@@ -160,7 +163,7 @@ static void usage(void)
 /* ---- options ------------------------------------------------------------ */
 
 typedef struct {
-    const char *train, *val, *stats, *output, *last, *curves, *log, *run_id, *note, *resume;
+    const char *train, *val, *stats, *output, *last, *curves, *steps, *log, *run_id, *note, *resume;
     int quiet;
     har_train_config cfg;
     char spec_buf[64];
@@ -183,7 +186,7 @@ static void parse(int argc, char **argv, options *o)
         O_CHECKPOINT = 256, O_CURVES, O_LOG, O_RUN_ID, O_NOTE, O_INIT, O_OPTIMIZER, O_LR,
         O_MOMENTUM, O_BETA1, O_BETA2, O_EPS, O_ALPHA, O_WD, O_DECAY, O_CLIP, O_SCHEDULE,
         O_WARMUP, O_MIN_LR, O_STEP_SIZE, O_GAMMA, O_PF, O_PP, O_PATIENCE, O_MONITOR, O_LS, O_CW,
-        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_ROTATE, O_ROTATE_SHARE, O_RESUME, O_OVERFIT, O_STATS, O_THREADS
+        O_OVERSAMPLE, O_JITTER, O_SCALING, O_WARP, O_ROTATE, O_ROTATE_SHARE, O_STEPS, O_RESUME, O_OVERFIT, O_STATS, O_THREADS
     };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"checkpoint", required_argument, 0, O_CHECKPOINT},
@@ -205,7 +208,7 @@ static void parse(int argc, char **argv, options *o)
         {"class-weights", required_argument, 0, O_CW}, {"oversample", no_argument, 0, O_OVERSAMPLE},
         {"jitter", required_argument, 0, O_JITTER}, {"scaling", required_argument, 0, O_SCALING},
         {"time-warp", required_argument, 0, O_WARP},
-        {"rotate", required_argument, 0, O_ROTATE}, {"rotate-share", required_argument, 0, O_ROTATE_SHARE}, {"seed", required_argument, 0, 's'},
+        {"rotate", required_argument, 0, O_ROTATE}, {"steps", required_argument, 0, O_STEPS}, {"rotate-share", required_argument, 0, O_ROTATE_SHARE}, {"seed", required_argument, 0, 's'},
         {"resume", required_argument, 0, O_RESUME},
         {"overfit-batches", required_argument, 0, O_OVERFIT},
         {"stats", required_argument, 0, O_STATS}, {"threads", required_argument, 0, O_THREADS},
@@ -290,6 +293,7 @@ static void parse(int argc, char **argv, options *o)
         case O_SCALING: c->augment.scaling = opt_double(optarg, 0, 10, "--scaling"); break;
         case O_WARP: c->augment.time_warp = opt_double(optarg, 0, 10, "--time-warp"); break;
         case O_ROTATE: c->augment.rotate = opt_double(optarg, 0, 180, "--rotate"); break;
+        case O_STEPS: o->steps = optarg; break;
         case O_ROTATE_SHARE: c->augment.rotate_share = opt_double(optarg, 0, 1, "--rotate-share"); break;
         case 's': c->seed = har_opt_seed(optarg, "--seed"); break;
         case O_RESUME: o->resume = optarg; break;
@@ -522,6 +526,68 @@ static int write_curves(const context *cx, const har_trainer *t, const double *s
     return har_out_commit(&out, e);
 }
 
+/* NaN without its sign: "nan", never "-nan". */
+static double fabs_nan(double x)
+{
+    return isnan(x) ? fabs(x) : x;
+}
+
+/* The step trace: rows kept from before a resume (old, nold), then this
+ * process's. */
+static int write_steps(const context *cx, const har_trainer *t, const char *old, size_t nold, har_err *e)
+{
+    har_out out;
+    if (har_out_open(&out, cx->o->steps, 0, e))
+        return e->code;
+    FILE *fp = har_out_stdio(&out, e);
+    if (!fp) {
+        har_out_abort(&out);
+        return e->code;
+    }
+    fputs("epoch,step,lr,loss,grad_norm\n", fp);
+    if (nold)
+        fwrite(old, 1, nold, fp);
+    for (int64_t i = 0; i < t->ntrace; i++) {
+        const double *r = t->trace + (size_t)i * HAR_TRACE_COLS;
+        fprintf(fp, "%d,%lld,%.9g,%.9g,%.9g\n", (int)r[HAR_TRACE_EPOCH], (long long)r[HAR_TRACE_STEP],
+                r[HAR_TRACE_LR], fabs_nan(r[HAR_TRACE_LOSS]), fabs_nan(r[HAR_TRACE_GRAD_NORM]));
+    }
+    return har_out_commit(&out, e);
+}
+
+/* Rows of a step trace for epochs up to `epochs` (a resumed run's), without
+ * the header; NULL and 0 if there is none. */
+static char *old_steps(const char *path, int epochs, size_t *n)
+{
+    *n = 0;
+    FILE *fp = path ? fopen(path, "r") : NULL;
+    if (!fp)
+        return NULL;
+    char line[512], *buf = NULL;
+    size_t cap = 0;
+    if (!fgets(line, sizeof line, fp)) {
+        fclose(fp);
+        return NULL;
+    }
+    while (fgets(line, sizeof line, fp)) {
+        int epoch = atoi(line);
+        size_t len = strlen(line);
+        if (epoch < 1 || epoch > epochs || !len || line[len - 1] != '\n')
+            continue;
+        if (*n + len > cap) {
+            cap = 2 * (*n + len);
+            char *p = realloc(buf, cap);
+            if (!p)
+                break;
+            buf = p;
+        }
+        memcpy(buf + *n, line, len);
+        *n += len;
+    }
+    fclose(fp);
+    return buf;
+}
+
 /* Seconds of epochs done before a resume, from the curves file they left. */
 static void old_seconds(const char *curves, double *seconds, int rows)
 {
@@ -633,15 +699,17 @@ int main(int argc, char **argv)
             har_die(&e);
         const char *rhp = har_tfile_meta_get(rf, "hyperparameters");
         const char *rtd = har_tfile_meta_get(rf, "train_digest"), *rvd = har_tfile_meta_get(rf, "val_digest");
+        int bad; /* the message is copied into e: rf can go before har_die */
         if (!rhp || strcmp(rhp, hp))
-            har_fail(&e, HAR_EUSAGE, "--resume %s: the checkpoint was made with other hyperparameters:\n  %s\nthis command has:\n  %s",
-                     o.resume, rhp ? rhp : "(none)", hp), har_die(&e);
-        if (!rtd || !rvd || strcmp(rtd, tr.file->digest) || strcmp(rvd, o.val ? va.file->digest : "none"))
-            har_fail(&e, HAR_EDATA, "--resume %s: the checkpoint was trained on other TRAIN/VAL files", o.resume),
-                har_die(&e);
-        if (har_trainer_restore(&t, rf, &e))
-            har_die(&e);
+            bad = har_fail(&e, HAR_EUSAGE, "--resume %s: the checkpoint was made with other hyperparameters:\n  %s\nthis command has:\n  %s",
+                           o.resume, rhp ? rhp : "(none)", hp);
+        else if (!rtd || !rvd || strcmp(rtd, tr.file->digest) || strcmp(rvd, o.val ? va.file->digest : "none"))
+            bad = har_fail(&e, HAR_EDATA, "--resume %s: the checkpoint was trained on other TRAIN/VAL files", o.resume);
+        else
+            bad = har_trainer_restore(&t, rf, &e);
         har_tfile_free(rf);
+        if (bad)
+            har_die(&e);
         if (t.stop != HAR_STOP_NONE) {
             if (!o.quiet)
                 fprintf(stderr, "%s: %s: the run already ended (%s after epoch %d); nothing to do\n",
@@ -673,6 +741,10 @@ int main(int argc, char **argv)
     for (int i = 0; i <= o.cfg.epochs; i++)
         seconds[i] = -1;
     old_seconds(o.resume ? o.curves : NULL, seconds, t.epoch);
+    size_t nold = 0;
+    char *old = o.steps && o.resume ? old_steps(o.steps, t.epoch, &nold) : NULL;
+    if (o.steps)
+        har_trainer_trace_steps(&t);
     const char *run_id = o.run_id;
     char idbuf[64];
     if (!run_id) {
@@ -708,12 +780,18 @@ int main(int argc, char **argv)
          * them leaves LAST one epoch behind, and redoing that epoch rewrites
          * the same BEST. */
         if ((improved && write_checkpoint(&cx, &t, o.output, &e)) ||
-            (o.curves && write_curves(&cx, &t, seconds, &e)) || write_checkpoint(&cx, &t, last, &e)) {
+            (o.curves && write_curves(&cx, &t, seconds, &e)) || (o.steps && write_steps(&cx, &t, old, nold, &e)) ||
+            write_checkpoint(&cx, &t, last, &e)) {
             code = e.code;
             break;
         }
     }
     double secs = har_now() - t0;
+    /* The steps of an epoch that did not finish, the diverged one among them. */
+    if (!code && o.steps && t.stop != HAR_STOP_COMPLETED && t.stop != HAR_STOP_EARLY &&
+        write_steps(&cx, &t, old, nold, &e))
+        code = e.code;
+    free(old);
     if (code) {
         t.stop = HAR_STOP_INTERRUPTED; /* an I/O failure ends the run unfinished */
         log_run(&cx, &t, run_id, hp, secs);
