@@ -11,17 +11,9 @@ set -eu
 dir=$1 data=$2 curves=$3
 trap 'rm -f "$dir"/*.png.tmp' EXIT
 
-# v FILE SECTION NAME KEY: one value of a har-eval CSV.
-v() { awk -F, -v s="$2" -v n="$3" -v k="$4" '$1 == s && $2 == n && $3 == k { print $4; found = 1 } END { if (!found) exit 1 }' "$1"; }
-# pct X: a fraction as a percentage with one decimal.
-pct() { awk -v x="$1" 'BEGIN { printf "%.1f %%", 100 * x }'; }
+. "$(dirname "$0")/report_lib.sh"
 # ingest VALUE-NAME: a row of the ingest report's first table.
 ingest() { awk -F'|' -v k="$1" '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3) } $2 == k { print $3; exit }' "$data/ingest_report.md"; }
-# plot NAME SCRIPT: runs gnuplot with SCRIPT, writing DIR/NAME.png atomically.
-plot() {
-    { printf 'set terminal pngcairo size 900,480 font "sans,10" noenhanced\nset output "%s"\n' "$dir/$1.png.tmp"; printf '%s\n' "$2"; } | gnuplot
-    mv "$dir/$1.png.tmp" "$dir/$1.png"
-}
 
 classes=$(awk -F, '$1 == "class" && $3 == "support" { print $2 }' "$dir/baseline-majority-train.csv")
 n_windows=$(ingest 'windows (N)')
@@ -45,7 +37,6 @@ stride_s=$(awk -v t="$stride" -v r="$rate" 'BEGIN { printf "%.2f", t / r }')
 for s in train val test; do
     awk -F, -v s="$s" '$1 == "subject" && $3 == "windows" { print $2, $4, s }' "$dir/baseline-majority-$s.csv"
 done | sort -n > "$dir/windows_per_subject.dat"
-awk -F, '$1 == "confusion_normalised" { print $2, $3, $4 }' "$dir/mlp-test.csv" > "$dir/mlp_confusion_test.dat"
 
 plot class_distribution "set style data histograms
 set style histogram clustered gap 1
@@ -69,22 +60,7 @@ plot '$dir/windows_per_subject.dat' using 1:(strcol(3) eq 'train' ? \$2 : 1/0) w
      '' using 1:(strcol(3) eq 'val' ? \$2 : 1/0) with boxes title 'val', \
      '' using 1:(strcol(3) eq 'test' ? \$2 : 1/0) with boxes title 'test'"
 
-# Class names as tick labels, in the confusion matrix's order (0 = first class).
-ticks=$(echo $classes | awk '{ for (i = 1; i <= NF; i++) printf "%s\"%s\" %d", (i > 1 ? ", " : ""), $i, i - 1 }')
-awk -v cl="$classes" 'BEGIN { n = split(cl, c, " "); for (i = 1; i <= n; i++) idx[c[i]] = i - 1 }
-    { printf "%d %d %s\n", idx[$2], idx[$1], $3 }' "$dir/mlp_confusion_test.dat" > "$dir/mlp_confusion_test.grid"
-plot mlp_confusion_test "set size ratio -1
-set title 'MLP on the test subjects: confusion matrix, row-normalised (rows: true class)'
-set xtics ($ticks) rotate by -30
-set ytics ($ticks)
-set yrange [5.5:-0.5]
-set xrange [-0.5:5.5]
-set xlabel 'predicted'
-set ylabel 'true'
-set cbrange [0:1]
-set palette defined (0 'white', 1 '#2166ac')
-plot '$dir/mlp_confusion_test.grid' using 1:2:3 with image notitle, \
-     '' using 1:2:(sprintf('%.2f', \$3)) with labels notitle"
+confusion_plot mlp_confusion_test "$dir/mlp-test.csv" 'MLP on the test subjects: confusion matrix, row-normalised (rows: true class)'
 
 plot mlp_curves "set datafile separator ','
 set key autotitle columnhead top right

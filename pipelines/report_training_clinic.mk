@@ -114,5 +114,5 @@ $(CLINIC)/%.log.csv: $(CLINIC)/%.cfg $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)
 $(EXPLOG): $(CLINIC_RUNS:%=$(CLINIC)/%.log.csv)
 	{ head -n 1 $<; for f in $^; do tail -n +2 $$f; done; } > $@.tmp && mv $@.tmp $@
 
-$(R2).md: $(CLINIC_RUNS:%=$(CLINIC)/%.log.csv) $(DATA_ART)/audit.txt $(R2_SCRIPT) $(R2_MK) | packages-pipelines
+$(R2).md: $(CLINIC_RUNS:%=$(CLINIC)/%.log.csv) $(DATA_ART)/audit.txt $(R2_SCRIPT) pipelines/report_lib.sh $(R2_MK) | packages-pipelines
 	sh $(R2_SCRIPT) $(R2) $(CLINIC) $(DATA_ART)/audit.txt $(CLINIC_RUNS) > $@.tmp && mv $@.tmp $@

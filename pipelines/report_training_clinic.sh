@@ -34,15 +34,13 @@ curve() {
     awk -F, -v k="$2" -v e="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) col = i; next }
         e == "last" || $1 == e { v = $col } END { print v }' "$dir/$1-curves.csv"
 }
-pct() { awk -v x="$1" 'BEGIN { if (x == "") print "-"; else printf "%.1f %%", 100 * x }'; }
-num() { awk -v x="$1" 'BEGIN { if (x == "") print "-"; else printf "%.3f", x }'; }
+. "$(dirname "$0")/report_lib.sh"
 # per_epoch RUN: mean seconds per epoch (the curves' last column).
 per_epoch() { awk -F, 'NR > 1 && $NF != "" { s += $NF; n++ } END { if (n) printf "%.2f", s / n; else print "-" }' "$dir/$1-curves.csv"; }
-plot() {
-    { printf 'set terminal pngcairo size 900,480 font "sans,10" noenhanced\nset output "%s"\n' "$dir/$1.png.tmp"
-      printf 'set datafile separator ","\nset key autotitle columnhead\n%s\n' "$2"; } | gnuplot
-    mv "$dir/$1.png.tmp" "$dir/$1.png"
-}
+# cplot NAME SCRIPT: plot on CSV files with a header line.
+cplot() { plot "$1" "set datafile separator ','
+set key autotitle columnhead
+$2"; }
 # row RUN: the summary columns every table shares.
 row() {
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(log "$1" epochs_run)" "$(log "$1" best_epoch)" \
@@ -52,7 +50,7 @@ row() {
 header='| run | epochs run | best epoch | best val accuracy | best val macro-F1 | val loss there | stop |
 |---|---:|---:|---:|---:|---:|---|'
 
-plot overfitting "set multiplot layout 1,2
+cplot overfitting "set multiplot layout 1,2
 set xlabel 'epoch'
 set ylabel 'cross-entropy'
 set yrange [0:1.5]
@@ -62,7 +60,7 @@ set title 'overfit-fixed: regularised, early stopping'
 plot '$dir/overfit-fixed-curves.csv' using 1:2 with lines lw 2 title 'train', '' using 1:5 with lines lw 2 title 'validation'
 unset multiplot"
 
-plot instability "set multiplot layout 1,2
+cplot instability "set multiplot layout 1,2
 set xlabel 'step'
 set logscale y
 set format y '%.0e'
@@ -81,7 +79,7 @@ for r in deep-plain deep-skip; do
     { echo "layer,grad_l2"; cat "$dir/$r-layer-grad.csv.tmp"; } > "$dir/$r-layer-grad.csv"
     rm -f "$dir/$r-layer-grad.csv.tmp"
 done
-plot vanishing_gradients "set xlabel 'layer with weights (1 = next to the input)'
+cplot vanishing_gradients "set xlabel 'layer with weights (1 = next to the input)'
 set ylabel 'gradient L2 norm, epoch 1 mean'
 set logscale y
 set format y '%.0e'
@@ -90,13 +88,13 @@ set title 'Vanishing gradients: 10 sigmoid layers, plain vs with skip connection
 plot '$dir/deep-plain-layer-grad.csv' using 1:2 with linespoints lw 2 title 'plain', \
      '$dir/deep-skip-layer-grad.csv' using 1:2 with linespoints lw 2 title 'skip connections'"
 
-plot optimizers "set xlabel 'epoch'
+cplot optimizers "set xlabel 'epoch'
 set ylabel 'validation accuracy'
 set title 'Optimizers on the MLP (validation accuracy per epoch)'
 set key bottom right
 plot for [r in 'opt-sgd opt-momentum opt-adam opt-adamw'] '$dir/'.r.'-curves.csv' using 1:6 with linespoints title r"
 
-plot batch_sizes "set xlabel 'epoch'
+cplot batch_sizes "set xlabel 'epoch'
 set ylabel 'validation accuracy'
 set title 'Batch sizes with AdamW (validation accuracy per epoch)'
 set key bottom right
