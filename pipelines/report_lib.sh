@@ -36,3 +36,6 @@ set cbrange [0:1]
 set palette defined (0 'white', 1 '#2166ac')
 plot '$dir/$1.dat' using 1:2:3 with image notitle, '' using 1:2:(sprintf('%.2f', \$3)) with labels notitle"
 }
+# jv FILE KEY: the first value of "KEY" in a JSON file with one key per line
+# (har-latency --json), without quotes.
+jv() { awk -v k="\"$2\":" '$1 == k { v = $0; sub(/^[^:]*:[ \t]*/, "", v); sub(/,$/, "", v); gsub(/"/, "", v); print v; exit }' "$1"; }
