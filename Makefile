@@ -64,7 +64,7 @@ $(BUILD)/lib/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: tools check all test clean packages-build packages-check packages-pipelines pipelines FORCE
+.PHONY: tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
 tools: $(TOOL_BINS)
 
 # Every compile waits for the package check (order-only: it never makes an
@@ -143,5 +143,15 @@ all: packages-build packages-pipelines tools pipelines
 clean:
 	rm -rf build bin
 
+# Every output of the pipelines (each fragment adds its own to GENERATED):
+# reports, figures, logs, checkpoints and the model card.  make all makes
+# them again.
+clean-artifacts:
+	rm -rf $(sort $(GENERATED))
+
+# A recipe that fails leaves no target behind that Make would take as made.
+.DELETE_ON_ERROR:
+
+GENERATED :=
 include pipelines/*.mk
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)

@@ -21,6 +21,7 @@ DATA_MK     := pipelines/data.mk
 HAPT_INPUTS := $(wildcard $(DATA_DIR)/RawData/*.txt*) $(wildcard $(DATA_DIR)/activity_labels.txt*) \
                $(wildcard $(DATA_DIR)/Test/subject_id_test.txt*)
 SPLITS      := train val test
+GENERATED   += $(DATA_ART) $(DATA_WORK)
 
 .PHONY: data
 pipelines: data

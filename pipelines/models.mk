@@ -45,6 +45,7 @@ MODEL_OPTS_lstm    := $(MODEL_OPTS) --patience 0 $(ROTATE)
 MODEL_OPTS_cnn-gru := $(MODEL_OPTS) --patience 0 $(ROTATE)
 MODEL_OPTS_cnn     := $(MODEL_OPTS) --patience 0
 MODELS_MK          := pipelines/models.mk
+GENERATED          += $(MODELS_ART) $(MODELS_WORK)
 
 .PHONY: models
 pipelines: models

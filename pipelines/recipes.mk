@@ -18,6 +18,7 @@ RECIPES_WORK := build/recipes
 CV_PREFIX    := $(RECIPES_WORK)/cv
 CV_FOLDS     := 01 02 03 04 05
 RECIPES_MK   := pipelines/recipes.mk
+GENERATED    += $(RECIPES_WORK)
 CV_AUG       := --seed 1 --jitter 0.02 --scaling 0.1
 # name: spec | options (har-train defaults otherwise: AdamW 2e-3, cosine,
 # 40 epochs, patience 10 on validation macro-F1)

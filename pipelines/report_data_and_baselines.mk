@@ -14,6 +14,7 @@ R1          := artifacts/01_data_and_baselines
 R1_MK       := pipelines/report_data_and_baselines.mk
 R1_SCRIPT   := pipelines/report_data_and_baselines.sh
 R1_SEED     := 1
+GENERATED   += $(R1).md $(R1)
 R1_SPLITS   := train val test
 R1_BASELINES := majority uniform stratified
 

@@ -17,6 +17,7 @@ R3          := artifacts/03_rnn_and_inference
 R3_MK       := pipelines/report_rnn_and_inference.mk
 R3_SCRIPT   := pipelines/report_rnn_and_inference.sh
 FINAL_MODEL := artifacts/final_model$(ST)
+GENERATED   += $(R3).md $(R3) $(FINAL_MODEL) MODEL_CARD.md
 # zoo model -> its recipe in recipes.mk
 R3_CANDIDATES := gru:gru-rot lstm:lstm-rot cnn-gru:cnn-gru-rot
 # The streamed recording of the demo (a test subject's) and its sample range.

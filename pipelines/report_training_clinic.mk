@@ -19,6 +19,7 @@ R2_MK       := pipelines/report_training_clinic.mk
 R2_SCRIPT   := pipelines/report_training_clinic.sh
 CLINIC      := build/clinic
 EXPLOG      := artifacts/experiments.csv
+GENERATED   += $(R2).md $(R2) $(EXPLOG) $(CLINIC)
 
 comma       := ,
 space       := $(empty) $(empty)
