@@ -100,6 +100,27 @@ set title 'Batch sizes with AdamW (validation accuracy per epoch)'
 set key bottom right
 plot for [r in 'batch-16 batch-64 batch-256'] '$dir/'.r.'-curves.csv' using 1:6 with linespoints title r"
 
+# Every run's curves, one small panel each (loss left axis, validation
+# accuracy right axis); a run that stopped before its first epoch has none.
+panels=""
+for r in "$@"; do
+    if [ -s "$dir/$r-curves.csv" ]; then
+        panels="$panels
+set title '$r'
+plot '$dir/$r-curves.csv' using 1:2 with lines lw 2 lc rgb '#7b3294' title 'train loss', '' using 1:5 with lines lw 2 lc rgb '#008837' title 'val loss', '' using 1:6 axes x1y2 with lines dt 2 lc rgb '#000000' title 'val acc'"
+    else
+        panels="$panels
+set title '$r: no epoch completed'
+unset key
+plot [0:1] [0:1] 0 notitle
+set key"
+    fi
+done
+{ printf 'set terminal pngcairo size 1200,1100 font "sans,8" noenhanced\nset output "%s"\n' "$dir/all_runs.png.tmp"
+  printf "set datafile separator ','\nset key autotitle columnhead top right font ',7'\nset y2range [0:1]\nset y2tics 0.2\nset ytics nomirror\nset yrange [0:*]\n"
+  printf 'set multiplot layout %d,4\n%s\nunset multiplot\n' $((($# + 3) / 4)) "$panels"; } | gnuplot
+mv "$dir/all_runs.png.tmp" "$dir/all_runs.png"
+
 # ---- the report ----
 train_windows=$(awk '/-train\./ && !/&/ { print $2; exit }' "$audit")
 cat <<EOF
@@ -214,6 +235,13 @@ for s in 1 2 3; do curve final-seed$s val_acc last; done | awk '{ x[NR] = $1; s 
     m = s / NR; for (i = 1; i <= NR; i++) v += (x[i] - m) ^ 2; sd = sqrt(v / (NR - 1))
     printf "\nMean %.1f %%, standard deviation %.1f points (sample, n = %d).\n", 100 * m, 100 * sd, NR }'
 cat <<EOF
+
+## Curves of every run
+
+Training and validation loss (left axis) and validation accuracy (right axis,
+dashed) per epoch.
+
+![all runs](02_training_clinic/all_runs.png)
 
 ## Experiment log
 
