@@ -424,7 +424,8 @@ void har_trainer_trace_steps(har_trainer *t)
     t->tracing = 1;
 }
 
-/* Appends a step to the trace; out of memory ends the trace, not the run. */
+/* Appends a step to the trace; out of memory ends the trace (and says so in
+ * trace_truncated), not the run. */
 static void trace_step(har_trainer *t, int64_t step, double lr, double loss, double gnorm)
 {
     if (!t->tracing)
@@ -434,6 +435,7 @@ static void trace_step(har_trainer *t, int64_t step, double lr, double loss, dou
         double *p = realloc(t->trace, (size_t)cap * HAR_TRACE_COLS * sizeof *p);
         if (!p) {
             t->tracing = 0;
+            t->trace_truncated = 1;
             return;
         }
         t->trace = p;

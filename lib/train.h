@@ -102,7 +102,7 @@ typedef struct {
     unsigned char *decay;     /* weight decay applies (weights, not biases or norms) */
     har_confusion *conf;
     /* per-step trace, when on: rows of HAR_TRACE_COLS doubles */
-    int tracing;
+    int tracing, trace_truncated; /* truncated: out of memory ended the trace */
     double *trace;
     int64_t ntrace, trace_cap;
 } har_trainer;

@@ -544,6 +544,9 @@ static int write_steps(const context *cx, const har_trainer *t, const char *old,
         har_out_abort(&out);
         return e->code;
     }
+    if (t->trace_truncated)
+        fprintf(stderr, "%s: warning: out of memory: %s stops after %lld steps of this run\n", har_prog(),
+                cx->o->steps, (long long)t->ntrace);
     fputs("epoch,step,lr,loss,grad_norm\n", fp);
     if (nold)
         fwrite(old, 1, nold, fp);
