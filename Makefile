@@ -77,9 +77,13 @@ $(BUILD)/nn64/lib/nn/%.o: lib/nn/%.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DHAR_NN_DOUBLE -MMD -MP -c $< -o $@
 
-# The commit a tool was built from, recorded in checkpoints.  The header is
-# rewritten only when the commit changes, so it triggers no needless rebuild.
-GIT_COMMIT = $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- lib tools 2>/dev/null || echo -dirty)
+# The commit of the tools' code, recorded in checkpoints: the last commit
+# that changed lib/ or tools/ (-dirty if they differ from it).  A commit of
+# reports or docs alone leaves it, and so every pipeline result, as it was.
+# The header is rewritten only when it changes, so it triggers no needless
+# rebuild.
+GIT_SOURCE_COMMIT = $(shell git log -1 --format=%H -- lib tools 2>/dev/null | cut -c1-12)
+GIT_COMMIT = $(or $(GIT_SOURCE_COMMIT),unknown)$(shell git diff --quiet HEAD -- lib tools 2>/dev/null || echo -dirty)
 $(BUILD)/git-commit.h: FORCE
 	@mkdir -p $(@D)
 	@echo '#define HAR_GIT_COMMIT "$(GIT_COMMIT)"' > $@.tmp
