@@ -11,7 +11,7 @@ json() { jv "$dir/latency.json" "$1"; }
 chosen=$(awk 'NR == 1 { print $1 }' "$dir/choice.txt")
 spec=$(json spec)
 pair1=$(awk -F, '$1 == "most_confused" && $3 == "windows" { print $2; exit }' "$f")
-worst=$(awk -F, '$1 == "subject" && $3 == "accuracy" && (m == "" || $4 < m) { m = $4; s = $2 } END { print s }' "$f")
+worst=$(v "$f" subjects worst_accuracy subject)
 cat <<EOF
 # Model card: har $chosen activity classifier
 
@@ -48,8 +48,8 @@ intervals, $(v "$f" bootstrap settings resamples) resamples):
 
 | metric | value | CI over windows | CI over subjects |
 |---|---:|---|---|
-| accuracy | $(pct "$(v "$f" summary all accuracy)") | [$(pct "$(v "$f" bootstrap windows accuracy_lo)"), $(pct "$(v "$f" bootstrap windows accuracy_hi)")] | [$(pct "$(v "$f" bootstrap subjects accuracy_lo)"), $(pct "$(v "$f" bootstrap subjects accuracy_hi)")] |
-| macro-F1 | $(pct "$(v "$f" summary all macro_f1)") | [$(pct "$(v "$f" bootstrap windows macro_f1_lo)"), $(pct "$(v "$f" bootstrap windows macro_f1_hi)")] | [$(pct "$(v "$f" bootstrap subjects macro_f1_lo)"), $(pct "$(v "$f" bootstrap subjects macro_f1_hi)")] |
+$(ci_row "$f" accuracy accuracy)
+$(ci_row "$f" macro-F1 macro_f1)
 
 Latency: $(json p50 | awk '{ printf "%.0f", $1 }') us per window at the median (batch 1, one thread of the build machine).
 
@@ -70,6 +70,6 @@ keep them on the device where possible, and do not use predictions to make
 decisions about people.
 
 **Data, licence and citation.** HAPT v2.1 (provenance and checksums in
-\`data/hapt/SOURCE.md\`).  $(awk '/^## License note/ { f = 1; next } f && /^"/ { p = 1 } f && p { printf "%s ", $0 } f && p && /"$/ { exit }' data/hapt/SOURCE.md)
-Cite: $(awk '/^## Citation/ { f = 1; next } f && /^- / { sub(/^- /, ""); printf "%s", $0; n = 1; next } f && n == 1 && /^  / { sub(/^ +/, " "); print; exit }' data/hapt/SOURCE.md)
+\`data/hapt/SOURCE.md\`).  $(source_licence | tr '\n' ' ')
+Cite: $(source_citation)
 EOF

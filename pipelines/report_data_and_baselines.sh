@@ -102,9 +102,9 @@ are not cut.
 (Reyes-Ortiz, Anguita, Oneto, Parra, Samà; $(ingest subjects) volunteers, a
 Samsung Galaxy S II on the waist).  Provenance and checksums:
 \`data/hapt/SOURCE.md\`.  Licence, verbatim from the data set's README:
-$(awk '/^## License note/ { f = 1; next } f && /^"/ { p = 1 } f && p { print "> " $0 } f && p && /"$/ { exit }' data/hapt/SOURCE.md)
+$(source_licence | sed 's/^/> /')
 
-Cite: $(awk '/^## Citation/ { f = 1; next } f && /^- / { sub(/^- /, ""); print; exit }' data/hapt/SOURCE.md) $(awk '/^## Citation/ { f = 1; next } f && /^- / { n++ } f && n == 1 && /^  / { sub(/^ +/, ""); print; exit }' data/hapt/SOURCE.md)
+Cite: $(source_citation)
 
 **Channels and units.** $c channels at $rate Hz, in the UCI HAR order:
 

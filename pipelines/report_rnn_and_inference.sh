@@ -62,7 +62,7 @@ awk -F, -v win=128 'FNR == NR { a[++n] = $1; s[n] = $2; t[n] = $3; next }
 rows=$(wc -l < "$dir/stream-vs-truth.dat")
 scored=$(awk '$3 >= 0' "$dir/stream-vs-truth.dat" | wc -l)
 agree=$(awk '$3 >= 0 && $2 == $3' "$dir/stream-vs-truth.dat" | wc -l)
-ticks=$(echo $classes | awk '{ for (i = 1; i <= NF; i++) printf "%s\"%s\" %d", (i > 1 ? ", " : ""), $i, i - 1 }')
+ticks=$(class_ticks $classes)
 plot stream "set title 'Recording $exp streamed through har-infer --stream: predicted vs true activity'
 set xlabel 'time (s)'
 set ytics ($ticks)
@@ -99,8 +99,8 @@ Chosen: **$chosen** (\`$spec\`, recipe $chosen_recipe), committed as
 
 | metric | value | 95 % CI over windows | 95 % CI over subjects |
 |---|---:|---|---|
-| accuracy | $(pct "$(v "$f" summary all accuracy)") | [$(pct "$(v "$f" bootstrap windows accuracy_lo)"), $(pct "$(v "$f" bootstrap windows accuracy_hi)")] | [$(pct "$(v "$f" bootstrap subjects accuracy_lo)"), $(pct "$(v "$f" bootstrap subjects accuracy_hi)")] |
-| macro-F1 | $(pct "$(v "$f" summary all macro_f1)") | [$(pct "$(v "$f" bootstrap windows macro_f1_lo)"), $(pct "$(v "$f" bootstrap windows macro_f1_hi)")] | [$(pct "$(v "$f" bootstrap subjects macro_f1_lo)"), $(pct "$(v "$f" bootstrap subjects macro_f1_hi)")] |
+$(ci_row "$f" accuracy accuracy)
+$(ci_row "$f" macro-F1 macro_f1)
 | weighted F1 | $(pct "$(v "$f" summary all weighted_f1)") | | |
 | log loss | $(num "$(v "$f" summary all log_loss)") | | |
 
@@ -116,7 +116,7 @@ for k in $classes; do
 done
 pair1=$(awk -F, '$1 == "most_confused" && $3 == "windows" { print $2; exit }' "$f")
 pair2=$(awk -F, '$1 == "most_confused" && $3 == "windows" { n++; if (n == 2) { print $2; exit } }' "$f")
-worst=$(v "$f" subjects worst_accuracy subject 2>/dev/null || awk -F, '$1 == "subject" && $3 == "accuracy" && (m == "" || $4 < m) { m = $4; s = $2 } END { print s }' "$f")
+worst=$(v "$f" subjects worst_accuracy subject)
 best=$(awk -F, '$1 == "subject" && $3 == "accuracy" && $4 > m { m = $4; s = $2 } END { print s }' "$f")
 cat <<EOF
 

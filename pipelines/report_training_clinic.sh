@@ -116,10 +116,15 @@ plot [0:1] [0:1] 0 notitle
 set key"
     fi
 done
-{ printf 'set terminal pngcairo size 1200,1100 font "sans,8" noenhanced\nset output "%s"\n' "$dir/all_runs.png.tmp"
-  printf "set datafile separator ','\nset key autotitle columnhead top right font ',7'\nset y2range [0:1]\nset y2tics 0.2\nset ytics nomirror\nset yrange [0:*]\n"
-  printf 'set multiplot layout %d,4\n%s\nunset multiplot\n' $((($# + 3) / 4)) "$panels"; } | gnuplot
-mv "$dir/all_runs.png.tmp" "$dir/all_runs.png"
+plot all_runs "set datafile separator ','
+set key autotitle columnhead top right font ',7'
+set y2range [0:1]
+set y2tics 0.2
+set ytics nomirror
+set yrange [0:*]
+set multiplot layout $((($# + 3) / 4)),4
+$panels
+unset multiplot" 1200,1100 8
 
 # ---- the report ----
 train_windows=$(awk '/-train\./ && !/&/ { print $2; exit }' "$audit")
