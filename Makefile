@@ -17,7 +17,7 @@ SANITIZE ?=
 
 # Debian packages each goal needs (checked by scripts/ensure-packages).
 PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
-PKGS_TEST  = check python3 python3-numpy
+PKGS_TEST  = check python3 python3-numpy gnuplot-nox
 PKGS_PIPE  = gnuplot-nox
 
 ifeq ($(SANITIZE),)
@@ -155,6 +155,16 @@ clean-artifacts:
 
 # A recipe that fails leaves no target behind that Make would take as made.
 .DELETE_ON_ERROR:
+
+# Where the pipelines read the tools and write their outputs.  make check's
+# smoke run (tests/test_pipelines.c) points them at a temporary folder and
+# shortens every run; nothing else needs to change them.
+ARTIFACTS  := artifacts
+PIPE_WORK  := build
+PIPE_BIN    = $(BIN)
+MODEL_CARD := MODEL_CARD.md
+TRAIN_EXTRA :=
+LATENCY_N  := 1000
 
 GENERATED :=
 include pipelines/*.mk

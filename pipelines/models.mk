@@ -11,7 +11,7 @@
 # Every model uses har-train's defaults (AdamW lr 2e-3, decoupled weight
 # decay 1e-2, cosine schedule with 1 warm-up epoch, batch 64, clipping at 5,
 # 40 epochs, seed 1) plus the options below.  Specs and options were chosen
-# by 5-fold cross-validation over the 21 training subjects
+# by cross-validation over the 21 training subjects
 # (pipelines/recipes.mk, artifacts/models/recipes-cv.md, compared on the last
 # epoch of each fold), never on the test subjects.
 #
@@ -25,8 +25,8 @@
 #  - MODELS_VAL, the MLP baseline: trained on 17 subjects with early stopping
 #    on the 4 validation subjects, the best epoch by validation macro-F1 kept.
 
-MODELS_WORK := build/models
-MODELS_ART  := artifacts/models
+MODELS_WORK := $(PIPE_WORK)/models
+MODELS_ART  := $(ARTIFACTS)/models
 MODELS_REFIT := gru lstm cnn-gru cnn
 MODELS_VAL   := mlp
 MODELS      := $(MODELS_REFIT) $(MODELS_VAL)
@@ -45,41 +45,68 @@ MODEL_OPTS_lstm    := $(MODEL_OPTS) --patience 0 $(ROTATE)
 MODEL_OPTS_cnn-gru := $(MODEL_OPTS) --patience 0 $(ROTATE)
 MODEL_OPTS_cnn     := $(MODEL_OPTS) --patience 0
 MODELS_MK          := pipelines/models.mk
-GENERATED          += $(MODELS_ART) $(MODELS_WORK)
+# Everything in MODELS_ART but the ablation study (pipelines/recipes.mk),
+# which make all does not remake.
+GENERATED          += $(filter-out %/recipes-ablation.md,$(wildcard $(MODELS_ART)/*)) $(MODELS_WORK)
 
 .PHONY: models
 pipelines: models
 # Checkpoints are results, not intermediates: Make must not delete them.
-.SECONDARY: $(MODELS:%=$(MODELS_WORK)/%.safetensors.gz)
-models: $(MODELS_ART)/summary.md
+.SECONDARY: $(MODELS:%=$(MODELS_WORK)/%.safetensors.gz) $(MODELS:%=$(MODELS_WORK)/%.cfg) \
+            $(MODELS:%=$(MODELS_WORK)/%.log.csv)
+models: $(MODELS_ART)/summary.md $(MODELS_ART)/experiments.csv
 
 # All 21 training subjects in one file (FIT_PREFIX-train; FIT_PREFIX-test is
 # the official test split again, unused) and their normalisation.
 .SECONDARY: $(FIT_PREFIX)-train$(ST) $(FIT_PREFIX)-test$(ST) $(FIT_PREFIX)-stats$(ST)
-$(FIT_PREFIX)-train$(ST) $(FIT_PREFIX)-test$(ST) &: $(DATA_WORK)/windows$(ST) $(BIN)/har-split
+$(FIT_PREFIX)-train$(ST) $(FIT_PREFIX)-test$(ST) &: $(DATA_WORK)/windows$(ST) $(PIPE_BIN)/har-split
 	@mkdir -p $(MODELS_WORK)
-	$(BIN)/har-split -q -o $(FIT_PREFIX) $<
+	$(PIPE_BIN)/har-split -q -o $(FIT_PREFIX) $<
 
-$(FIT_PREFIX)-stats$(ST): $(FIT_PREFIX)-train$(ST) $(BIN)/har-norm
-	$(BIN)/har-norm fit $< -o $@
+$(FIT_PREFIX)-stats$(ST): $(FIT_PREFIX)-train$(ST) $(PIPE_BIN)/har-norm
+	$(PIPE_BIN)/har-norm fit $< -o $@
 
-$(MODELS_REFIT:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(FIT_PREFIX)-train$(ST) $(FIT_PREFIX)-stats$(ST) \
-                                          $(BIN)/har-train $(MODELS_MK)
+# A model depends on its own definition (NAME.cfg: spec and options,
+# rewritten only when they change), not on this whole file: editing one
+# model retrains that model alone.
+model_opts = $(strip $(or $(MODEL_OPTS_$(1)),$(MODEL_OPTS)) $(TRAIN_EXTRA))
+model_note = make models: $(if $(filter $(1),$(MODELS_VAL)),early stopping on the validation subjects,final fit on every training subject)
+$(MODELS_WORK)/%.cfg: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(MODEL_SPEC_$*)' '$(call model_opts,$*)' '$(call model_note,$*)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+# Each run writes its curves and its own row of the experiment log
+# (NAME.log.csv): the log is assembled in MODELS order, whatever order
+# make -j finished the runs in.
+$(MODELS_REFIT:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(MODELS_WORK)/%.cfg $(FIT_PREFIX)-train$(ST) \
+                                          $(FIT_PREFIX)-stats$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(MODELS_ART)
-	$(BIN)/har-train -q $< --stats $(FIT_PREFIX)-stats$(ST) \
-	    -m '$(MODEL_SPEC_$*)' $(or $(MODEL_OPTS_$*),$(MODEL_OPTS)) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
-	    --log $(MODELS_ART)/experiments.csv --run-id $* --note 'make models: final fit on the 21 training subjects'
+	rm -f $(MODELS_WORK)/$*.log.csv
+	$(PIPE_BIN)/har-train -q $(FIT_PREFIX)-train$(ST) --stats $(FIT_PREFIX)-stats$(ST) \
+	    -m '$(MODEL_SPEC_$*)' $(call model_opts,$*) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
+	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)'
 
-$(MODELS_VAL:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) \
-                                        $(BIN)/har-train $(MODELS_MK)
-	@mkdir -p $(MODELS_WORK) $(MODELS_ART)
-	$(BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) \
-	    -m '$(MODEL_SPEC_$*)' $(or $(MODEL_OPTS_$*),$(MODEL_OPTS)) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
-	    --log $(MODELS_ART)/experiments.csv --run-id $* --note 'make models'
+$(MODELS_VAL:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(MODELS_WORK)/%.cfg $(DATA_SPLIT)-train-norm$(ST) \
+                                        $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
+	@mkdir -p $(MODELS_ART)
+	rm -f $(MODELS_WORK)/$*.log.csv
+	$(PIPE_BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) \
+	    -m '$(MODEL_SPEC_$*)' $(call model_opts,$*) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
+	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)'
+
+# The curves and the log row are written by the run that writes the
+# checkpoint (and so are never older than the run's inputs).
+$(MODELS_WORK)/%.log.csv $(MODELS_ART)/%-curves.csv: $(MODELS_WORK)/%$(ST)
+	test -s $(MODELS_WORK)/$*.log.csv && test -s $(MODELS_ART)/$*-curves.csv
+	touch $(MODELS_WORK)/$*.log.csv $(MODELS_ART)/$*-curves.csv
+
+$(MODELS_ART)/experiments.csv: $(MODELS:%=$(MODELS_WORK)/%.log.csv)
+	{ head -n 1 $<; for f in $^; do tail -n +2 $$f; done; } > $@.tmp && mv $@.tmp $@
 
 # Raw test windows: har-eval normalises them with the checkpoint's statistics.
-$(MODELS_ART)/%-test.txt $(MODELS_ART)/%-test.json &: $(MODELS_WORK)/%.safetensors.gz $(DATA_SPLIT)-test$(ST) $(BIN)/har-eval
-	$(BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --json $(MODELS_ART)/$*-test.json > $(MODELS_ART)/$*-test.txt.tmp
+$(MODELS_ART)/%-test.txt $(MODELS_ART)/%-test.json &: $(MODELS_WORK)/%.safetensors.gz $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-eval
+	$(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --json $(MODELS_ART)/$*-test.json > $(MODELS_ART)/$*-test.txt.tmp
 	mv $(MODELS_ART)/$*-test.txt.tmp $(MODELS_ART)/$*-test.txt
 
 $(MODELS_ART)/summary.md: $(MODELS:%=$(MODELS_ART)/%-test.txt) $(MODELS_MK)

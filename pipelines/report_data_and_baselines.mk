@@ -10,7 +10,7 @@
 # baseline, and the MLP of the zoo (pipelines/models.mk: trained on the 17
 # training subjects, early stopping on the 4 validation subjects).
 
-R1          := artifacts/01_data_and_baselines
+R1          := $(ARTIFACTS)/01_data_and_baselines
 R1_MK       := pipelines/report_data_and_baselines.mk
 R1_SCRIPT   := pipelines/report_data_and_baselines.sh
 R1_SEED     := 1
@@ -24,14 +24,14 @@ data-and-baselines: $(R1).md
 
 # har-eval's long CSV (section,name,key,value) of each baseline on each split,
 # fitted on the training split only.
-$(R1)/baseline-%.csv: $(DATA_SPLIT)-train$(ST) $(DATA_SPLIT)-val$(ST) $(DATA_SPLIT)-test$(ST) $(BIN)/har-eval $(R1_MK)
+$(R1)/baseline-%.csv: $(DATA_SPLIT)-train$(ST) $(DATA_SPLIT)-val$(ST) $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-eval $(R1_MK)
 	@mkdir -p $(R1)
-	$(BIN)/har-eval --baseline $(word 1,$(subst -, ,$*)) --seed $(R1_SEED) --fit $(DATA_SPLIT)-train$(ST) \
+	$(PIPE_BIN)/har-eval --baseline $(word 1,$(subst -, ,$*)) --seed $(R1_SEED) --fit $(DATA_SPLIT)-train$(ST) \
 	    $(DATA_SPLIT)-$(word 2,$(subst -, ,$*))$(ST) --csv $@ > /dev/null
 
-$(R1)/mlp-%.csv: $(MODELS_WORK)/mlp$(ST) $(DATA_SPLIT)-%$(ST) $(BIN)/har-eval $(R1_MK)
+$(R1)/mlp-%.csv: $(MODELS_WORK)/mlp$(ST) $(DATA_SPLIT)-%$(ST) $(PIPE_BIN)/har-eval $(R1_MK)
 	@mkdir -p $(R1)
-	$(BIN)/har-eval $< $(DATA_SPLIT)-$*$(ST) --csv $@ > /dev/null
+	$(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-$*$(ST) --csv $@ > /dev/null
 
 R1_CSVS := $(foreach b,$(R1_BASELINES),$(foreach s,$(R1_SPLITS),$(R1)/baseline-$(b)-$(s).csv)) \
            $(R1)/mlp-val.csv $(R1)/mlp-test.csv

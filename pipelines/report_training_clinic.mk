@@ -14,11 +14,11 @@
 # depends on its own definition (build/clinic/NAME.cfg, rewritten only when
 # it changes), so editing one run reruns only that run and the report.
 
-R2          := artifacts/02_training_clinic
+R2          := $(ARTIFACTS)/02_training_clinic
 R2_MK       := pipelines/report_training_clinic.mk
 R2_SCRIPT   := pipelines/report_training_clinic.sh
-CLINIC      := build/clinic
-EXPLOG      := artifacts/experiments.csv
+CLINIC      := $(PIPE_WORK)/clinic
+EXPLOG      := $(ARTIFACTS)/experiments.csv
 GENERATED   += $(R2).md $(R2) $(EXPLOG) $(CLINIC)
 
 comma       := ,
@@ -97,17 +97,17 @@ training-clinic: $(R2).md $(EXPLOG)
 
 $(CLINIC)/%.cfg: FORCE
 	@mkdir -p $(@D)
-	@printf '%s\n' '$(CLINIC_SPEC_$*)' '$(CLINIC_OPTS_$*)' '$(CLINIC_NOTE_$*)' > $@.tmp
+	@printf '%s\n' '$(CLINIC_SPEC_$*)' '$(strip $(CLINIC_OPTS_$*) $(TRAIN_EXTRA))' '$(CLINIC_NOTE_$*)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 # One run: its log row is the target (har-train writes it even when the run
 # diverges, exit 5, which is an expected outcome here).  Curves, and the
 # step traces of the runs with CLINIC_STEPS_name, go to R2.
-$(CLINIC)/%.log.csv: $(CLINIC)/%.cfg $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) $(BIN)/har-train
+$(CLINIC)/%.log.csv: $(CLINIC)/%.cfg $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(R2)
 	rm -f $@.tmp $(R2)/$*-curves.csv $(R2)/$*-steps.csv
-	$(BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) -m '$(CLINIC_SPEC_$*)' \
-	    $(CLINIC_OPTS_$*) -o $(CLINIC)/$*$(ST) --curves $(R2)/$*-curves.csv $(if $(CLINIC_STEPS_$*),--steps $(R2)/$*-steps.csv) \
+	$(PIPE_BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) -m '$(CLINIC_SPEC_$*)' \
+	    $(CLINIC_OPTS_$*) $(TRAIN_EXTRA) -o $(CLINIC)/$*$(ST) --curves $(R2)/$*-curves.csv $(if $(CLINIC_STEPS_$*),--steps $(R2)/$*-steps.csv) \
 	    --log $@.tmp --run-id $* --note '$(CLINIC_NOTE_$*)'; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
 	mv $@.tmp $@
 

@@ -1,0 +1,250 @@
+/* test_pipelines.c - make check's smoke run of the training clinic's
+ * pipelines (the fragments in pipelines/): all of `make pipelines`, on 7 of the 30
+ * subjects (2 of them official test subjects), 2 epochs per training run,
+ * 1 validation subject and 2 cross-validation folds, written to a temporary
+ * folder (ARTIFACTS, PIPE_WORK, MODEL_CARD) with the tools under test
+ * (PIPE_BIN).  It checks what `make all` promises, in small:
+ *  - every report is produced, with its required sections and figures;
+ *  - a second make does nothing;
+ *  - changing one run's hyperparameters reruns only that run and its report;
+ *  - make -j1 and make -j2 give the same bytes, timings aside.
+ * The run happens once, in the fixture; each test then reads its files. */
+#define _XOPEN_SOURCE 700
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char *work;        /* the temporary folder */
+static char root[PATH_MAX]; /* the source tree: Makefile, pipelines/ */
+
+/* The recordings of experiments 1-14 (users 1-7; users 2 and 4 are test
+ * subjects), their labels, the activity names and the official test list. */
+static void make_subset(const char *dir)
+{
+    char data[PATH_MAX];
+    ck_assert_msg(realpath(tu_data(), data) != NULL, "data folder %s not found", tu_data());
+    ck_assert_int_eq(tu_sh("set -e; mkdir -p '%s/hapt/RawData' '%s/hapt/Test'; cd '%s/hapt';"
+                           "for e in 01 02 03 04 05 06 07 08 09 10 11 12 13 14; do"
+                           "  ln -s '%s'/RawData/acc_exp${e}_* '%s'/RawData/gyro_exp${e}_* RawData/; done;"
+                           "zcat '%s/RawData/labels.txt.gz' | awk '$1 <= 14' | gzip -n > RawData/labels.txt.gz;"
+                           "ln -s '%s/activity_labels.txt.gz' .; ln -s '%s/Test/subject_id_test.txt.gz' Test/",
+                           dir, dir, dir, data, data, data, data, data),
+                     0);
+}
+
+/* make -jJOBS pipelines into WORK/run (EXTRA: more make arguments); the
+ * output goes to WORK/make.log.  MAKEFLAGS of an enclosing make (jobserver,
+ * SANITIZE=...) must not reach it. */
+static int run_make(int jobs, const char *extra)
+{
+    char bin[PATH_MAX];
+    const char *tool = tu_bin("har-train");
+    snprintf(bin, sizeof bin, "%.*s", (int)(strrchr(tool, '/') - tool), tool);
+    return tu_sh("cd '%s' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES HAR_THREADS=1 "
+                 "make -s -j%d --no-print-directory pipelines ARTIFACTS='%s/run/artifacts' PIPE_WORK='%s/run/build' "
+                 "MODEL_CARD='%s/run/MODEL_CARD.md' PIPE_BIN='%s' DATA_DIR='%s/hapt' DATA_VAL_COUNT=1 CV_K=2 "
+                 "TRAIN_EXTRA='-e 2' LATENCY_N=100 DEMO_EXP=03 DEMO_USER=02 %s > '%s/make.log' 2>&1",
+                 root, jobs, work, work, work, bin, work, extra, work);
+}
+
+static void assert_make(int jobs, const char *extra)
+{
+    if (run_make(jobs, extra) != 0) {
+        char *log = tu_read_file(tu_path(work, "make.log"), NULL);
+        size_t n = log ? strlen(log) : 0;
+        ck_abort_msg("make -j%d pipelines failed; its output ends with:\n%s", jobs,
+                     log ? log + (n > 3000 ? n - 3000 : 0) : "(none)");
+    }
+}
+
+/* Runs the pipelines twice from scratch, with -j1 (kept as WORK/j1) and
+ * then -j2 (WORK/run, which the tests read): same paths, so the files can
+ * be compared byte for byte. */
+static void setup(void)
+{
+    ck_assert_msg(getcwd(root, sizeof root) && tu_exists("Makefile") && tu_exists("pipelines/data.mk"),
+                  "the tests must run from the source tree (Makefile, pipelines/)");
+    work = tu_tmpdir();
+    make_subset(work);
+    assert_make(1, "");
+    ck_assert_int_eq(tu_sh("mv '%s/run' '%s/j1'", work, work), 0);
+    assert_make(2, "");
+}
+
+static void teardown(void)
+{
+    tu_rmtree(work);
+    free(work);
+}
+
+static char *read_run(const char *name)
+{
+    char *text = tu_read_file(tu_path(tu_path(work, "run"), name), NULL);
+    ck_assert_msg(text != NULL, "%s was not produced", name);
+    return text;
+}
+
+/* Every required string is in the report, and every figure it embeds
+ * (![..](path)) is a PNG next to it. */
+static void check_report(const char *name, const char *const *required)
+{
+    char *text = read_run(name);
+    for (const char *const *r = required; *r; r++)
+        ck_assert_msg(strstr(text, *r), "%s: no \"%s\"", name, *r);
+    int figures = 0;
+    for (const char *p = text; (p = strstr(p, "![")) != NULL; p++) {
+        const char *open = strstr(p, "](");
+        ck_assert_msg(open != NULL, "%s: an unterminated image link", name);
+        const char *close = strchr(open, ')');
+        ck_assert_msg(close != NULL, "%s: an unterminated image link", name);
+        char rel[512];
+        snprintf(rel, sizeof rel, "artifacts/%.*s", (int)(close - open - 2), open + 2);
+        if (!strcmp(name, "MODEL_CARD.md"))
+            snprintf(rel, sizeof rel, "%.*s", (int)(close - open - 2), open + 2);
+        size_t len = 0;
+        char *png = tu_read_file(tu_path(tu_path(work, "run"), rel), &len);
+        ck_assert_msg(png && len > 8 && !memcmp(png, "\x89PNG\r\n\x1a\n", 8), "%s: figure %s is not a PNG", name,
+                      rel);
+        free(png);
+        figures++;
+    }
+    ck_assert_msg(figures > 0 || !strcmp(name, "MODEL_CARD.md"), "%s has no figures", name);
+    free(text);
+}
+
+START_TEST(data_and_baselines_report)
+{
+    static const char *const req[] = {"## Dataset card",     "**Motivation.**", "**Target.**",
+                                      "**Source and licence.**", "**Channels and units.**", "**Windows.**",
+                                      "**Preprocessing.**",  "**Sanity checks.**", "NaN/Inf",
+                                      "**Limitations and risks.**", "## Leakage audit", "## Baselines",
+                                      "majority",            "## MLP baseline",  "confusion", NULL};
+    check_report("artifacts/01_data_and_baselines.md", req);
+}
+END_TEST
+
+START_TEST(training_clinic_report)
+{
+    static const char *const req[] = {"## Overfitting, and a fix", "## Instability, and a fix", "diverge",
+                                      "## Vanishing gradients",    "## Optimizers",             "## Batch sizes",
+                                      "## Robustness",             "## Experiment log",         NULL};
+    check_report("artifacts/02_training_clinic.md", req);
+    /* The experiment log: a header and one row per run, each with a note. */
+    char *log = read_run("artifacts/experiments.csv");
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL,
+                                   "%s -c \"import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); "
+                                   "print(len(r), sum(1 for x in r if x['note'].strip()))\" '%s/run/artifacts/experiments.csv'",
+                                   tu_python(), work),
+                     0);
+    int rows = 0, notes = 0;
+    ck_assert_int_eq(sscanf(out, "%d %d", &rows, &notes), 2);
+    ck_assert_int_ge(rows, 10);
+    ck_assert_int_eq(notes, rows);
+    free(out);
+    free(log);
+}
+END_TEST
+
+START_TEST(rnn_and_inference_report)
+{
+    static const char *const req[] = {"## The candidates and the choice", "## Final evaluation",
+                                      "**Error analysis.**", "## Saliency", "## Inference demo", "## Latency",
+                                      NULL};
+    check_report("artifacts/03_rnn_and_inference.md", req);
+    /* The report and the card give the committed checkpoint's SHA-256. */
+    char *sha = NULL;
+    ck_assert_int_eq(tu_sh_capture(&sha, NULL, "sha256sum '%s/run/artifacts/final_model.safetensors.gz' | cut -c1-64",
+                                   work),
+                     0);
+    sha[strcspn(sha, "\n")] = 0;
+    ck_assert_int_eq(strlen(sha), 64);
+    char *report = read_run("artifacts/03_rnn_and_inference.md"), *card = read_run("MODEL_CARD.md");
+    tu_assert_contains(report, sha);
+    tu_assert_contains(card, sha);
+    free(sha);
+    free(report);
+    free(card);
+}
+END_TEST
+
+START_TEST(model_card)
+{
+    static const char *const req[] = {"# Model card", "**Intended use.**", "**Not intended for.**",
+                                      "**Evaluation protocol.**", "**Known failure modes.**", "**Limitations.**",
+                                      "**Privacy and ethics.**", "CI over windows", "CI over subjects",
+                                      "**Data, licence and citation.**", NULL};
+    check_report("MODEL_CARD.md", req);
+}
+END_TEST
+
+/* Every file the -j1 and the -j2 run wrote is the same, except the ones
+ * that hold wall-clock times (curves, logs, latency, the reports and
+ * figures that show them). */
+START_TEST(parallel_make_gives_the_same_files)
+{
+    char *out = NULL;
+    int rc = tu_sh_capture(&out, NULL,
+                           "cd '%s' && (cd j1 && find . -type f | sort) > j1.list && (cd run && find . -type f | sort) > "
+                           "run.list && diff j1.list run.list && for f in $(cat run.list); do case $f in "
+                           "*-curves.csv|*.log.csv|*/experiments.csv|*/latency.json|*.md|*.png|*/all_runs.dat) ;; "
+                           "*) cmp -s j1/$f run/$f || echo $f;; esac; done",
+                           work);
+    ck_assert_msg(rc == 0 && out && !*out, "files differ between make -j1 and make -j2:\n%s", out ? out : "");
+    free(out);
+}
+END_TEST
+
+/* make twice: the second writes nothing. */
+START_TEST(second_make_does_nothing)
+{
+    ck_assert_int_eq(tu_sh("touch '%s/marker' && sleep 0.01", work), 0);
+    assert_make(2, "");
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL, "find '%s/run' -type f -newer '%s/marker'", work, work), 0);
+    ck_assert_msg(!*out, "the second make rewrote:\n%s", out);
+    free(out);
+}
+END_TEST
+
+/* One clinic run's hyperparameters change: that run, the experiment log and
+ * the clinic's report are redone, nothing else. */
+START_TEST(one_changed_run_reruns_alone)
+{
+    ck_assert_int_eq(tu_sh("touch '%s/marker' && sleep 0.01", work), 0);
+    assert_make(2, "CLINIC_OPTS_batch-16='--seed 1 --patience 0 -e 15 --optimizer adamw --lr 5e-4 -b 16'");
+    char *out = NULL;
+    int rc = tu_sh_capture(&out, NULL,
+                           "cd '%s/run' && find . -type f -newer ../marker | sort | grep -v "
+                           "-e '^./build/clinic/batch-16[.-]' -e '^./artifacts/02_training_clinic' "
+                           "-e '^./artifacts/experiments.csv$'",
+                           work);
+    ck_assert_msg(rc == 1 && out && !*out, "also rewritten:\n%s", out ? out : "");
+    free(out);
+    ck_assert_int_eq(tu_sh("test '%s/run/build/clinic/batch-16.log.csv' -nt '%s/marker'", work, work), 0);
+    ck_assert_int_eq(tu_sh("test '%s/run/build/clinic/batch-64.log.csv' -nt '%s/marker'", work, work), 1);
+}
+END_TEST
+
+Suite *pipelines_suite(void)
+{
+    Suite *s = suite_create("pipelines");
+    TCase *tc = tcase_create("smoke");
+    /* The fixture runs the pipelines twice, once per job count: ~30 s, a few
+     * times that under sanitizers. */
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, data_and_baselines_report);
+    tcase_add_test(tc, training_clinic_report);
+    tcase_add_test(tc, rnn_and_inference_report);
+    tcase_add_test(tc, model_card);
+    tcase_add_test(tc, parallel_make_gives_the_same_files);
+    tcase_add_test(tc, second_make_does_nothing);
+    tcase_add_test(tc, one_changed_run_reruns_alone);
+    suite_add_tcase(s, tc);
+    return s;
+}
