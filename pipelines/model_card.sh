@@ -1,8 +1,9 @@
 #!/bin/sh
 # model_card.sh DIR FINAL_MODEL - writes MODEL_CARD.md to standard output from
 # the files of pipelines/report_rnn_and_inference.mk in DIR (choice.txt,
-# final.csv, latency.json) and data/hapt/SOURCE.md.  Numbers are read, never
-# typed.
+# final.csv, latency.json), ../models/recipes-cv.md (the number of folds),
+# FINAL_MODEL's metadata (the training file of its fit, whose subjects are
+# counted) and data/hapt/SOURCE.md.  Numbers are read, never typed.
 set -eu
 dir=$1 final=$2
 . "$(dirname "$0")/report_lib.sh"
@@ -12,6 +13,17 @@ chosen=$(awk 'NR == 1 { print $1 }' "$dir/choice.txt")
 spec=$(json spec)
 pair1=$(awk -F, '$1 == "most_confused" && $3 == "windows" { print $2; exit }' "$f")
 worst=$(v "$f" subjects worst_accuracy subject)
+nclass=$(awk -F, '$1 == "class" && $3 == "support" { n++ } END { print n }' "$f")
+fit_subjects=$(fit_subjects "$final")
+folds=$(cv_folds "$(dirname "$dir")/models/recipes-cv.md" "$(awk 'NR == 1 { print $2 }' "$dir/choice.txt")")
+if [ "$(json batch)" = 1 ]; then batching='batch 1'; else batching="batches of $(json batch)"; fi
+threads=$(json threads)
+# The tilt explanation fits only a confusion between two postures.
+case ${pair1%%->*}/${pair1#*->} in
+    WALKING*|*/WALKING*) why='.' ;;
+    *) why=": the two postures differ mainly by the phone's tilt, which varies
+with how a person wears it." ;;
+esac
 cat <<EOF
 # Model card: har $chosen activity classifier
 
@@ -35,15 +47,15 @@ training volunteers; a baseline to compare methods on HAPT/UCI HAR.
 diagnosis, insurance, employment or surveillance of people); other body
 positions (pocket, hand, bag), other devices or sampling rates without new
 validation; children, older adults or people with movement impairments,
-who are not in the data; inferring anything beyond the six activities.
+who are not in the data; inferring anything beyond the $(word "$nclass") activities.
 
 **Evaluation protocol.** Subject-disjoint throughout: the official split's
 training subjects and its $(v "$f" summary all subjects) test subjects.  Architecture, augmentation and the
-number of epochs were chosen by 5-fold cross-validation over the training
+number of epochs were chosen by $folds-fold cross-validation over the training
 subjects only (best mean last-epoch accuracy); the final model was fitted on
-all 21 training subjects and scored once on the test subjects.
+all $fit_subjects training subjects and scored once on the test subjects.
 
-**Metrics on the $(v "$f" summary all subjects) test subjects** ($(v "$f" summary all windows) windows; 95 % percentile bootstrap
+**Metrics on the $(v "$f" summary all subjects) test subjects** ($(v "$f" summary all windows) windows; $(level "$f") % percentile bootstrap
 intervals, $(v "$f" bootstrap settings resamples) resamples):
 
 | metric | value | CI over windows | CI over subjects |
@@ -51,13 +63,12 @@ intervals, $(v "$f" bootstrap settings resamples) resamples):
 $(ci_row "$f" accuracy accuracy)
 $(ci_row "$f" macro-F1 macro_f1)
 
-Latency: $(json p50 | awk '{ printf "%.0f", $1 }') us per window at the median (batch 1, one thread of the build machine).
+Latency: $(json p50 | awk '{ printf "%.0f", $1 }') us per window at the median ($batching, $(word "$threads") thread$([ "$threads" = 1 ] || echo s) of the build machine).
 
 **Known failure modes.** ${pair1%%->*} read as ${pair1#*->} ($(pct "$(v "$f" most_confused "$pair1" share)") of ${pair1%%->*}
-windows): the two postures differ mainly by the phone's tilt, which varies
-with how a person wears it.  Accuracy differs between people: the worst
+windows)$why  Accuracy differs between people: the worst
 test subject (subject $worst) scores $(pct "$(v "$f" subject "$worst" accuracy)").  Postural transitions and
-activities outside the six classes are forced into one of them.
+activities outside the $(word "$nclass") classes are forced into one of them.
 
 **Limitations.** The data set's README: "$(zcat data/hapt/README.txt.gz | grep -o 'The experiments were carried out with a group of [^.]*\.')"
 One phone model (a Samsung Galaxy S II), one position, scripted activities

@@ -36,6 +36,6 @@ $(R1)/mlp-%.csv: $(MODELS_WORK)/mlp$(ST) $(DATA_SPLIT)-%$(ST) $(PIPE_BIN)/har-ev
 R1_CSVS := $(foreach b,$(R1_BASELINES),$(foreach s,$(R1_SPLITS),$(R1)/baseline-$(b)-$(s).csv)) \
            $(R1)/mlp-val.csv $(R1)/mlp-test.csv
 
-$(R1).md: $(R1_CSVS) $(DATA_ART)/ingest_report.md $(DATA_ART)/audit.txt $(MODELS_ART)/mlp-curves.csv \
+$(R1).md: $(R1_CSVS) $(DATA_ART)/ingest_report.md $(DATA_ART)/audit.txt $(MODELS_ART)/mlp-curves.csv $(MODELS_ART)/experiments.csv \
           data/hapt/SOURCE.md $(R1_SCRIPT) pipelines/report_lib.sh $(R1_MK) | packages-pipelines
 	sh $(R1_SCRIPT) $(R1) $(DATA_ART) $(MODELS_ART)/mlp-curves.csv > $@.tmp && mv $@.tmp $@

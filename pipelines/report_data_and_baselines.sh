@@ -6,12 +6,24 @@
 #   DIR/baseline-{majority,uniform,stratified}-{train,val,test}.csv,
 #   DIR/mlp-{val,test}.csv                           (har-eval --csv)
 #   MLP_CURVES                                       (har-train --curves)
+#   experiments.csv next to MLP_CURVES               (har-train --log: the MLP's
+#                                                    spec and hyperparameters)
+#   the validation split named in DATA_ART/split_audit.csv (its split seed)
 # Figures are drawn by gnuplot into temporary files and renamed.
 set -eu
 dir=$1 data=$2 curves=$3
 trap 'rm -f "$dir"/*.png.tmp' EXIT
 
 . "$(dirname "$0")/report_lib.sh"
+# The MLP's row of the zoo's experiment log (the run that wrote MLP_CURVES):
+# its spec and stopping rule are read, not restated.
+mlp_run=$(basename "$curves" -curves.csv)
+mlp_log=$(dirname "$curves")/experiments.csv
+mlp_spec=$(log_field "$mlp_log" "$mlp_run" model)
+mlp_hp=$(log_field "$mlp_log" "$mlp_run" hyperparameters)
+mlp_monitor=$(monitor_name "$(hp "$mlp_hp" monitor)")
+if [ "$(hp "$mlp_hp" patience)" -gt 0 ]; then mlp_stop='with early stopping on'; else mlp_stop='scored each epoch on'; fi
+case $mlp_spec in flatten,*) mlp_input='the flattened';; *) mlp_input=the;; esac
 # ingest VALUE-NAME: a row of the ingest report's first table.
 ingest() { awk -F'|' -v k="$1" '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3) } $2 == k { print $3; exit }' "$data/ingest_report.md"; }
 
@@ -24,6 +36,7 @@ stride=$(ingest stride)
 nonfinite=$(ingest 'NaN/Inf values in X')
 seconds=$(awk -v t="$t" -v r="$rate" 'BEGIN { printf "%.2f", t / r }')
 stride_s=$(awk -v t="$stride" -v r="$rate" 'BEGIN { printf "%.2f", t / r }')
+overlap=$(awk -v t="$t" -v s="$stride" 'BEGIN { if (s >= t) print "no overlap"; else printf "%g %% overlap", 100 * (t - s) / t }')
 
 # ---- data behind the figures ----
 {
@@ -53,7 +66,7 @@ set boxwidth 0.8
 set key top left
 set xlabel 'subject'
 set ylabel 'windows'
-set xrange [0:31]
+set xrange [0:$(awk 'END { print $1 + 1 }' "$dir/windows_per_subject.dat")]
 set xtics 1
 set title 'Windows per subject (colour: split)'
 plot '$dir/windows_per_subject.dat' using 1:(strcol(3) eq 'train' ? \$2 : 1/0) with boxes title 'train', \
@@ -66,7 +79,7 @@ plot mlp_curves "set datafile separator ','
 set key autotitle columnhead top right
 set xlabel 'epoch'
 set ylabel 'cross-entropy'
-set title 'MLP baseline: training and validation loss (early stopping on validation macro-F1)'
+set title 'MLP baseline: training and validation loss (best epoch by $mlp_monitor)'
 plot '$curves' using 1:2 with linespoints title 'train loss', '' using 1:5 with linespoints title 'validation loss'"
 
 # ---- the report ----
@@ -77,6 +90,8 @@ train_s=$(v "$dir/baseline-majority-train.csv" summary all subjects)
 val_s=$(v "$dir/baseline-majority-val.csv" summary all subjects)
 test_s=$(v "$dir/baseline-majority-test.csv" summary all subjects)
 shared=$(awk '/&/ { s += $(NF - 1) } END { print s + 0 }' "$data/audit.txt")
+# The seed har-split drew the validation subjects with (in the split's metadata).
+split_seed=$(meta "$(awk -F, '$1 == "output" && $2 == "val" { print $4 }' "$data/split_audit.csv")" split_seed)
 
 cat <<EOF
 # 1. Data and baselines
@@ -93,7 +108,7 @@ the basis of activity logging, fall and inactivity monitoring, and
 context-aware apps.  The data set exists to measure how well that works for
 people the model has never seen.
 
-**Target.** One of six activities per window: $(echo $classes | sed 's/ /, /g').
+**Target.** One of $(word $(echo $classes | wc -w)) activities per window: $(echo $classes | sed 's/ /, /g').
 The label is the activity of the labelled segment the window lies in;
 windows that overlap a postural transition (HAPT labels 7-12) or no label
 are not cut.
@@ -111,7 +126,7 @@ Cite: $(source_citation)
 $(awk '/^## Channels/ { f = 1; next } f && /^## / { exit } f && /^\|/ { print }' "$data/ingest_report.md")
 
 **Windows.** $t samples ($seconds s) with a stride of $stride samples
-($stride_s s, 50 % overlap): X has shape [$n_windows, $t, $c].
+($stride_s s, $overlap): X has shape [$n_windows, $t, $c].
 
 **Preprocessing.** $(awk '/^Preprocessing:/ { sub(/^Preprocessing: /, ""); print }' "$data/ingest_report.md")
 Normalisation (per channel, mean and standard deviation) is fitted on the
@@ -122,8 +137,8 @@ silently; the ingest report counts every skipped or repaired record:
 
 $(awk '/^## What was skipped/ { f = 1; next } f && /^## / { exit } f && /^\|/ { print }' "$data/ingest_report.md")
 
-**Splits.** Subject-disjoint: the 9 official test subjects, and 4 of the 21
-training subjects drawn (seed 1) for validation.
+**Splits.** Subject-disjoint: the $test_s official test subjects, and $val_s of the $((train_s + val_s))
+training subjects drawn (seed $split_seed) for validation.
 
 | split | windows | subjects |
 |---|---:|---:|
@@ -163,7 +178,7 @@ Fitted on the training split only (class frequencies), scored with the same
 metrics as the models.  \`uniform\` draws every class with equal
 probability and \`stratified\` with the training frequencies (seed $(v "$dir/baseline-uniform-test.csv" baseline settings seed)).
 
-| baseline | val accuracy | val macro-F1 | test accuracy | test macro-F1 | test accuracy, 95 % CI over subjects |
+| baseline | val accuracy | val macro-F1 | test accuracy | test macro-F1 | test accuracy, $(level "$dir/baseline-majority-test.csv") % CI over subjects |
 |---|---:|---:|---:|---:|---|
 EOF
 for b in majority uniform stratified; do
@@ -179,15 +194,15 @@ cat <<EOF
 
 ## MLP baseline
 
-\`flatten,dense:256,relu,dropout:0.3,dense:256,relu,dropout:0.3,dense:6\` on
-the flattened $t x $c windows ($(v "$dir/mlp-test.csv" model all parameters) parameters), trained
-on the $train_s training subjects with early stopping on the $val_s validation
-subjects: $epochs epochs run, the best by validation macro-F1 kept
+\`$mlp_spec\` on
+$mlp_input $t x $c windows ($(v "$dir/mlp-test.csv" model all parameters) parameters), trained
+on the $train_s training subjects $mlp_stop the $val_s validation
+subjects: $epochs epochs run, the best by $mlp_monitor kept
 (\`pipelines/models.mk\`).
 
 ![MLP loss curves](01_data_and_baselines/mlp_curves.png)
 
-| split | accuracy | macro-F1 | weighted F1 | log loss | accuracy, 95 % CI over windows | over subjects |
+| split | accuracy | macro-F1 | weighted F1 | log loss | accuracy, $(level "$dir/mlp-test.csv") % CI over windows | over subjects |
 |---|---:|---:|---:|---:|---|---|
 EOF
 for s in val test; do

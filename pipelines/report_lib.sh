@@ -3,6 +3,9 @@
 
 # v FILE SECTION NAME KEY: one value of a har-eval --csv file.
 v() { awk -F, -v s="$2" -v n="$3" -v k="$4" '$1 == s && $2 == n && $3 == k { print $4; found = 1 } END { if (!found) exit 1 }' "$1"; }
+# level FILE: the confidence level of a har-eval --csv file's bootstrap
+# intervals, in percent.
+level() { awk -v x="$(v "$1" bootstrap settings level)" 'BEGIN { printf "%g", 100 * x }'; }
 # pct X: a fraction as a percentage with one decimal ("-" if empty).
 pct() { awk -v x="$1" 'BEGIN { if (x == "") print "-"; else printf "%.1f %%", 100 * x }'; }
 # num X: three decimals ("-" if empty).
@@ -55,4 +58,81 @@ source_licence() { awk '/^## License note/ { f = 1; next } f && /^"/ { p = 1 } f
 source_citation() {
     awk '/^## Citation/ { f = 1; next } f && /^- / { sub(/^- /, ""); printf "%s", $0; n = 1; next }
         f && n == 1 && /^  / { sub(/^ +/, " "); print; exit }' data/hapt/SOURCE.md
+}
+# word N: N in words from one to twelve, else its digits; Word N: capitalised.
+word() { awk -v n="$1" 'BEGIN { split("one two three four five six seven eight nine ten eleven twelve", w, " ")
+    if (n ~ /^[0-9]+$/ && n >= 1 && n <= 12) print w[n]; else print n }'; }
+Word() { word "$1" | awk '{ print toupper(substr($0, 1, 1)) substr($0, 2) }'; }
+# A CSV field splitter for mawk (quoted fields with commas and "" escapes).
+CSV='function csv(line, f,   n, i, c, q, cur) {
+    n = 0; cur = ""; q = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (q) { if (c == "\"") { if (substr(line, i + 1, 1) == "\"") { cur = cur c; i++ } else q = 0 } else cur = cur c }
+        else if (c == "\"") q = 1
+        else if (c == ",") { f[++n] = cur; cur = "" }
+        else cur = cur c
+    }
+    f[++n] = cur
+    return n
+}'
+# log_field FILE RUN FIELD: FIELD (by its header name) of RUN's last row in
+# an experiment log (har-train --log); fails if there is none.
+log_field() {
+    awk "$CSV"' NR == 1 { n = csv($0, h); for (i = 1; i <= n; i++) if (h[i] == k) col = i; next }
+        { csv($0, f) } f[1] == r { v = f[col]; found = 1 } END { if (!found || !col) exit 1; print v }' r="$2" k="$3" "$1"
+}
+# hp_lines JSON: the members of a flat JSON object on one line (the recorded
+# hyperparameters), one "key":value a line.
+hp_lines() {
+    printf '%s\n' "$1" | awk '{ s = $0; sub(/^[ \t]*\{/, "", s); sub(/\}[ \t]*$/, "", s); q = 0; cur = ""
+        for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\"") q = !q
+            if (c == "," && !q) { print cur; cur = "" } else cur = cur c }
+        print cur }'
+}
+# hp JSON KEY: one hyperparameter, unquoted; fails if it is not recorded.
+hp() { hp_lines "$1" | awk -v k="\"$2\":" 'index($0, k) == 1 { v = substr($0, length(k) + 1); gsub(/^"|"$/, "", v); print v; found = 1; exit }
+    END { if (!found) exit 1 }'; }
+# meta FILE KEY: a value of the metadata of a .safetensors.gz file (a
+# checkpoint, a window file); fails if it has none.
+meta() {
+    hlen_=$(zcat "$1" 2>/dev/null | od -An -tu4 -N4 | tr -d ' ')
+    zcat "$1" 2>/dev/null | dd bs=1 skip=8 count="$hlen_" 2>/dev/null | awk -v k="\"$2\":\"" '{ t = t $0 }
+        END { i = index(t, k); if (!i) exit 1; s = substr(t, i + length(k)); v = ""
+              for (j = 1; j <= length(s); j++) { c = substr(s, j, 1)
+                  if (c == "\\") { j++; v = v substr(s, j, 1) } else if (c == "\"") break; else v = v c }
+              print v }'
+}
+# OPT: an awk function, optname(NAME): an optimizer as prose; optname NAME
+# in the shell.
+OPT='function optname(o) { return o == "sgd" ? "SGD" : o == "momentum" ? "SGD with momentum" : o == "nesterov" ? "SGD with Nesterov momentum" : o == "adam" ? "Adam" : o == "adamw" ? "AdamW" : o == "rmsprop" ? "RMSprop" : o }'
+optname() { awk -v o="$1" "$OPT"' BEGIN { print optname(o) }'; }
+# monitor_name MONITOR: what har-train's --monitor keeps the best epoch by.
+monitor_name() { case $1 in val_f1) echo 'validation macro-F1';; val_acc) echo 'validation accuracy';;
+    val_loss) echo 'validation loss';; *) echo "$1";; esac; }
+# AND: an awk function, and_(LIST): phrases separated by "|" joined as
+# "a, b and c"; HP: awk code that also reads hp_lines output into h[KEY].
+AND='function and_(s,   n, p, i, r) { n = split(s, p, "|"); r = p[1]; for (i = 2; i <= n; i++) r = r (i < n ? ", " : " and ") p[i]; return r }'
+HP="$AND"' { k_ = $0; sub(/:.*/, "", k_); gsub(/"/, "", k_); v_ = substr($0, index($0, ":") + 1); gsub(/^"|"$/, "", v_); h[k_] = v_ }'
+# joined: the distinct lines of standard input as "a, b and c".
+joined() { awk "$AND"' !seen[$0]++ { s = s (n++ ? "|" : "") $0 } END { print and_(s) }'; }
+# cv_folds RECIPES_CV RECIPE: how many folds RECIPE has last-epoch accuracies
+# for in the cross-validation table (artifacts/models/recipes-cv.md).
+cv_folds() {
+    awk -F'|' -v r="$2" '{ for (i = 2; i < NF; i++) { x = $i; gsub(/^ +| +$/, "", x); c[i] = x } }
+        c[2] == "recipe" { for (i = 2; i < NF; i++) if (c[i] == "last: fold accuracies") col = i }
+        c[2] == r && col { print split(c[col], a, " "); found = 1; exit } END { if (!found) exit 1 }' "$1"
+}
+# fit_subjects CHECKPOINT: how many subjects the training file of the
+# har-train run that wrote CHECKPOINT holds (its split's metadata).
+fit_subjects() { s_=$(meta "$(trained_from "$1" | sed -n 1p)" split_subjects) && echo "$s_" | awk -F, '{ print NF }'; }
+# trained_from CHECKPOINT: the training file and the output path of the
+# har-train run that wrote CHECKPOINT (its recorded arguments), one a line.
+trained_from() {
+    meta "$1" arguments | awk '{ for (i = 1; i <= NF; i++) { a = $i
+            if (a == "-o" || a == "--output") { out = $(++i); continue }
+            if (a ~ /^--output=/) { out = substr(a, 10); continue }
+            if (a ~ /^-/) { if (a !~ /=/ && a !~ /^-[^-]./ && a !~ /^(-q|--quiet|-h|--help|-V|--oversample)$/) i++; continue }
+            if (train == "") train = a }
+        print train; print out }'
 }
