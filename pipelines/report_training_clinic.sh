@@ -47,8 +47,10 @@ schedule() { s_=$(h "$1" schedule); if [ "$s_" = constant ]; then echo 'constant
 # clipping RUN [SHORT]: the run's gradient clipping as prose (SHORT: for a legend).
 clipping() {
     c_=$(h "$1" clip)
-    if awk -v c="$c_" 'BEGIN { exit !(c + 0 > 0) }'; then echo "${2:+clip $c_}${2:-with clipping at norm $c_}"
-    else echo "${2:+no clipping}${2:-without gradient clipping}"; fi
+    if awk -v c="$c_" 'BEGIN { exit !(c + 0 > 0) }'; then
+        if [ -n "${2-}" ]; then echo "clip $c_"; else echo "with clipping at norm $c_"; fi
+    elif [ -n "${2-}" ]; then echo "no clipping"
+    else echo "without gradient clipping"; fi
 }
 # per_epoch RUN: mean seconds per epoch (the curves' last column).
 per_epoch() { awk -F, 'NR > 1 && $NF != "" { s += $NF; n++ } END { if (n) printf "%.2f", s / n; else print "-" }' "$dir/$1-curves.csv"; }
