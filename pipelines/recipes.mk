@@ -12,14 +12,14 @@
 #                   each fold and their means, of the kept checkpoint (best
 #                   on the fold's validation subjects: optimistic) and of the
 #                   last epoch (the fair estimate, which recipes are compared
-#                   on).  About 6 minutes on 2 cores; part of `make all`.
+#                   on).  About 3 minutes of `make -j2 all`, which it is part of.
 #                   build/recipes/   folds, checkpoints, per-fold reports
 #
 #   make recipes-ablation -> artifacts/models/recipes-ablation.md   the same
 #                   table for every recipe, RECIPES_ABLATION too: what each
 #                   ingredient of the zoo's recipes is worth (readout,
-#                   rotation, stopping rule, the CNN).  About 20 minutes more
-#                   on 2 cores, so it is NOT part of `make all` (whose budget
+#                   rotation, stopping rule, the CNN).  About 8 minutes more
+#                   at -j2, so it is NOT part of `make all` (whose budget
 #                   is 15 minutes): the one committed artifact that only its
 #                   own target makes.  make clean-artifacts leaves it.
 
