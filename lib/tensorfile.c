@@ -493,10 +493,54 @@ static int check_tiling(const har_tfile *f, span *spans, size_t n, const char *n
     return 0;
 }
 
-/* Reads the data in file order, checks nothing follows, and reorders the
- * tensors into data order (what writing the file back produces). */
+/* CRC-32 (zlib's) of a payload, in chunks: crc32() takes a uInt length. */
+static unsigned long crc_update(unsigned long crc, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    while (n > 0) {
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    return crc;
+}
+
+/* Checks the payload against the checksum the writer recorded
+ * (HAR_PAYLOAD_CRC_KEY), then drops the key: it describes the file, not the
+ * data, and writing recomputes it.  Files from other safetensors writers
+ * have none and are taken as they are; a gzip stream carries its own CRC-32
+ * as well. */
+static int verify_payload(har_tfile *f, unsigned long crc, const char *name, har_err *e)
+{
+    size_t k = 0;
+    while (k < f->nmeta && strcmp(f->meta[k].key, HAR_PAYLOAD_CRC_KEY) != 0)
+        k++;
+    if (k == f->nmeta)
+        return 0;
+    const char *want = f->meta[k].value;
+    char have[16];
+    snprintf(have, sizeof have, "%08lx", crc);
+    if (strlen(want) != 8 || strspn(want, "0123456789abcdef") != 8)
+        return har_fail(e, HAR_EDATA, "%s: header: metadata %s is '%.40s', expected 8 lowercase hex digits", name,
+                        HAR_PAYLOAD_CRC_KEY, want);
+    if (strcmp(want, have) != 0)
+        return har_fail(e, HAR_EDATA,
+                        "%s: the tensor data is corrupt: its CRC-32 is %s but the header records %s (%s)", name,
+                        have, want, HAR_PAYLOAD_CRC_KEY);
+    free(f->meta[k].key);
+    free(f->meta[k].value);
+    memmove(&f->meta[k], &f->meta[k + 1], (f->nmeta - k - 1) * sizeof *f->meta);
+    f->nmeta--;
+    return 0;
+}
+
+/* Reads the data in file order, checks nothing follows and the checksum
+ * matches, and reorders the tensors into data order (what writing the file
+ * back produces). */
 static int read_data(source *src, har_tfile *f, const span *spans, size_t n, const char *name, har_err *e)
 {
+    unsigned long crc = crc32(0L, Z_NULL, 0);
     for (size_t i = 0; i < n; i++) {
         har_tensor *t = &f->tensors[spans[i].index];
         if (!(t->data = har_malloc(t->nbytes, e)))
@@ -505,8 +549,9 @@ static int read_data(source *src, har_tfile *f, const span *spans, size_t n, con
         snprintf(what, sizeof what, "tensor '%s'", t->name);
         if (source_read(src, t->data, t->nbytes, what, e))
             return e && e->code ? e->code : HAR_EDATA;
+        crc = crc_update(crc, t->data, t->nbytes);
     }
-    if (source_expect_end(src, e))
+    if (source_expect_end(src, e) || verify_payload(f, crc, name, e))
         return e && e->code ? e->code : HAR_EDATA;
     har_tensor *sorted = har_malloc((n ? n : 1) * sizeof *sorted, e);
     if (!sorted)
@@ -586,8 +631,17 @@ static char *build_header(const har_tfile *f, size_t *padded_len, har_err *e)
     int ok = root && meta && cJSON_AddItemToObject(root, "__metadata__", meta);
     if (!ok)
         cJSON_Delete(meta);
+    /* The payload's checksum, last; a value copied from an input file is
+     * stale and is not written. */
+    unsigned long crc = crc32(0L, Z_NULL, 0);
+    for (size_t i = 0; i < f->ntensors; i++)
+        crc = crc_update(crc, f->tensors[i].data, f->tensors[i].nbytes);
+    char crc_hex[16];
+    snprintf(crc_hex, sizeof crc_hex, "%08lx", crc);
     for (size_t i = 0; ok && i < f->nmeta; i++)
-        ok = cJSON_AddStringToObject(meta, f->meta[i].key, f->meta[i].value) != NULL;
+        if (strcmp(f->meta[i].key, HAR_PAYLOAD_CRC_KEY) != 0)
+            ok = cJSON_AddStringToObject(meta, f->meta[i].key, f->meta[i].value) != NULL;
+    ok = ok && cJSON_AddStringToObject(meta, HAR_PAYLOAD_CRC_KEY, crc_hex) != NULL;
     int64_t at = 0;
     for (size_t i = 0; ok && i < f->ntensors; i++) {
         const har_tensor *t = &f->tensors[i];

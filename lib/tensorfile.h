@@ -11,6 +11,18 @@
  * covering the data exactly, byte counts matching dtype x shape, header below
  * 100 MB.  Plain (uncompressed) safetensors files are accepted on input too.
  *
+ * Integrity: every file we write records the CRC-32 of its payload (all
+ * tensor bytes in file order) in the metadata key "payload_crc32" (8 lowercase
+ * hex digits), checked on every read and then dropped from the metadata in
+ * memory (writing recomputes it); the gzip stream's own CRC-32 covers
+ * the header as well.  A file without the key (another safetensors writer)
+ * is read unchecked.
+ *
+ * Resource limits, all checked before the allocation they guard: the header
+ * length (HAR_MAX_HEADER_BYTES), the total tensor bytes the header declares
+ * (at most this machine's physical memory), and the data read (exactly what
+ * the header declares: a stream with more is refused without reading on).
+ *
  * In memory a file is a list of named tensors plus string metadata, kept in
  * insertion order so that writing is deterministic. */
 #ifndef HAR_TENSORFILE_H
@@ -27,6 +39,7 @@ typedef enum { HAR_F32, HAR_F64, HAR_I32, HAR_I64, HAR_U8 } har_dtype;
 
 #define HAR_MAX_DIMS 8
 #define HAR_MAX_HEADER_BYTES (100u * 1000u * 1000u)
+#define HAR_PAYLOAD_CRC_KEY "payload_crc32"
 
 typedef struct {
     char *name;

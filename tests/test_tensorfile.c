@@ -716,7 +716,16 @@ static void check_layout(const har_tfile *f, const unsigned char *buf, size_t le
     ck_assert_uint_eq(8 + n + at, len);
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
     ck_assert(cJSON_IsObject(m));
-    ck_assert_int_eq(cJSON_GetArraySize(m), (int)f->nmeta);
+    /* The metadata, and last the payload's CRC-32. */
+    ck_assert_int_eq(cJSON_GetArraySize(m), (int)f->nmeta + 1);
+    unsigned long crc = crc32(0L, Z_NULL, 0);
+    for (size_t i = 0; i < f->ntensors; i++)
+        crc = crc32(crc, f->tensors[i].data, (uInt)f->tensors[i].nbytes);
+    char crc_hex[16];
+    snprintf(crc_hex, sizeof crc_hex, "%08lx", crc);
+    const cJSON *last = cJSON_GetArrayItem(m, (int)f->nmeta);
+    ck_assert_str_eq(last->string, HAR_PAYLOAD_CRC_KEY);
+    ck_assert_str_eq(last->valuestring, crc_hex);
     for (size_t i = 0; i < f->nmeta; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, f->meta[i].key);
         ck_assert_msg(cJSON_IsString(v), "metadata '%s' missing", f->meta[i].key);
@@ -725,6 +734,79 @@ static void check_layout(const har_tfile *f, const unsigned char *buf, size_t le
     ck_assert_int_eq(cJSON_GetArraySize(root), (int)f->ntensors + 1);
     cJSON_Delete(root);
 }
+
+/* A flipped bit anywhere in the payload of a plain (uncompressed) file is
+ * named as corruption; a flipped bit anywhere in a gzip file's compressed
+ * stream is refused too (gzip's own CRC, or the payload's).  Only the gzip
+ * header's informational bytes (flags' text bit, mtime, xfl, os) may change
+ * without an error, and they carry no data. */
+START_TEST(test_flipped_bytes_are_refused)
+{
+    har_tfile *f = sample();
+    unsigned char *img;
+    size_t len;
+    har_err e = {0};
+    ck_assert_int_eq(har_tfile_serialize(f, &img, &len, &e), 0);
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = (hlen << 8) | img[i];
+    for (size_t i = 8 + (size_t)hlen; i < len; i++) {
+        img[i] ^= 0x10;
+        har_err e2 = {0};
+        har_tfile *g = har_tfile_parse(img, len, "mem.st", &e2);
+        ck_assert_msg(g == NULL, "flipped payload byte %zu accepted", i);
+        ck_assert_int_eq(e2.code, HAR_EDATA);
+        tu_assert_contains(e2.msg, "mem.st");
+        tu_assert_contains(e2.msg, "corrupt");
+        img[i] ^= 0x10;
+    }
+    free(img);
+
+    char *dir = tu_tmpdir(), path[PATH_BYTES], bad[PATH_BYTES];
+    join(path, dir, "f.st.gz");
+    join(bad, dir, "bad.st.gz");
+    write_ok(f, path);
+    size_t n;
+    unsigned char *gz = (unsigned char *)tu_read_file(path, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 3 || (i >= 4 && i <= 9))
+            continue; /* FLG (only its FTEXT bit flips here), MTIME, XFL, OS */
+        gz[i] ^= 0x01;
+        tu_write_file(bad, (const char *)gz, n);
+        har_err e2 = {0};
+        har_tfile *g = har_tfile_read(bad, &e2);
+        ck_assert_msg(g == NULL, "flipped gzip byte %zu of %zu accepted", i, n);
+        ck_assert_int_ne(e2.code, 0);
+        tu_assert_contains(e2.msg, "bad.st.gz");
+        gz[i] ^= 0x01;
+    }
+    free(gz);
+    tu_rmtree(dir);
+    free(dir);
+    har_tfile_free(f);
+}
+END_TEST
+
+/* A checksum copied from an input file (metadata carried over) is replaced
+ * by the new payload's; a malformed recorded checksum is named. */
+START_TEST(test_checksum_is_recomputed_and_validated)
+{
+    har_tfile *f = sample();
+    meta(f, HAR_PAYLOAD_CRC_KEY, "00000000");
+    unsigned char *img;
+    size_t len;
+    har_err e = {0};
+    ck_assert_int_eq(har_tfile_serialize(f, &img, &len, &e), 0);
+    har_tfile *g = har_tfile_parse(img, len, "mem.st", &e);
+    ck_assert_msg(g != NULL, "%s", e.msg);
+    ck_assert_ptr_null(har_tfile_meta_get(g, HAR_PAYLOAD_CRC_KEY));
+    har_tfile_free(g);
+    free(img);
+    har_tfile_free(f);
+    reject_json("{'__metadata__':{'payload_crc32':'12345'},'a':{'dtype':'U8','shape':[2],'data_offsets':[0,2]}}", 2,
+                "payload_crc32", "8 lowercase hex digits");
+}
+END_TEST
 
 START_TEST(test_serialize_layout)
 {
@@ -1595,6 +1677,8 @@ Suite *tensorfile_suite(void)
     tcase_add_test(tc, test_reject_bad_shape_entries);
     tcase_add_test(tc, test_reject_bad_data_offsets);
     tcase_add_test(tc, test_reject_data_larger_than_memory);
+    tcase_add_test(tc, test_flipped_bytes_are_refused);
+    tcase_add_test(tc, test_checksum_is_recomputed_and_validated);
     tcase_add_test(tc, test_reject_empty_tensor_name_as_data_error);
     tcase_add_test(tc, test_reject_via_files);
     tcase_add_test(tc, test_read_missing_file_and_directory);
