@@ -30,6 +30,14 @@ int har_activities_read(const char *path, har_activities *acts, char *sha_hex, h
     size_t len;
     if (har_slurp(path, &buf, &len, sha_hex, e))
         return e ? e->code : HAR_EIO;
+    int rc = har_activities_parse(buf, len, path, acts, e);
+    free(buf);
+    return rc;
+}
+
+int har_activities_parse(const char *buf, size_t len, const char *path, har_activities *acts, har_err *e)
+{
+    memset(acts, 0, sizeof *acts);
     har_lines it;
     har_lines_init(&it, buf, len);
     const char *s;
@@ -82,7 +90,6 @@ int har_activities_read(const char *path, har_activities *acts, char *sha_hex, h
     }
     if (!rc && acts->n == 0)
         rc = har_fail(e, HAR_EDATA, "%s: no activities listed", path);
-    free(buf);
     if (rc)
         har_activities_free(acts);
     return rc;

@@ -29,6 +29,11 @@ _Noreturn void har_usage_error(const char *fmt, ...) __attribute__((format(print
 
 void har_print_version(void);
 
+/* The option-value parsers behind har_opt_long and har_opt_seed, without the
+ * exit: 0 and *out set, or -1 (not a whole decimal number, or out of range). */
+int har_parse_long(const char *s, long lo, long hi, long *out);
+int har_parse_seed(const char *s, unsigned long long *out);
+
 /* Parses a whole decimal integer in [lo, hi] for option opt, or exits 2. */
 long har_opt_long(const char *s, long lo, long hi, const char *opt);
 unsigned long long har_opt_seed(const char *s, const char *opt);

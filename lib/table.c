@@ -31,6 +31,17 @@ int har_table_read(const char *path, int cols, int strict, har_table *t, char *s
     size_t len;
     if (har_slurp(path, &buf, &len, sha_hex, e))
         return e ? e->code : HAR_EIO;
+    int rc = har_table_parse(buf, len, path, cols, strict, t, bad_value, e);
+    free(buf);
+    return rc;
+}
+
+int har_table_parse(const char *buf, size_t len, const char *path, int cols, int strict, har_table *t,
+                    int *bad_value, har_err *e)
+{
+    memset(t, 0, sizeof *t);
+    if (bad_value)
+        *bad_value = 0;
     har_lines it;
     har_lines_init(&it, buf, len);
     const char *s;
@@ -87,7 +98,6 @@ int har_table_read(const char *path, int cols, int strict, har_table *t, char *s
         rc = har_fail(e, HAR_EDATA, "%s: empty file (expected rows of %d numbers)", path, cols);
 done:
     free(status);
-    free(buf);
     if (rc)
         har_table_free(t);
     return rc;

@@ -8,6 +8,7 @@
 #ifndef HAR_TABLE_H
 #define HAR_TABLE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "digest.h"
@@ -27,6 +28,10 @@ typedef struct {
  * SHA-256 of the decompressed file. */
 int har_table_read(const char *path, int cols, int strict, har_table *t, char *sha_hex, int *bad_value,
                    har_err *e);
+/* The same on a file's (decompressed) content in memory; path names it in
+ * messages.  buf need not be NUL-terminated. */
+int har_table_parse(const char *buf, size_t len, const char *path, int cols, int strict, har_table *t,
+                    int *bad_value, har_err *e);
 void har_table_free(har_table *t);
 
 /* Reads a column of integers (y_*.txt, subject_*.txt); any bad value is an

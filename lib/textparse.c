@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,4 +177,44 @@ void har_field_text(const char *s, size_t n, int i, char *buf, size_t bufsize)
             return;
         }
     }
+}
+
+/* har-infer's line reader and number parser (moved here from the tool so
+ * they can be fuzzed; see textparse.h). */
+int har_read_line(FILE *fp, char *buf, size_t cap, size_t *len)
+{
+    if (!fgets(buf, (int)cap, fp))
+        return 0;
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '\n') {
+        buf[--n] = '\0';
+    } else if (n == cap - 1 && !feof(fp)) {
+        int c;
+        while ((c = getc(fp)) != EOF && c != '\n')
+            ;
+        return -1;
+    }
+    if (n && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    *len = n;
+    return 1;
+}
+
+int har_parse_numbers(const char *s, size_t n, double *out, unsigned char *status, int want, char *why,
+                      size_t whylen)
+{
+    int got = har_parse_fields(s, n, out, status, want);
+    if (got != want) {
+        snprintf(why, whylen, "expected %d numbers, found %d", want, got);
+        return -1;
+    }
+    for (int i = 0; i < want; i++)
+        if (status[i] != HAR_FIELD_OK) {
+            char field[40];
+            har_field_text(s, n, i, field, sizeof field);
+            snprintf(why, whylen, "value %d ('%s') is %s", i + 1, field,
+                     status[i] == HAR_FIELD_NONFINITE ? "not finite" : "not a number");
+            return -1;
+        }
+    return 0;
 }

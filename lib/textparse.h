@@ -9,6 +9,7 @@
 #define HAR_TEXTPARSE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     const char *p, *end;
@@ -32,5 +33,18 @@ int har_line_blank(const char *s, size_t n);
 
 /* Copies field i (0-based) of a line into buf for a message, shortened. */
 void har_field_text(const char *s, size_t n, int i, char *buf, size_t bufsize);
+
+/* ---- har-infer's input lines (--windows text and --stream) ---- */
+
+/* Reads one line of at most cap - 1 bytes (cap >= 2) into buf, without its
+ * "\n" or "\r\n".  Returns 0 at end of input, 1 for a line (*len bytes),
+ * -1 for a line too long (consumed and dropped: an endless line must not
+ * grow memory). */
+int har_read_line(FILE *fp, char *buf, size_t cap, size_t *len);
+
+/* Parses exactly want numbers (all finite) from a line; on failure writes
+ * the reason into why and returns -1. */
+int har_parse_numbers(const char *s, size_t n, double *out, unsigned char *status, int want, char *why,
+                      size_t whylen);
 
 #endif

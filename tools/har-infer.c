@@ -137,48 +137,6 @@ static void bad_line(infer *in, long line, const char *why)
         fprintf(stderr, "%s: further bad lines are counted, not shown\n", har_prog());
 }
 
-/* Reads one line of at most cap - 1 bytes into buf.  Returns 0 at end of
- * input, 1 for a line, -1 for a line too long (consumed and dropped: an
- * endless line must not grow memory). */
-static int read_line(FILE *fp, char *buf, size_t cap, size_t *len)
-{
-    if (!fgets(buf, (int)cap, fp))
-        return 0;
-    size_t n = strlen(buf);
-    if (n && buf[n - 1] == '\n') {
-        buf[--n] = '\0';
-    } else if (n == cap - 1 && !feof(fp)) {
-        int c;
-        while ((c = getc(fp)) != EOF && c != '\n')
-            ;
-        return -1;
-    }
-    if (n && buf[n - 1] == '\r')
-        buf[--n] = '\0';
-    *len = n;
-    return 1;
-}
-
-/* Parses exactly want numbers; on failure writes the reason and returns -1. */
-static int parse_numbers(const char *s, size_t n, double *out, unsigned char *status, int want, char *why,
-                         size_t whylen)
-{
-    int got = har_parse_fields(s, n, out, status, want);
-    if (got != want) {
-        snprintf(why, whylen, "expected %d numbers, found %d", want, got);
-        return -1;
-    }
-    for (int i = 0; i < want; i++)
-        if (status[i] != HAR_FIELD_OK) {
-            char field[40];
-            har_field_text(s, n, i, field, sizeof field);
-            snprintf(why, whylen, "value %d ('%s') is %s", i + 1, field,
-                     status[i] == HAR_FIELD_NONFINITE ? "not finite" : "not a number");
-            return -1;
-        }
-    return 0;
-}
-
 static FILE *open_input(const char *path)
 {
     if (har_is_stdio(path))
@@ -210,14 +168,14 @@ static void run_text(infer *in, const char *path)
     print_header(in, "line");
     size_t n;
     int r;
-    for (long line = 1; (r = read_line(fp, buf, cap, &n)) != 0; line++) {
+    for (long line = 1; (r = har_read_line(fp, buf, cap, &n)) != 0; line++) {
         if (r < 0) {
             bad_line(in, line, "line too long for one window");
             continue;
         }
         if (har_line_blank(buf, n))
             continue;
-        if (parse_numbers(buf, n, v, st, want, why, sizeof why)) {
+        if (har_parse_numbers(buf, n, v, st, want, why, sizeof why)) {
             bad_line(in, line, why);
             continue;
         }
@@ -324,14 +282,14 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
     unsigned char st[HAR_RAW_CHANNELS];
     size_t n;
     int r;
-    for (long line = 1; (r = read_line(fp, buf, sizeof buf, &n)) != 0; line++) {
+    for (long line = 1; (r = har_read_line(fp, buf, sizeof buf, &n)) != 0; line++) {
         if (r < 0) {
             bad_line(in, line, "line too long for one sample");
             continue;
         }
         if (har_line_blank(buf, n))
             continue;
-        if (parse_numbers(buf, n, raw, st, HAR_RAW_CHANNELS, why, sizeof why)) {
+        if (har_parse_numbers(buf, n, raw, st, HAR_RAW_CHANNELS, why, sizeof why)) {
             bad_line(in, line, why);
             continue;
         }
