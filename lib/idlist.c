@@ -35,9 +35,16 @@ int har_idlist_add(har_idlist *l, int32_t id, har_err *e)
     size_t lo = lower_bound(l, id);
     if (lo < l->n && l->ids[lo] == id)
         return 0;
-    int32_t *ids = realloc(l->ids, (l->n + 1) * sizeof *ids);
-    if (!ids)
-        return har_fail(e, HAR_EIO, "out of memory");
+    /* The capacity doubles (it is the smallest power of two >= n, at least
+     * 8, so it needs no field of its own): a list built one id at a time,
+     * like the range 1-99999, costs O(n) allocations' worth of copying, not
+     * O(n^2). */
+    int32_t *ids = l->ids;
+    if (l->n == 0 || (l->n >= 8 && (l->n & (l->n - 1)) == 0)) {
+        size_t cap = l->n < 8 ? 8 : 2 * l->n;
+        if (!(ids = realloc(l->ids, cap * sizeof *ids)))
+            return har_fail(e, HAR_EIO, "out of memory");
+    }
     memmove(ids + lo + 1, ids + lo, (l->n - lo) * sizeof *ids);
     ids[lo] = id;
     l->ids = ids;

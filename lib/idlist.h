@@ -13,7 +13,7 @@
 #define HAR_IDLIST_MAX 100000
 
 typedef struct {
-    int32_t *ids; /* sorted ascending, unique */
+    int32_t *ids; /* sorted ascending, unique; built by har_idlist_add only */
     size_t n;
 } har_idlist;
 

@@ -306,6 +306,31 @@ START_TEST(idlist_parse_errors)
 }
 END_TEST
 
+/* The list's storage doubles (fuzzing found "1-99999" reallocating once per
+ * id: 2 GB of allocator churn under ASan).  Inserts at the front, back and
+ * middle across every capacity boundary keep the set sorted and complete. */
+START_TEST(idlist_growth_keeps_order)
+{
+    har_idlist l = {0};
+    har_err e = {0};
+    for (int32_t i = 0; i < 5000; i++) {
+        int32_t id = i % 3 == 0 ? 100000 + i : i % 3 == 1 ? 100000 - i : 50000 + (i % 2 ? i : -i);
+        ck_assert_int_eq(har_idlist_add(&l, id, &e), 0);
+        ck_assert_int_eq(har_idlist_add(&l, id, &e), 0); /* duplicates change nothing */
+    }
+    ck_assert_uint_eq(l.n, 5000);
+    for (size_t i = 1; i < l.n; i++)
+        ck_assert_int_lt(l.ids[i - 1], l.ids[i]);
+    ck_assert(har_idlist_contains(&l, 100000 + 4998));
+    har_idlist_free(&l);
+    ck_assert_int_eq(har_idlist_parse(&l, "0-99998,99999", 0, INT32_MAX, "x", &e), 0);
+    ck_assert_uint_eq(l.n, HAR_IDLIST_MAX);
+    for (size_t i = 0; i < l.n; i++)
+        ck_assert_int_eq(l.ids[i], (int32_t)i);
+    har_idlist_free(&l);
+}
+END_TEST
+
 static har_idlist make_list(const int32_t *ids, size_t n)
 {
     har_idlist l = {0};
@@ -469,6 +494,7 @@ Suite *textparse_suite(void)
     tcase_add_test(tc, idlist_parse_ok);
     tcase_add_test(tc, idlist_parse_errors);
     tcase_add_test(tc, idlist_intersect_and_index);
+    tcase_add_test(tc, idlist_growth_keeps_order);
     tcase_add_test(tc, idlist_format_extremes);
     tcase_add_test(tc, rng_below_range_and_uniform);
     tcase_add_test(tc, rng_deterministic);
