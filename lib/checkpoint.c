@@ -91,6 +91,30 @@ int har_checkpoint_from_tfile(har_checkpoint *ck, har_tfile *f, har_err *e)
                      ck->channels[j], ck->mean[j], ck->std[j]);
             goto fail;
         }
+    /* The spec is checked against the file before the model is allocated:
+     * every parameter is stored in it as F32, so a spec needing more values
+     * than the file holds (a 700-byte file could otherwise ask for a 17 GB
+     * model) is refused, as is one whose activations for a single window
+     * would not fit in memory. */
+    size_t need = 0, act = 0, have = 0;
+    for (size_t i = 0; i < f->ntensors; i++)
+        if (f->tensors[i].dtype == HAR_F32)
+            have += f->tensors[i].nbytes / sizeof(float);
+    if (har_model_size(spec, (har_shape){ck->window, ck->nchannels}, &need, &act, e)) {
+        har_err_prefix(e, "%s", src);
+        goto fail;
+    }
+    if (need > have) {
+        har_fail(e, HAR_EDATA, "%s: model spec \"%s\" needs %zu parameters but the file holds only %zu float32 values",
+                 src, spec, need, have);
+        goto fail;
+    }
+    if (act > HAR_CHECKPOINT_MAX_ACTIVATION) {
+        har_fail(e, HAR_EDATA,
+                 "%s: model spec \"%s\" on windows of %d x %d needs %zu values per layer output (limit %zu)", src,
+                 spec, ck->window, ck->nchannels, act, (size_t)HAR_CHECKPOINT_MAX_ACTIVATION);
+        goto fail;
+    }
     if (har_model_build(&ck->model, spec, (har_shape){ck->window, ck->nchannels}, ck->nclasses,
                         e)) {
         har_err_prefix(e, "%s", src);

@@ -21,6 +21,9 @@
 #include "tensorfile.h"
 
 #define HAR_CHECKPOINT_FORMAT "har-checkpoint/1"
+/* Largest output of one layer for one window (values) a checkpoint may ask
+ * for: 2^26 floats = 256 MB, some thousand times what any model here needs. */
+#define HAR_CHECKPOINT_MAX_ACTIVATION ((size_t)1 << 26)
 
 typedef struct {
     har_tfile *file;        /* everything as read */

@@ -58,6 +58,26 @@ static void bind_all(har_model *m)
     }
 }
 
+int har_model_size(const char *spec, har_shape in, size_t *nweights, size_t *act_max, har_err *e)
+{
+    har_layer *layers = NULL;
+    int n = 0;
+    if (in.t < 1 || in.f < 1)
+        return har_fail(e, HAR_EDATA, "model input must be at least 1x1 (got %dx%d)", in.t, in.f);
+    if (har_spec_parse(spec, in, &layers, &n, e))
+        return e && e->code ? e->code : HAR_EUSAGE;
+    *nweights = 0;
+    *act_max = numel(in);
+    for (int i = 0; i < n; i++) {
+        *nweights += layers[i].nweights;
+        if (numel(layers[i].out) > *act_max)
+            *act_max = numel(layers[i].out);
+        har_layer_destroy(&layers[i]);
+    }
+    free(layers);
+    return 0;
+}
+
 int har_model_build(har_model *m, const char *spec, har_shape in, int nclasses, har_err *e)
 {
     memset(m, 0, sizeof *m);

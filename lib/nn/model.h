@@ -41,6 +41,10 @@ typedef struct {
  * must be [1, nclasses].  Parameters are zero until har_model_init. */
 int har_model_build(har_model *m, const char *spec, har_shape in, int nclasses, har_err *e);
 void har_model_free(har_model *m);
+/* What har_model_build would allocate, without allocating it: the number of
+ * parameters and the largest per-window activation (values).  Lets a reader
+ * refuse a file whose recorded spec asks for more than it could hold. */
+int har_model_size(const char *spec, har_shape in, size_t *nweights, size_t *act_max, har_err *e);
 
 /* A second model of src's architecture that computes with src's weights
  * (src->w, not copied: changes to them are seen) but has its own gradients,
