@@ -5,6 +5,7 @@
 #   make all      install missing packages, build, run every pipeline stage
 #   make check SANITIZE=address,undefined   the test suite under ASan/UBSan
 #                 (separate build tree: build/sanitize/)
+#   make fuzz FUZZ_SECONDS=N   every libFuzzer target for N seconds each
 
 .DEFAULT_GOAL := tools
 .DELETE_ON_ERROR:
@@ -19,6 +20,8 @@ SANITIZE ?=
 PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
 PKGS_TEST  = check python3 python3-numpy gnuplot-nox
 PKGS_PIPE  = gnuplot-nox
+# clang brings libFuzzer's driver only with its runtime package (Debian 12).
+PKGS_FUZZ  = clang libclang-rt-14-dev
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -64,7 +67,7 @@ $(BUILD)/lib/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
+.PHONY: fuzz packages-fuzz tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
 tools: $(TOOL_BINS)
 
 # Every compile waits for the package check (order-only: it never makes an
@@ -124,6 +127,65 @@ $(BUILD)/nn64/tests/grad/%.o: tests/grad/%.c | packages-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -DHAR_NN_DOUBLE -MMD -MP -c $< -o $@
 
+# ---- fuzzing (make fuzz; not part of all or check) ----------------------
+# One libFuzzer target per tests/fuzz/fuzz_<target>.c, linked against the
+# library compiled a second time with clang, coverage instrumentation and
+# ASan/UBSan (build/fuzz/; the gcc objects cannot carry libFuzzer's
+# instrumentation).  Each run starts from the seeds in
+# tests/fuzz/corpus/<target>/, copied into build/fuzz/corpus/<target>/ where
+# libFuzzer adds what it finds (kept between runs, so longer fuzzing goes on
+# where the last run stopped; tests/ is never written).  A crash, leak, UB
+# report, timeout or allocation over the RSS limit fails the run and leaves
+# the input in build/fuzz/crashes/.  Each target is its own make target, so
+# `make -j2 fuzz` runs two at a time (one process each).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      := clang
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS)
+# Slow inputs (over -timeout seconds) and huge allocations count as findings:
+# a parser must refuse a hostile size before allocating it.
+FUZZ_OPTS     = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(NN_SRC:%.c=$(FUZZ_DIR)/%.o)
+# Built through pattern rules only; keep them (Make deletes intermediates).
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/bin/%) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.o)
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c | packages-build packages-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# The harnesses use memfd_create and mkdtemp (GNU/POSIX extensions).
+$(FUZZ_DIR)/tests/fuzz/%.o: tests/fuzz/%.c | packages-build packages-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -D_GNU_SOURCE -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread $^ $(PKG_LIBS) -o $@
+
+# Runs one target; its log is build/fuzz/<target>.log.  The dictionary
+# tests/fuzz/<target>.dict is used if there is one.
+fuzz-%: $(FUZZ_DIR)/bin/% | packages-fuzz
+	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/crashes
+	@cp tests/fuzz/corpus/$*/* $(FUZZ_DIR)/corpus/$*/
+	@echo "fuzz $*: $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/$*.log)"
+	@OPENBLAS_NUM_THREADS=1 $< $(FUZZ_OPTS) -artifact_prefix=$(FUZZ_DIR)/crashes/$*- \
+	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+	    $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 || \
+	    { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FAILED (input in $(FUZZ_DIR)/crashes/)"; exit 1; }
+
+# The summary: executions and speed of every target's last run.
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    printf '%-14s %12s execs %8s exec/s\n' $$t \
+	        "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$t.log)" \
+	        "$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(FUZZ_DIR)/$$t.log)"; \
+	done
+
+packages-fuzz: packages-build
+	@scripts/ensure-packages $(PKGS_FUZZ)
+
 packages-build:
 	@scripts/ensure-packages $(PKGS_BUILD)
 # After packages-build: two apt-get runs at once (make -j) would fight over dpkg's lock.
@@ -168,4 +230,5 @@ LATENCY_N  := 1000
 
 GENERATED :=
 include pipelines/*.mk
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)

@@ -1,0 +1,133 @@
+/* fuzz.h - helpers shared by the libFuzzer harnesses (one target per file,
+ * tests/fuzz/fuzz_<target>.c; built and run by `make fuzz`).
+ *
+ * Every harness is deterministic, prints nothing on the normal path (the
+ * library reports through har_err, never on stdout/stderr) and frees all it
+ * allocates, so LeakSanitizer can fail a run on a leak.  A harness calls
+ * abort() only when a property the library promises does not hold.
+ * Compiled with -D_GNU_SOURCE (memfd_create, mkdtemp). */
+#ifndef HAR_FUZZ_H
+#define HAR_FUZZ_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A NUL-terminated copy of the input (text parsers get what har_slurp gives
+ * them: a buffer with a NUL after its last byte). */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        abort();
+    if (size)
+        memcpy(s, data, size);
+    s[size] = '\0';
+    return s;
+}
+
+/* Splits the input at NUL bytes into at most max sections; returns the
+ * number found.  sec[i] points into data, len[i] is its length. */
+static inline int fuzz_sections(const uint8_t *data, size_t size, const uint8_t **sec, size_t *len, int max)
+{
+    int n = 0;
+    const uint8_t *p = data, *end = data + size;
+    while (n < max) {
+        const uint8_t *z = memchr(p, '\0', (size_t)(end - p));
+        sec[n] = p;
+        len[n] = (size_t)((z ? z : end) - p);
+        n++;
+        if (!z)
+            break;
+        p = z + 1;
+    }
+    return n;
+}
+
+/* Writes (or with data == NULL removes) dir/rel. */
+static inline void fuzz_put(const char *dir, const char *rel, const void *data, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (!data) {
+        if (unlink(path) && errno != ENOENT)
+            abort();
+        return;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        abort();
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w <= 0)
+            abort();
+        p += w;
+        len -= (size_t)w;
+    }
+    close(fd);
+}
+
+static inline void fuzz_mkdir(const char *dir, const char *rel)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (mkdir(path, 0700) && errno != EEXIST)
+        abort();
+}
+
+/* Removes a directory tree the harness made (regular files and folders). */
+static inline void fuzz_rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            char sub[4096];
+            snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                fuzz_rmtree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* One scratch directory per process, in memory (/dev/shm) when available,
+ * removed at exit. */
+static char fuzz_dir_path[256];
+static void fuzz_dir_cleanup(void)
+{
+    if (fuzz_dir_path[0])
+        fuzz_rmtree(fuzz_dir_path);
+}
+static inline const char *fuzz_dir(void)
+{
+    if (!fuzz_dir_path[0]) {
+        struct stat st;
+        const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0
+                               ? "/dev/shm"
+                               : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(fuzz_dir_path, sizeof fuzz_dir_path, "%s/har-fuzz-XXXXXX", base);
+        if (!mkdtemp(fuzz_dir_path))
+            abort();
+        atexit(fuzz_dir_cleanup);
+    }
+    return fuzz_dir_path;
+}
+
+#endif
