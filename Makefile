@@ -111,6 +111,13 @@ $(BIN)/%: $(BUILD)/tools/%.o $(LIBS_HAR)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
 
+# The fault-injection shim (tests/fault/killat.c), preloaded into the tools
+# by tests/test_faults.c; built without sanitizers: it only forwards calls.
+KILLAT := $(BUILD)/tests/libkillat.so
+$(KILLAT): tests/fault/killat.c | packages-build
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -O2 -shared -fPIC $< -o $@ -ldl
+
 $(TEST_BIN): $(TEST_OBJ) $(LIBS_HAR)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) $(CHECK_LIBS) -o $@
@@ -198,7 +205,7 @@ packages-pipelines: packages-build
 # The test runner finds the tools, the data and Python through the environment.
 # OpenBLAS runs single-threaded in tests: results must not depend on it, and
 # two runners x two BLAS threads would oversubscribe a 2-core machine.
-test: $(TOOL_BINS) $(TEST_BIN) $(GRAD_BIN) | packages-check
+test: $(TOOL_BINS) $(TEST_BIN) $(GRAD_BIN) $(KILLAT) | packages-check
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
 
