@@ -113,6 +113,74 @@ START_TEST(sigkill_at_every_kind_of_moment_then_resume)
 }
 END_TEST
 
+/* A file-size limit (RLIMIT_FSIZE, as `ulimit -f` sets) far below what a
+ * tool writes: every tool fails with exit 3 and a message naming the file
+ * and the cause, leaves no output (not even a hidden temporary file), and a
+ * previous output of the same name keeps its bytes. */
+START_TEST(file_size_limit_fails_cleanly_everywhere)
+{
+    syn_fixture f;
+    syn_fixture_make(&f, 240);
+    char ckpt[600];
+    snprintf(ckpt, sizeof ckpt, "%s/model.st.gz", f.dir);
+    ck_assert_int_eq(tu_sh("%s %s %s --stats %s -m flatten,dense:32,relu,dense:3 -e 1 --log none -o %s 2>/dev/null",
+                           tu_bin("har-train"), f.train, f.val, f.stats, ckpt),
+                     0);
+    struct {
+        /* fmt: %1$s tool, %2$s train, %3$s val, %4$s stats, %5$s model, %6$s out, %7$s HAPT folder */
+        const char *what, *fmt;
+        const char *tool;
+    } cases[] = {
+        {"har-norm fit", "%1$s fit %2$s -o %6$s", "har-norm"},
+        {"har-norm apply", "%1$s apply %4$s %2$s -o %6$s", "har-norm"},
+        {"har-split", "%1$s -q --test-subjects none --val-count 1 --seed 1 -o %6$s %2$s", "har-split"},
+        {"har-train", "%1$s %2$s %3$s --stats %4$s -m flatten,dense:32,relu,dense:3 -e 1 --log none -o %6$s",
+         "har-train"},
+        {"har-eval --csv", "%1$s %5$s %3$s --csv %6$s", "har-eval"},
+        {"har-ingest", "%1$s -q %7$s -o %6$s", "har-ingest"},
+    };
+    /* Two recordings of the dataset for har-ingest. */
+    char data[PATH_MAX], hapt[600];
+    ck_assert(realpath(tu_data(), data) != NULL);
+    snprintf(hapt, sizeof hapt, "%s/hapt", f.dir);
+    ck_assert_int_eq(tu_sh("set -e; mkdir -p %s/RawData; cd %s; ln -s %s/RawData/acc_exp01_* %s/RawData/gyro_exp01_* "
+                           "RawData/; zcat %s/RawData/labels.txt.gz | awk '$1 == 1' > RawData/labels.txt; "
+                           "ln -s %s/activity_labels.txt.gz .",
+                           hapt, hapt, data, data, data, data),
+                     0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *dir = tu_tmpdir(), out[700], cmd[4096];
+        /* har-split writes PREFIX-train.st.gz ...: the prefix's first output. */
+        int split = strcmp(cases[i].tool, "har-split") == 0;
+        snprintf(out, sizeof out, "%s/out%s", dir, split ? "" : ".st.gz");
+        snprintf(cmd, sizeof cmd, cases[i].fmt, tu_bin(cases[i].tool), f.train, f.val, f.stats, ckpt, out, hapt);
+        const char *written = split ? tu_path(dir, "out-train.st.gz") : out;
+        /* A previous good output of the same name. */
+        tu_write_text(written, "previous output\n");
+        char *err = NULL;
+        /* The limit binds the tool's files only: its messages go through a
+         * pipe, which no file-size limit applies to. */
+        int rc = tu_sh_capture(NULL, &err, "bash -o pipefail -c 'prlimit --fsize=64 %s 2>&1 >/dev/null | cat >&2'", cmd);
+        ck_assert_msg(rc == 3, "%s under a 64-byte file-size limit: exit %d, expected 3: %s", cases[i].what, rc, err);
+        ck_assert_msg(err && strstr(err, "File too large"), "%s: no 'File too large' in: %s", cases[i].what, err);
+        ck_assert_msg(strstr(err, dir), "%s: the message does not name the file: %s", cases[i].what, err);
+        char *prev = tu_read_file(written, NULL);
+        ck_assert_msg(prev && !strcmp(prev, "previous output\n"), "%s: the previous output was changed", cases[i].what);
+        free(prev);
+        /* Nothing else is left in the folder: no partial output, no temporary file. */
+        char *ls = NULL;
+        ck_assert_int_eq(tu_sh_capture(&ls, NULL, "ls -A %s", dir), 0);
+        ck_assert_msg(!strcmp(ls, split ? "out-train.st.gz\n" : "out.st.gz\n"), "%s left behind:\n%s", cases[i].what,
+                      ls);
+        free(ls);
+        free(err);
+        tu_rmtree(dir);
+        free(dir);
+    }
+    syn_fixture_free(&f);
+}
+END_TEST
+
 Suite *faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -121,6 +189,7 @@ Suite *faults_suite(void)
      * that under sanitizers. */
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, sigkill_at_every_kind_of_moment_then_resume);
+    tcase_add_test(tc, file_size_limit_fails_cleanly_everywhere);
     suite_add_tcase(s, tc);
     return s;
 }
