@@ -414,15 +414,32 @@ static cJSON *read_header(source *src, const char *name, har_err *e)
                  name, (unsigned long long)hlen, HAR_MAX_HEADER_BYTES);
         return NULL;
     }
+    /* The first header byte is checked before the rest is allocated and
+     * read: any other file whose first 8 bytes happen to make a plausible
+     * length (a zip, a CSV, ...) is named as not a tensor file instead of
+     * "file ends while reading the JSON header" after a large allocation. */
+    char first;
+    if (source_read(src, &first, 1, "the JSON header", e))
+        return NULL;
+    if (first != '{') {
+        har_fail(e, HAR_EDATA,
+                 "%s: not a har tensor file: header is not a JSON object (starts with byte 0x%02x; wrong "
+                 "magic: expected gzip-compressed safetensors)",
+                 name, (unsigned char)first);
+        return NULL;
+    }
     char *hdr = har_malloc((size_t)hlen + 1, e);
-    if (!hdr || source_read(src, hdr, (size_t)hlen, "the JSON header", e)) {
+    if (!hdr)
+        return NULL;
+    hdr[0] = first;
+    if (source_read(src, hdr + 1, (size_t)hlen - 1, "the JSON header", e)) {
         free(hdr);
         return NULL;
     }
     hdr[hlen] = '\0';
     cJSON *root = NULL;
     const char *end = NULL;
-    if (hdr[0] != '{' || memchr(hdr, '\0', (size_t)hlen)) {
+    if (memchr(hdr, '\0', (size_t)hlen)) {
         har_fail(e, HAR_EDATA, "%s: header is not a JSON object", name);
     } else if (!(root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0)) || !cJSON_IsObject(root)) {
         const char *at = cJSON_GetErrorPtr();
