@@ -11,8 +11,23 @@
 #include "version.h"
 
 static const char *prog = "har";
+static int dying; /* har_die has reported the error that ends the run */
 static int typed_argc;
 static char **typed_argv;
+
+/* At exit, what went to standard output must have been written: a full
+ * disk or a write error that only the final flush sees would otherwise end
+ * in exit 0 with the output cut short (GNU's close_stdout does the same).
+ * A closed pipe never gets here: SIGPIPE ends the process first.  After
+ * har_die the run already ends with its own message and code. */
+static void check_stdout(void)
+{
+    if (dying || (fflush(stdout) == 0 && !ferror(stdout)))
+        return;
+    int err = errno;
+    fprintf(stderr, "%s: cannot write to standard output: %s\n", prog, err ? strerror(err) : "write error");
+    _exit(HAR_EIO);
+}
 
 void har_cli_init(int argc, char **argv)
 {
@@ -24,6 +39,7 @@ void har_cli_init(int argc, char **argv)
         typed_argc = argc;
     }
     har_out_install_signal_handlers();
+    atexit(check_stdout);
 }
 
 void har_cli_args(int *argc, char ***argv)
@@ -37,6 +53,7 @@ const char *har_prog(void) { return prog; }
 void har_die(const har_err *e)
 {
     fprintf(stderr, "%s: %s\n", prog, e->msg[0] ? e->msg : "failed");
+    dying = 1;
     exit(e->code ? e->code : HAR_EIO);
 }
 

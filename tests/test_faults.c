@@ -181,6 +181,53 @@ START_TEST(file_size_limit_fails_cleanly_everywhere)
 }
 END_TEST
 
+/* Standard output on a full disk (/dev/full): every tool that writes there,
+ * --help and --version included, exits 3 and says so, instead of exiting 0
+ * with its output lost. */
+START_TEST(full_disk_on_standard_output)
+{
+    syn_fixture f;
+    syn_fixture_make(&f, 240);
+    char ckpt[600];
+    snprintf(ckpt, sizeof ckpt, "%s/model.st.gz", f.dir);
+    ck_assert_int_eq(tu_sh("%s %s %s --stats %s -m flatten,dense:16,relu,dense:3 -e 1 --log none -o %s 2>/dev/null",
+                           tu_bin("har-train"), f.train, f.val, f.stats, ckpt),
+                     0);
+    static const char *const tools[] = {"har-ingest", "har-split", "har-norm",   "har-train",
+                                        "har-eval",   "har-infer", "har-latency"};
+    char cmd[4096];
+    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+        for (int v = 0; v < 2; v++) {
+            snprintf(cmd, sizeof cmd, "%s %s", tu_bin(tools[i]), v ? "--version" : "--help");
+            char *err = NULL;
+            int rc = tu_sh_capture(NULL, &err, "%s > /dev/full", cmd);
+            ck_assert_msg(rc == 3 && strstr(err, "No space left on device"), "%s > /dev/full: exit %d: %s", cmd, rc,
+                          err);
+            free(err);
+        }
+    }
+    const char *cases[][2] = {
+        {"har-norm", "show %4$s"},
+        {"har-norm", "apply %4$s %3$s -"},
+        {"har-split", "--audit %2$s %3$s"},
+        {"har-eval", "%5$s %3$s"},
+        {"har-infer", "--windows tensor %5$s %3$s"},
+        {"har-latency", "%5$s %3$s -n 100"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[2048];
+        snprintf(args, sizeof args, cases[i][1], "", f.train, f.val, f.stats, ckpt);
+        snprintf(cmd, sizeof cmd, "%s %s", tu_bin(cases[i][0]), args);
+        char *err = NULL;
+        int rc = tu_sh_capture(NULL, &err, "%s > /dev/full", cmd);
+        ck_assert_msg(rc == 3 && strstr(err, "No space left on device"), "%s > /dev/full: exit %d: %s", cmd, rc,
+                      err);
+        free(err);
+    }
+    syn_fixture_free(&f);
+}
+END_TEST
+
 Suite *faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -190,6 +237,7 @@ Suite *faults_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, sigkill_at_every_kind_of_moment_then_resume);
     tcase_add_test(tc, file_size_limit_fails_cleanly_everywhere);
+    tcase_add_test(tc, full_disk_on_standard_output);
     suite_add_tcase(s, tc);
     return s;
 }

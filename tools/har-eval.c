@@ -808,7 +808,7 @@ int main(int argc, char **argv)
     if (!any_output_is_stdout(&o)) {
         print_report(&r);
         if (fflush(stdout) || ferror(stdout))
-            har_fail(&e, HAR_EIO, "cannot write the report to standard output"), har_die(&e);
+            har_fail(&e, HAR_EIO, "cannot write the report to standard output: %s", strerror(errno)), har_die(&e);
     }
     report_free(&r);
     har_saliency_free(&sal);

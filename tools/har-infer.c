@@ -106,7 +106,7 @@ static void finish_row(infer *in, int label)
     /* A reader at the end of a pipe sees each window as it is classified. */
     if (fflush(stdout) || ferror(stdout)) {
         har_err e = {0};
-        har_fail(&e, HAR_EIO, "cannot write to standard output");
+        har_fail(&e, HAR_EIO, "cannot write to standard output: %s", strerror(errno));
         har_die(&e);
     }
     in->windows++;

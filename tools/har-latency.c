@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -423,7 +424,7 @@ int main(int argc, char **argv)
     print_report(&r);
     write_outputs(&r, m, &t);
     if (fflush(stdout) || ferror(stdout))
-        har_fail(&e, HAR_EIO, "cannot write the report to standard output"), har_die(&e);
+        har_fail(&e, HAR_EIO, "cannot write the report to standard output: %s", strerror(errno)), har_die(&e);
     free(t.us);
     free(t.label);
     free(t.probs);
