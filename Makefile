@@ -6,6 +6,8 @@
 #   make check SANITIZE=address,undefined   the test suite under ASan/UBSan
 #                 (separate build tree: build/sanitize/)
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer target for N seconds each
+#   make check-valgrind   the tool-running suites with every tool under
+#                 Valgrind memcheck, then the unit suites in-process under it
 
 .DEFAULT_GOAL := tools
 .DELETE_ON_ERROR:
@@ -22,6 +24,7 @@ PKGS_TEST  = check python3 python3-numpy gnuplot-nox
 PKGS_PIPE  = gnuplot-nox
 # clang brings libFuzzer's driver only with its runtime package (Debian 12).
 PKGS_FUZZ  = clang libclang-rt-14-dev
+PKGS_VALGRIND = valgrind
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -67,7 +70,7 @@ $(BUILD)/lib/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: fuzz packages-fuzz tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
+.PHONY: check-valgrind packages-valgrind fuzz packages-fuzz tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
 tools: $(TOOL_BINS)
 
 # Every compile waits for the package check (order-only: it never makes an
@@ -189,6 +192,27 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 	        "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$t.log)" \
 	        "$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(FUZZ_DIR)/$$t.log)"; \
 	done
+
+# ---- Valgrind memcheck (make check-valgrind; not part of check or all) ----
+# scripts/check-valgrind runs VG_TOOL_SUITES with each tool behind a wrapper
+# (BUILD/valgrind/bin) that execs memcheck on it, HAR_VALGRIND=1 in the
+# environment (tests that measure time or memory skip those checks, saying
+# so), then VG_UNIT_SUITES with the runner itself under memcheck
+# (CK_FORK=no).  Any memcheck error or definite/indirect leak fails it; one
+# summary line per suite (time, runs, errors, bytes lost, skips).  Logs:
+# BUILD/valgrind/<suite>/.  The pipelines suite (whole trainings) is left
+# out: hours under memcheck.  Uses the ordinary build (no sanitizers).
+VG_TOOL_SUITES ?= cli integration infer train eval latency faults
+VG_UNIT_SUITES ?= tensorfile dsp textparse ingest ucihar split norm parity optim
+check-valgrind: $(TOOL_BINS) $(TEST_BIN) | packages-valgrind
+ifneq ($(SANITIZE),)
+	$(error check-valgrind runs the ordinary build; drop SANITIZE=$(SANITIZE))
+endif
+	OPENBLAS_NUM_THREADS=1 HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
+	    scripts/check-valgrind $(BIN) $(TEST_BIN) $(BUILD)/valgrind '$(VG_TOOL_SUITES)' '$(VG_UNIT_SUITES)'
+
+packages-valgrind: packages-check
+	@scripts/ensure-packages $(PKGS_VALGRIND)
 
 packages-fuzz: packages-build
 	@scripts/ensure-packages $(PKGS_FUZZ)

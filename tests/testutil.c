@@ -41,6 +41,12 @@ const char *tu_bin(const char *tool)
 const char *tu_data(void) { return env_or("HAR_DATA", "data/hapt"); }
 const char *tu_python(void) { return env_or("HAR_PYTHON", "/usr/bin/python3"); }
 int tu_sanitized(void) { return getenv("HAR_SANITIZE") && *getenv("HAR_SANITIZE"); }
+int tu_valgrind(void) { return getenv("HAR_VALGRIND") && *getenv("HAR_VALGRIND"); }
+
+void tu_skip(const char *test, const char *why)
+{
+    fprintf(stderr, "SKIPPED %s: %s\n", test, why);
+}
 
 char *tu_tmpdir(void)
 {

@@ -38,6 +38,12 @@ const char *tu_data(void);
 const char *tu_python(void);
 /* 1 if the tests run under sanitizers (slower; timing checks are skipped). */
 int tu_sanitized(void);
+/* 1 if the tools run under Valgrind (HAR_VALGRIND set by make check-valgrind):
+ * far slower, and their memory is Valgrind's; such tests skip themselves and
+ * say so (tu_skip). */
+int tu_valgrind(void);
+/* Notes on stderr that the calling test skipped its checks, and why. */
+void tu_skip(const char *test, const char *why);
 
 /* A fresh temporary directory (caller frees the string; tu_rmtree removes it). */
 char *tu_tmpdir(void);
