@@ -394,6 +394,16 @@ static void load_data(const options *o, har_windows *tr, har_windows *va, double
     if (tr->nclasses < 2)
         har_fail(&e, HAR_EDATA, "%s: need at least 2 classes, metadata lists %d", o->train, tr->nclasses),
             har_die(&e);
+    /* A training set whose windows are all of one class (one recording, a
+     * wrong filter) used to train "successfully" into a constant classifier;
+     * it is refused, whatever the metadata lists.  An empty set is left to
+     * the emptiness check below. */
+    int one_class = tr->n > 0;
+    for (int64_t i = 1; i < tr->n && one_class; i++)
+        one_class = tr->y[i] == tr->y[0];
+    if (one_class)
+        har_fail(&e, HAR_EDATA, "%s: every window is of class %s: training needs at least 2 classes",
+                 o->train, tr->classes[tr->y[0]]), har_die(&e);
     if (o->val)
         check_pair(o, tr, va);
     *mean = har_malloc((size_t)tr->c * sizeof **mean, &e);
