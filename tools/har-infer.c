@@ -388,6 +388,11 @@ int main(int argc, char **argv)
     if (!in.quiet && in.bad_lines)
         fprintf(stderr, "%s: %lld windows classified; %lld bad lines skipped\n", har_prog(),
                 (long long)in.windows, (long long)in.bad_lines);
+    /* An empty input gave a bare header and silence, which looks like
+     * success; say that nothing was there (still exit 0: an empty pipe is not
+     * an error).  --stream already says so for fewer samples than a window. */
+    else if (!in.quiet && !in.windows && mode != MODE_STREAM)
+        fprintf(stderr, "%s: %s: no windows: nothing classified\n", har_prog(), in.input);
     free(in.probs);
     har_free_model(in.m);
     return 0;
