@@ -29,6 +29,11 @@ int har_in_open(har_in *in, const char *path, har_err *e)
     }
     if (in->fd < 0)
         return har_fail(e, HAR_EIO, "%s: cannot open: %s", in->name, strerror(errno));
+    struct stat st;
+    if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        in->regular = 1;
+        in->file_size = (uint64_t)st.st_size;
+    }
     if (!(in->buf = har_malloc(INBUF, e))) {
         har_in_close(in);
         return HAR_EIO;
@@ -180,6 +185,20 @@ int har_in_expect_eof(har_in *in, har_err *e)
         return har_fail(e, HAR_EDATA, "%s: unexpected trailing data after byte %llu", in->name,
                         (unsigned long long)in->nread - 1);
     return 0;
+}
+
+uint64_t har_in_max_remaining(const har_in *in)
+{
+    if (!in->regular)
+        return UINT64_MAX;
+    if (in->gzip == 0)
+        return in->file_size > in->nread ? in->file_size - in->nread : 0;
+    /* Deflate emits at least one bit per 258-byte match: 1032:1 at best.
+     * The slack covers a gzip stream not yet recognised as one. */
+    if (in->file_size > (UINT64_MAX - (1u << 20)) / 1032)
+        return UINT64_MAX;
+    uint64_t most = 1032 * in->file_size + (1u << 20);
+    return most > in->nread ? most - in->nread : 0;
 }
 
 void har_in_close(har_in *in)

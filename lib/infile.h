@@ -27,6 +27,8 @@ typedef struct {
     int z_ready;
     unsigned char *buf;    /* compressed (or plain) input not yet consumed */
     size_t len, pos;
+    uint64_t file_size;    /* bytes in the file, if it is a regular file */
+    int regular;
 } har_in;
 
 int har_in_open(har_in *in, const char *path, har_err *e);
@@ -36,6 +38,12 @@ int har_in_read(har_in *in, void *buf, size_t n, const char *what, har_err *e);
 int har_in_get(har_in *in, void *buf, size_t n, size_t *got, har_err *e);
 /* Succeeds only if no data is left. */
 int har_in_expect_eof(har_in *in, har_err *e);
+/* The most decompressed bytes that can still come: the rest of a plain
+ * regular file, or for a gzip file its size times deflate's largest ratio
+ * (1032:1); UINT64_MAX for a pipe.  Lets a reader refuse a header that
+ * declares more data than the file can hold (a truncated file, a gzip
+ * bomb) before allocating for it. */
+uint64_t har_in_max_remaining(const har_in *in);
 void har_in_close(har_in *in);
 
 /* Largest text file har reads into memory (decompressed); refuses gzip bombs. */

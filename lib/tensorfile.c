@@ -273,6 +273,12 @@ static int source_read(source *s, void *buf, size_t n, const char *what, har_err
     return 0;
 }
 
+/* The most bytes the source can still deliver (see har_in_max_remaining). */
+static uint64_t source_remaining(const source *s)
+{
+    return s->in ? har_in_max_remaining(s->in) : (uint64_t)(s->len - s->pos);
+}
+
 static int source_expect_end(source *s, har_err *e)
 {
     if (s->in)
@@ -552,6 +558,23 @@ static int verify_payload(har_tfile *f, unsigned long crc, const char *name, har
     return 0;
 }
 
+/* Refuses, before allocating it, tensor data the source cannot hold: the
+ * (tiled) spans end at the total, and a plain file has exactly its size left,
+ * a gzip file at most 1032 times its size. */
+static int check_room(const har_tfile *f, const source *src, const span *spans, size_t n, const char *name,
+                      har_err *e)
+{
+    uint64_t room = source_remaining(src);
+    for (size_t i = 0; i < n; i++)
+        if ((uint64_t)spans[i].end > room)
+            return har_fail(e, HAR_EDATA,
+                            "%s: tensor '%s' needs data up to byte %llu but the file ends before that (it can hold "
+                            "at most %llu bytes of tensor data): truncated, or a gzip bomb",
+                            name, f->tensors[spans[i].index].name, (unsigned long long)spans[i].end,
+                            (unsigned long long)room);
+    return 0;
+}
+
 /* Reads the data in file order, checks nothing follows and the checksum
  * matches, and reorders the tensors into data order (what writing the file
  * back produces). */
@@ -591,7 +614,8 @@ static har_tfile *read_tensors(source *src, const char *name, har_err *e)
     span *spans = f ? har_calloc((size_t)cJSON_GetArraySize(root), sizeof *spans, e) : NULL;
     size_t nspans = 0;
     int rc = !spans || build_tensors(f, root, name, spans, &nspans, e) || check_tiling(f, spans, nspans, name, e) ||
-             read_data(src, f, spans, nspans, name, e) || !(f->source = har_strdup(name, e));
+             check_room(f, src, spans, nspans, name, e) || read_data(src, f, spans, nspans, name, e) ||
+             !(f->source = har_strdup(name, e));
     free(spans);
     cJSON_Delete(root);
     if (rc) {

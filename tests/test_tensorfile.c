@@ -787,6 +787,54 @@ START_TEST(test_flipped_bytes_are_refused)
 }
 END_TEST
 
+/* A gzip file cannot inflate to more than 1032 times its size: a header
+ * declaring more data than that (a gzip bomb, a truncated file) is refused
+ * before the data is allocated.  Data that compresses as well as deflate
+ * can (zeros) still reads. */
+START_TEST(test_gzip_bomb_refused_before_allocation)
+{
+    char *dir = tu_tmpdir(), path[PATH_BYTES];
+    join(path, dir, "bomb.st.gz");
+    /* 4 GiB of U8 declared, a few hundred bytes of file. */
+    const char *hdr = "{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296],\"data_offsets\":[0,4294967296]}}";
+    size_t hl = strlen(hdr), len = 8 + hl + 4096;
+    unsigned char *img = calloc(1, len);
+    put_le64(img, hl);
+    memcpy(img + 8, hdr, hl);
+    tu_write_gz(path, (const char *)img, len);
+    free(img);
+    /* Allocating the declared 4 GiB would fail under this address-space limit. */
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_AS, &old);
+    lim = old;
+    if (!tu_sanitized()) {
+        lim.rlim_cur = (rlim_t)1 << 31;
+        setrlimit(RLIMIT_AS, &lim);
+    }
+    har_err e = {0};
+    har_tfile *f = har_tfile_read(path, &e);
+    setrlimit(RLIMIT_AS, &old);
+    ck_assert_ptr_null(f);
+    ck_assert_int_eq(e.code, HAR_EDATA);
+    tu_assert_contains(e.msg, "bomb.st.gz");
+    tu_assert_contains(e.msg, "tensor 'a'");
+    tu_assert_contains(e.msg, "gzip bomb");
+
+    /* 8 MB of zeros: about 8 KB of gzip, well within deflate's ratio. */
+    har_tfile *z = har_tfile_new(&e);
+    int64_t shape[1] = {8 << 20};
+    ck_assert_ptr_nonnull(har_tfile_add(z, "zeros", HAR_U8, 1, shape, &e));
+    join(path, dir, "zeros.st.gz");
+    write_ok(z, path);
+    har_tfile *back = read_ok(path);
+    assert_same_tfile(z, back);
+    har_tfile_free(back);
+    har_tfile_free(z);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* A checksum copied from an input file (metadata carried over) is replaced
  * by the new payload's; a malformed recorded checksum is named. */
 START_TEST(test_checksum_is_recomputed_and_validated)
@@ -1678,6 +1726,7 @@ Suite *tensorfile_suite(void)
     tcase_add_test(tc, test_reject_bad_data_offsets);
     tcase_add_test(tc, test_reject_data_larger_than_memory);
     tcase_add_test(tc, test_flipped_bytes_are_refused);
+    tcase_add_test(tc, test_gzip_bomb_refused_before_allocation);
     tcase_add_test(tc, test_checksum_is_recomputed_and_validated);
     tcase_add_test(tc, test_reject_empty_tensor_name_as_data_error);
     tcase_add_test(tc, test_reject_via_files);
