@@ -9,7 +9,8 @@ int main(void)
                                 split_suite,      norm_suite, cli_suite,       integration_suite, parity_suite,
                                 optim_suite,      train_suite,     eval_suite,
                                 infer_suite,      latency_suite,   pipelines_suite,
-                                faults_suite};
+                                faults_suite,
+                                badinput_suite};
     SRunner *sr = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
         srunner_add_suite(sr, suites[i]());

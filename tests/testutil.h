@@ -31,6 +31,7 @@ Suite *infer_suite(void);
 Suite *latency_suite(void);
 Suite *pipelines_suite(void);
 Suite *faults_suite(void);
+Suite *badinput_suite(void);
 
 /* Path of a built tool ("har-ingest") - static storage, valid until the next 8 calls. */
 const char *tu_bin(const char *tool);
