@@ -85,7 +85,10 @@ START_TEST(report_is_consistent)
         ck_assert_double_eq_tol(s, 1, 1e-5);
     }
     ck_assert_double_eq_tol(tu_json_num(j, "accuracy"), correct / 40.0, 1e-12);
-    ck_assert_double_eq_tol(tu_json_num(j, "log_loss"), p.log_loss, 1e-12);
+    /* Under Valgrind the tool runs on the CPU Valgrind emulates, where
+     * OpenBLAS and libm pick other kernels (different CPUID): the
+     * probabilities then differ from the runner's in the last float bits. */
+    ck_assert_double_eq_tol(tu_json_num(j, "log_loss"), p.log_loss, tu_valgrind() ? 1e-6 : 1e-12);
     ck_assert_msg(correct >= 36, "a separable task: %d of 40 right", correct);
     har_predictions_free(&p);
     har_windows_free(&w);
