@@ -202,7 +202,7 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-%)
 # summary line per suite (time, runs, errors, bytes lost, skips).  Logs:
 # BUILD/valgrind/<suite>/.  The pipelines suite (whole trainings) is left
 # out: hours under memcheck.  Uses the ordinary build (no sanitizers).
-VG_TOOL_SUITES ?= cli integration infer train eval latency faults
+VG_TOOL_SUITES ?= cli integration infer train eval latency faults badinput
 VG_UNIT_SUITES ?= tensorfile dsp textparse ingest ucihar split norm parity optim
 check-valgrind: $(TOOL_BINS) $(TEST_BIN) | packages-valgrind
 ifneq ($(SANITIZE),)

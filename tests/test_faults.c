@@ -125,6 +125,12 @@ END_TEST
  * previous output of the same name keeps its bytes. */
 START_TEST(file_size_limit_fails_cleanly_everywhere)
 {
+    if (tu_valgrind()) {
+        /* The limit would bind memcheck's own log file too: Valgrind, not the
+         * tool, dies of SIGXFSZ. */
+        tu_skip("file_size_limit_fails_cleanly_everywhere", "the file-size limit applies to Valgrind's log file");
+        return;
+    }
     syn_fixture f;
     syn_fixture_make(&f, 240);
     char ckpt[600];
