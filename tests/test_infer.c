@@ -326,12 +326,12 @@ static void wait_drained(int rd, pid_t pid)
  * generated here and written through a pipe, never a file) streamed through
  * har-infer --stream with the fixture's model: its resident set after the
  * whole hour is no larger than after the first 5 minutes, within 512 KiB
- * (stdio and allocator noise; a per-sample or per-window leak would add
- * megabytes).  RSS is read from /proc/PID/status while har-infer runs, once
- * it has read every sample written so far.  Under ASan the allocator's
- * quarantine holds freed blocks by design and under Valgrind /proc shows
- * Valgrind's own memory, so there the stream runs but RSS is not compared
- * (Valgrind checks leaks itself). */
+ * (stdio and allocator noise; keeping each sample would add over 8 MiB,
+ * leaking one 128 x 9 window per prediction some 12 MiB).  RSS is read from /proc/PID/status while har-infer runs, once
+ * it has read every sample written so far.  Under sanitizers the margin is
+ * 8 MiB (ASan's quarantine holds freed blocks by design); under Valgrind
+ * /proc shows Valgrind's own memory, so there the stream runs but RSS is
+ * not compared (memcheck checks leaks itself). */
 START_TEST(rss_is_flat_over_an_hour_of_stream)
 {
     const long rate = 50, early = 5 * 60 * rate, total = 60 * 60 * rate;
@@ -380,14 +380,17 @@ START_TEST(rss_is_flat_over_an_hour_of_stream)
     if (getenv("HAR_TEST_VERBOSE"))
         fprintf(stderr, "har-infer --stream RSS: %ld KiB after 5 min (peak %ld), %ld KiB after 1 h (peak %ld)\n",
                 rss_early, hwm_early, rss_end, hwm_end);
-    if (tu_sanitized() || tu_valgrind()) {
+    if (tu_valgrind()) {
         tu_skip("rss_is_flat_over_an_hour_of_stream (RSS comparison only; the stream ran)",
-                tu_valgrind() ? "RSS under Valgrind is Valgrind's own" : "ASan's quarantine keeps freed memory");
+                "RSS under Valgrind is Valgrind's own");
         return;
     }
-    ck_assert_msg(rss_end <= rss_early + 512 && hwm_end <= hwm_early + 512,
-                  "RSS after 1 h of stream %ld KiB (peak %ld) vs %ld KiB (peak %ld) after 5 min", rss_end, hwm_end,
-                  rss_early, hwm_early);
+    /* ASan's quarantine and shadow memory may add a little (measured: flat
+     * at 17 MiB there too), hence a wider margin under sanitizers. */
+    long margin = tu_sanitized() ? 8192 : 512;
+    ck_assert_msg(rss_end <= rss_early + margin && hwm_end <= hwm_early + margin,
+                  "RSS after 1 h of stream %ld KiB (peak %ld) vs %ld KiB (peak %ld) after 5 min (margin %ld KiB)",
+                  rss_end, hwm_end, rss_early, hwm_early, margin);
 }
 END_TEST
 
