@@ -87,13 +87,13 @@ $(BUILD)/nn64/lib/nn/%.o: lib/nn/%.c | packages-build
 # that changed lib/ or tools/ (-dirty if they differ from it).  A commit of
 # reports or docs alone leaves it, and so every pipeline result, as it was.
 # The header is rewritten only when it changes, so it triggers no needless
-# rebuild.
+# rebuild; its temporary name is per process, so two makes in one tree (a
+# pipeline and a test run) do not trip over each other.
 GIT_SOURCE_COMMIT = $(shell git log -1 --format=%H -- lib tools 2>/dev/null | cut -c1-12)
 GIT_COMMIT = $(or $(GIT_SOURCE_COMMIT),unknown)$(shell git diff --quiet HEAD -- lib tools 2>/dev/null || echo -dirty)
 $(BUILD)/git-commit.h: FORCE
 	@mkdir -p $(@D)
-	@echo '#define HAR_GIT_COMMIT "$(GIT_COMMIT)"' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@t=$@.tmp.$$$$; echo '#define HAR_GIT_COMMIT "$(GIT_COMMIT)"' > $$t; cmp -s $$t $@ && rm -f $$t || mv $$t $@
 $(BUILD)/tools/har-train.o: $(BUILD)/git-commit.h
 $(BUILD)/tools/har-train.o: CFLAGS += -I$(BUILD)
 FORCE:
