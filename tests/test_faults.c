@@ -60,6 +60,15 @@ static void assert_loads_if_present(const char *dir, const char *name, long k)
     har_checkpoint_free(&ck);
 }
 
+/* A small trained model in f's folder, for the tools that read one. */
+static void train_small_model(const syn_fixture *f, char *ckpt, size_t n)
+{
+    snprintf(ckpt, n, "%s/model.st.gz", f->dir);
+    ck_assert_int_eq(tu_sh("%s %s %s --stats %s -m flatten,dense:16,relu,dense:3 -e 1 --log none -o %s 2>/dev/null",
+                           tu_bin("har-train"), f->train, f->val, f->stats, ckpt),
+                     0);
+}
+
 START_TEST(sigkill_at_every_kind_of_moment_then_resume)
 {
     if (tu_valgrind()) {
@@ -134,10 +143,7 @@ START_TEST(file_size_limit_fails_cleanly_everywhere)
     syn_fixture f;
     syn_fixture_make(&f, 240);
     char ckpt[600];
-    snprintf(ckpt, sizeof ckpt, "%s/model.st.gz", f.dir);
-    ck_assert_int_eq(tu_sh("%s %s %s --stats %s -m flatten,dense:32,relu,dense:3 -e 1 --log none -o %s 2>/dev/null",
-                           tu_bin("har-train"), f.train, f.val, f.stats, ckpt),
-                     0);
+    train_small_model(&f, ckpt, sizeof ckpt);
     struct {
         /* fmt: %1$s tool, %2$s train, %3$s val, %4$s stats, %5$s model, %6$s out, %7$s HAPT folder */
         const char *what, *fmt;
@@ -201,10 +207,7 @@ START_TEST(full_disk_on_standard_output)
     syn_fixture f;
     syn_fixture_make(&f, 240);
     char ckpt[600];
-    snprintf(ckpt, sizeof ckpt, "%s/model.st.gz", f.dir);
-    ck_assert_int_eq(tu_sh("%s %s %s --stats %s -m flatten,dense:16,relu,dense:3 -e 1 --log none -o %s 2>/dev/null",
-                           tu_bin("har-train"), f.train, f.val, f.stats, ckpt),
-                     0);
+    train_small_model(&f, ckpt, sizeof ckpt);
     static const char *const tools[] = {"har-ingest", "har-split", "har-norm",   "har-train",
                                         "har-eval",   "har-infer", "har-latency"};
     char cmd[4096];
