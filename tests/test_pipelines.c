@@ -199,11 +199,18 @@ START_TEST(parallel_make_gives_the_same_files)
 }
 END_TEST
 
+/* Marks the time (WORK/marker), then runs make -j2 pipelines again with
+ * EXTRA: what it rewrites is newer than the marker. */
+static void make_again(const char *extra)
+{
+    ck_assert_int_eq(tu_sh("touch '%s/marker' && sleep 0.01", work), 0);
+    assert_make(2, extra);
+}
+
 /* make twice: the second writes nothing. */
 START_TEST(second_make_does_nothing)
 {
-    ck_assert_int_eq(tu_sh("touch '%s/marker' && sleep 0.01", work), 0);
-    assert_make(2, "");
+    make_again("");
     char *out = NULL;
     ck_assert_int_eq(tu_sh_capture(&out, NULL, "find '%s/run' -type f -newer '%s/marker'", work, work), 0);
     ck_assert_msg(!*out, "the second make rewrote:\n%s", out);
@@ -215,8 +222,7 @@ END_TEST
  * the clinic's report are redone, nothing else. */
 START_TEST(one_changed_run_reruns_alone)
 {
-    ck_assert_int_eq(tu_sh("touch '%s/marker' && sleep 0.01", work), 0);
-    assert_make(2, "CLINIC_OPTS_batch-16='--seed 1 --patience 0 -e 15 --optimizer adamw --lr 5e-4 -b 16'");
+    make_again("CLINIC_OPTS_batch-16='--seed 1 --patience 0 -e 15 --optimizer adamw --lr 5e-4 -b 16'");
     char *out = NULL;
     int rc = tu_sh_capture(&out, NULL,
                            "cd '%s/run' && find . -type f -newer ../marker | sort | grep -v "
