@@ -8,12 +8,13 @@
 
 #include "err.h"
 
-/* Most ids a parsed list may hold: subject and activity ids are small, and a
- * range like 0-2147483647 must not expand into gigabytes. */
+/* Most ids a parsed list may write out (ranges expanded, repeats counted):
+ * subject and activity ids are small, and a range like 0-2147483647 must not
+ * expand into gigabytes. */
 #define HAR_IDLIST_MAX 100000
 
 typedef struct {
-    int32_t *ids; /* sorted ascending, unique; built by har_idlist_add only */
+    int32_t *ids; /* sorted ascending, unique; grown by har_idlist_add only */
     size_t n;
 } har_idlist;
 
