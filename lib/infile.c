@@ -34,7 +34,12 @@ int har_in_open(har_in *in, const char *path, har_err *e)
         in->regular = 1;
         in->file_size = (uint64_t)st.st_size;
     }
-    if (!(in->buf = har_malloc(INBUF, e))) {
+    /* A small file gets a buffer its size: ingest opens hundreds of label
+     * and recording files, most far smaller than INBUF. */
+    in->cap = INBUF;
+    if (in->regular && in->file_size < INBUF)
+        in->cap = in->file_size < 64 ? 64 : (size_t)in->file_size + 1;
+    if (!(in->buf = har_malloc(in->cap, e))) {
         har_in_close(in);
         return HAR_EIO;
     }
@@ -49,8 +54,8 @@ static int fill(har_in *in, har_err *e)
         in->len -= in->pos;
         in->pos = 0;
     }
-    while (in->len < INBUF && !in->fd_eof) {
-        ssize_t got = read(in->fd, in->buf + in->len, INBUF - in->len);
+    while (in->len < in->cap && !in->fd_eof) {
+        ssize_t got = read(in->fd, in->buf + in->len, in->cap - in->len);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -224,7 +229,11 @@ int har_slurp(const char *path, char **buf, size_t *len, char *sha_hex, har_err 
         har_in_close(&in);
         return HAR_EIO;
     }
-    size_t cap = 1 << 20, n = 0, got = 1;
+    /* Room for a plain regular file in one piece (the extra byte sees its
+     * end without growing); a pipe or gzip stream grows by doubling. */
+    size_t cap = 1 << 16, n = 0, got = 1;
+    if (in.regular)
+        cap = in.file_size < 64 ? 64 : in.file_size < HAR_MAX_TEXT_BYTES ? (size_t)in.file_size + 1 : HAR_MAX_TEXT_BYTES;
     char *b = har_malloc(cap + 1, e);
     int rc = b ? 0 : HAR_EIO;
     while (!rc && got) {
@@ -234,7 +243,7 @@ int har_slurp(const char *path, char **buf, size_t *len, char *sha_hex, har_err 
                               HAR_MAX_TEXT_BYTES);
                 break;
             }
-            cap *= 2;
+            cap = cap > HAR_MAX_TEXT_BYTES / 2 ? HAR_MAX_TEXT_BYTES : 2 * cap;
             char *nb = realloc(b, cap + 1);
             if (!nb) {
                 rc = har_fail(e, HAR_EIO, "%s: out of memory", in.name);

@@ -26,7 +26,7 @@ typedef struct {
     z_stream z;
     int z_ready;
     unsigned char *buf;    /* compressed (or plain) input not yet consumed */
-    size_t len, pos;
+    size_t cap, len, pos;  /* buf holds cap bytes, len of them filled */
     uint64_t file_size;    /* bytes in the file, if it is a regular file */
     int regular;
 } har_in;
