@@ -124,7 +124,7 @@ static int scan_rawdata(hapt *h, har_err *e)
         *slot = path;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && h->nrec) /* qsort's pointer must not be NULL, even for 0 items */
         qsort(h->rec, h->nrec, sizeof *h->rec, rec_cmp);
     return rc;
 }

@@ -68,7 +68,8 @@ static int file_cmp(const void *a, const void *b)
 /* SHA-256 of the sorted "sha256  path" manifest (sha256sum's format). */
 static int manifest_digest(har_ingest_log *log, har_err *e)
 {
-    qsort(log->files, log->nfiles, sizeof *log->files, file_cmp);
+    if (log->nfiles) /* files is NULL when there are none */
+        qsort(log->files, log->nfiles, sizeof *log->files, file_cmp);
     har_sha256 *h = har_sha256_new(e);
     if (!h)
         return HAR_EIO;

@@ -746,6 +746,22 @@ START_TEST(test_missing_gyro)
 }
 END_TEST
 
+/* A RawData folder with labels but not one recording (fuzzing found an
+ * empty recording list sorted through a NULL pointer, which UBSan flags). */
+START_TEST(test_no_recordings)
+{
+    char *root = make_standard();
+    for (int i = 0; i < NRECS; i++)
+        for (int kind = 0; kind < 2; kind++) {
+            char rel[64];
+            snprintf(rel, sizeof rel, "RawData/%s_exp%02d_user%02d.txt", kind ? "gyro" : "acc", RECS[i].exp,
+                     RECS[i].user);
+            ck_assert(unlink(tu_path(root, rel)) == 0);
+        }
+    expect_edata(root, HAR_NAN_ERROR, at_line(root, "RawData/labels.txt", 1), "no acc file");
+}
+END_TEST
+
 /* Bytes cut from the end of a gzip recording: part of the trailer only, the
  * whole trailer, and compressed data too.  Each must fail, never read short. */
 static const size_t GZ_CUTS[] = {1, 8, 40};
@@ -927,6 +943,7 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_unknown_activity);
     tcase_add_test(tc, test_overlapping_segments);
     tcase_add_test(tc, test_missing_gyro);
+    tcase_add_test(tc, test_no_recordings);
     tcase_add_loop_test(tc, test_truncated_gz, 0, sizeof GZ_CUTS / sizeof GZ_CUTS[0]);
     tcase_add_loop_test(tc, test_two_numbers_on_a_line, HAR_NAN_ERROR, HAR_NAN_DROP + 1);
     tcase_add_test(tc, test_user_disagrees_with_file_name);
