@@ -805,11 +805,8 @@ int main(int argc, char **argv)
     report r;
     report_make(&r, &o, &s, &scored);
     write_outputs(&r, &sal);
-    if (!any_output_is_stdout(&o)) {
-        print_report(&r);
-        if (fflush(stdout) || ferror(stdout))
-            har_fail(&e, HAR_EIO, "cannot write the report to standard output: %s", strerror(errno)), har_die(&e);
-    }
+    if (!any_output_is_stdout(&o))
+        print_report(&r); /* a failed write is caught at exit (har_cli_init) */
     report_free(&r);
     har_saliency_free(&sal);
     har_scored_free(&scored);
