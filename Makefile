@@ -6,6 +6,7 @@
 #   make check SANITIZE=address,undefined   the test suite under ASan/UBSan
 #                 (separate build tree: build/sanitize/)
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer target for N seconds each
+#   make fuzz FUZZ_RUNS=N      ... or for N executions each
 #   make check-valgrind   the tool-running suites with every tool under
 #                 Valgrind memcheck, then the unit suites in-process under it
 
@@ -149,13 +150,17 @@ $(BUILD)/nn64/tests/grad/%.o: tests/grad/%.c | packages-check
 # the input in build/fuzz/crashes/.  Each target is its own make target, so
 # `make -j2 fuzz` runs two at a time (one process each).
 FUZZ_SECONDS ?= 60
+# FUZZ_RUNS=N runs each target for N executions instead (a long campaign:
+# `nice make -j2 fuzz FUZZ_RUNS=10000000`).
+FUZZ_RUNS    ?=
 FUZZ_CC      := clang
 FUZZ_DIR     := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS)
 # Slow inputs (over -timeout seconds) and huge allocations count as findings:
 # a parser must refuse a hostile size before allocating it.
-FUZZ_OPTS     = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
+FUZZ_OPTS     = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -rss_limit_mb=2048 \
+                -timeout=20 -print_final_stats=1
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(NN_SRC:%.c=$(FUZZ_DIR)/%.o)
 # Built through pattern rules only; keep them (Make deletes intermediates).
@@ -179,7 +184,7 @@ $(FUZZ_DIR)/bin/%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 fuzz-%: $(FUZZ_DIR)/bin/% | packages-fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/crashes
 	@cp tests/fuzz/corpus/$*/* $(FUZZ_DIR)/corpus/$*/
-	@echo "fuzz $*: $(FUZZ_SECONDS) s (log: $(FUZZ_DIR)/$*.log)"
+	@echo "fuzz $*: $(if $(FUZZ_RUNS),$(FUZZ_RUNS) executions,$(FUZZ_SECONDS) s) (log: $(FUZZ_DIR)/$*.log)"
 	@OPENBLAS_NUM_THREADS=1 $< $(FUZZ_OPTS) -artifact_prefix=$(FUZZ_DIR)/crashes/$*- \
 	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
 	    $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 || \
