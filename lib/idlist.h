@@ -11,7 +11,9 @@
 /* Most ids a parsed list may write out (ranges expanded, repeats counted):
  * subject and activity ids are small, and a range like 0-2147483647 must not
  * expand into gigabytes. */
+#ifndef HAR_IDLIST_MAX /* the fuzz build lowers it (Makefile, FUZZ_CFLAGS) */
 #define HAR_IDLIST_MAX 100000
+#endif
 
 typedef struct {
     int32_t *ids; /* sorted ascending, unique; grown by har_idlist_add only */
