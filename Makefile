@@ -71,7 +71,7 @@ $(BUILD)/lib/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
 # Keep the tools' objects (Make would delete them as intermediates).
 .SECONDARY: $(TOOLS:%=$(BUILD)/tools/%.o)
 
-.PHONY: check-valgrind packages-valgrind fuzz packages-fuzz tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
+.PHONY: check-valgrind packages-valgrind fuzz fuzz-summary packages-fuzz tools check all test clean clean-artifacts packages-build packages-check packages-pipelines pipelines FORCE
 tools: $(TOOL_BINS)
 
 # Every compile waits for the package check (order-only: it never makes an
@@ -194,12 +194,16 @@ fuzz-%: $(FUZZ_DIR)/bin/% | packages-fuzz
 	    $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 || \
 	    { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FAILED (input in $(FUZZ_DIR)/crashes/)"; exit 1; }
 
-# The summary: executions and speed of every target's last run.
+# The summary: executions and speed of every target's last run
+# (`make fuzz-summary` prints it again without fuzzing).
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
-	@for t in $(FUZZ_TARGETS); do \
+	@$(FUZZ_SUMMARY)
+fuzz-summary:
+	@$(FUZZ_SUMMARY)
+FUZZ_SUMMARY = for t in $(FUZZ_TARGETS); do \
 	    printf '%-14s %12s execs %8s exec/s\n' $$t \
-	        "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$t.log)" \
-	        "$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(FUZZ_DIR)/$$t.log)"; \
+	        "$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$t.log 2>/dev/null)" \
+	        "$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(FUZZ_DIR)/$$t.log 2>/dev/null)"; \
 	done
 
 # ---- Valgrind memcheck (make check-valgrind; not part of check or all) ----
