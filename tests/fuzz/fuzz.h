@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/ingest.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A NUL-terminated copy of the input (text parsers get what har_slurp gives
@@ -70,6 +72,18 @@ static inline FILE *fuzz_sink(void)
     return sink;
 }
 
+static inline void fuzz_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w <= 0)
+            abort();
+        p += w;
+        len -= (size_t)w;
+    }
+}
+
 /* Writes (or with data == NULL removes) dir/rel. */
 static inline void fuzz_put(const char *dir, const char *rel, const void *data, size_t len)
 {
@@ -83,15 +97,25 @@ static inline void fuzz_put(const char *dir, const char *rel, const void *data, 
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
         abort();
-    const char *p = data;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w <= 0)
-            abort();
-        p += w;
-        len -= (size_t)w;
-    }
+    fuzz_write_all(fd, data, len);
     close(fd);
+}
+
+/* Runs the ingestion a harness set up: success must give windows of
+ * HAR_CHANNELS channels (and of length t, if t > 0), failure a message. */
+static inline void fuzz_ingest(const har_ingest_opts *o, int t)
+{
+    har_windows w;
+    har_ingest_log log;
+    har_err e = {0};
+    if (har_ingest(o, &w, &log, &e) == 0) {
+        if (w.n < 1 || w.c != HAR_CHANNELS || (t > 0 && w.t != t))
+            abort();
+        har_windows_free(&w);
+    } else if (!e.code || !e.msg[0]) {
+        abort();
+    }
+    har_ingest_log_free(&log);
 }
 
 static inline void fuzz_mkdir(const char *dir, const char *rel)

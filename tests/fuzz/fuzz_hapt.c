@@ -8,8 +8,6 @@
  * inputs make windows. */
 #include "fuzz.h"
 
-#include "../../lib/ingest.h"
-
 static const char *const files[] = {"activity_labels.txt",
                                     "RawData/labels.txt",
                                     "RawData/acc_exp01_user01.txt",
@@ -39,16 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.nan = b % 3 == 0 ? HAR_NAN_ERROR : b % 3 == 1 ? HAR_NAN_FFILL : HAR_NAN_DROP;
     o.window = 2 + (int)(b / 3) % 7;
     o.stride = 1 + (int)(b / 21) % 4;
-    har_windows w;
-    har_ingest_log log;
-    har_err e = {0};
-    if (har_ingest(&o, &w, &log, &e) == 0) {
-        if (w.n < 1 || w.t != o.window)
-            abort();
-        har_windows_free(&w);
-    } else if (!e.code || !e.msg[0]) {
-        abort();
-    }
-    har_ingest_log_free(&log);
+    fuzz_ingest(&o, o.window);
     return 0;
 }

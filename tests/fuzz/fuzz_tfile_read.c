@@ -35,13 +35,7 @@ static void put(const uint8_t *p, size_t n)
 {
     if (ftruncate(memfd, 0) || lseek(memfd, 0, SEEK_SET) != 0)
         abort();
-    while (n) {
-        ssize_t w = write(memfd, p, n);
-        if (w <= 0)
-            abort();
-        p += w;
-        n -= (size_t)w;
-    }
+    fuzz_write_all(memfd, p, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,8 +7,6 @@
  * form the test part (--part all, so test subjects are collected too). */
 #include "fuzz.h"
 
-#include "../../lib/ingest.h"
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     enum { NSEC = 1 + 3 + HAR_CHANNELS };
@@ -44,16 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.layout = HAR_LAYOUT_UCI;
     o.nan = b % 3 == 0 ? HAR_NAN_ERROR : b % 3 == 1 ? HAR_NAN_FFILL : HAR_NAN_DROP;
     o.uci_part = both ? "all" : "train";
-    har_windows w;
-    har_ingest_log log;
-    har_err e = {0};
-    if (har_ingest(&o, &w, &log, &e) == 0) {
-        if (w.n < 1 || w.c != HAR_CHANNELS)
-            abort();
-        har_windows_free(&w);
-    } else if (!e.code || !e.msg[0]) {
-        abort();
-    }
-    har_ingest_log_free(&log);
+    fuzz_ingest(&o, 0);
     return 0;
 }
