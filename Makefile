@@ -272,7 +272,32 @@ MODEL_CARD := MODEL_CARD.md
 TRAIN_EXTRA :=
 LATENCY_N  := 1000
 
+# The one metric every choice of the pipelines is made on: har-train's
+# --monitor (the epoch a run keeps), the recipes' cross-validation, the nested
+# cross-validation, and every "best" a report names.  macro-F1 (the mean of
+# the per-class F1) weighs the six activities equally; accuracy is the other
+# choice.  PRIMARY_MONITOR is the same metric as har-train names it.
+PRIMARY_METRIC  := macro_f1
+MONITOR_macro_f1 := val_f1
+MONITOR_accuracy := val_acc
+PRIMARY_MONITOR  = $(MONITOR_$(PRIMARY_METRIC))
+$(if $(PRIMARY_MONITOR),,$(error PRIMARY_METRIC must be macro_f1 or accuracy, not '$(PRIMARY_METRIC)'))
+
+# Every training and evaluation of the pipelines runs behind $(RUN); a run
+# whose seconds a report compares runs behind $(RUN_ALONE), which waits until
+# no other run is going and keeps new ones waiting until it ends, so that even
+# under make -j it has the machine to itself (pipelines/run_locked.sh: flock
+# on $(PIPE_WORK)/.locks).
+LOCKS     = $(PIPE_WORK)/.locks
+RUN       = sh pipelines/run_locked.sh shared $(LOCKS)
+RUN_ALONE = sh pipelines/run_locked.sh alone $(LOCKS)
+
 GENERATED :=
-include pipelines/*.mk
+# The stages in order (each fragment's rules name what the earlier ones
+# define): the data, runs on the clinic split, the zoo, the recipes'
+# cross-validation, the choice of the final model; then the reports.
+PIPE_FRAGMENTS := pipelines/data.mk pipelines/clinic_runs.mk pipelines/models.mk pipelines/recipes.mk \
+                  pipelines/selection.mk
+include $(PIPE_FRAGMENTS) $(filter-out $(PIPE_FRAGMENTS),$(sort $(wildcard pipelines/*.mk)))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)

@@ -40,21 +40,21 @@ data: $(DATA_ART)/ingest_report.md $(DATA_ART)/split_audit.csv $(DATA_ART)/audit
 
 $(DATA_WORK)/windows$(ST) $(DATA_ART)/ingest_report.md &: $(HAPT_INPUTS) $(PIPE_BIN)/har-ingest $(DATA_CFG)
 	@mkdir -p $(DATA_WORK) $(DATA_ART)
-	$(PIPE_BIN)/har-ingest $(DATA_INGEST_OPTS) $(DATA_DIR) -o $(DATA_WORK)/windows$(ST) --report $(DATA_ART)/ingest_report.md
+	$(RUN) $(PIPE_BIN)/har-ingest $(DATA_INGEST_OPTS) $(DATA_DIR) -o $(DATA_WORK)/windows$(ST) --report $(DATA_ART)/ingest_report.md
 
 $(SPLITS:%=$(DATA_SPLIT)-%$(ST)) $(DATA_ART)/split_audit.csv &: $(DATA_WORK)/windows$(ST) $(PIPE_BIN)/har-split $(DATA_CFG)
-	$(PIPE_BIN)/har-split -q $(DATA_SPLIT_OPTS) -o $(DATA_SPLIT) \
+	$(RUN) $(PIPE_BIN)/har-split -q $(DATA_SPLIT_OPTS) -o $(DATA_SPLIT) \
 	    --csv $(DATA_ART)/split_audit.csv $<
 
 # The audit as its own stage: re-checks the written files; fails on leakage.
 $(DATA_ART)/audit.txt: $(SPLITS:%=$(DATA_SPLIT)-%$(ST)) $(PIPE_BIN)/har-split $(DATA_CFG)
-	$(PIPE_BIN)/har-split --audit $(filter %$(ST),$^) > $@.tmp && mv $@.tmp $@
+	$(RUN) $(PIPE_BIN)/har-split --audit $(filter %$(ST),$^) > $@.tmp && mv $@.tmp $@
 
 $(DATA_WORK)/norm_stats$(ST): $(DATA_SPLIT)-train$(ST) $(PIPE_BIN)/har-norm $(DATA_CFG)
-	$(PIPE_BIN)/har-norm fit $< -o $@
+	$(RUN) $(PIPE_BIN)/har-norm fit $< -o $@
 
 $(DATA_ART)/norm_stats.txt: $(DATA_WORK)/norm_stats$(ST) $(PIPE_BIN)/har-norm $(DATA_CFG)
-	$(PIPE_BIN)/har-norm show $< > $@.tmp && mv $@.tmp $@
+	$(RUN) $(PIPE_BIN)/har-norm show $< > $@.tmp && mv $@.tmp $@
 
 $(DATA_SPLIT)-%-norm$(ST): $(DATA_SPLIT)-%$(ST) $(DATA_WORK)/norm_stats$(ST) $(PIPE_BIN)/har-norm $(DATA_CFG)
-	$(PIPE_BIN)/har-norm apply $(DATA_WORK)/norm_stats$(ST) $< -o $@
+	$(RUN) $(PIPE_BIN)/har-norm apply $(DATA_WORK)/norm_stats$(ST) $< -o $@

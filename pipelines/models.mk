@@ -61,10 +61,10 @@ models: $(MODELS_ART)/summary.md $(MODELS_ART)/experiments.csv
 .SECONDARY: $(FIT_PREFIX)-train$(ST) $(FIT_PREFIX)-test$(ST) $(FIT_PREFIX)-stats$(ST)
 $(FIT_PREFIX)-train$(ST) $(FIT_PREFIX)-test$(ST) &: $(DATA_WORK)/windows$(ST) $(PIPE_BIN)/har-split
 	@mkdir -p $(MODELS_WORK)
-	$(PIPE_BIN)/har-split -q -o $(FIT_PREFIX) $<
+	$(RUN) $(PIPE_BIN)/har-split -q -o $(FIT_PREFIX) $<
 
 $(FIT_PREFIX)-stats$(ST): $(FIT_PREFIX)-train$(ST) $(PIPE_BIN)/har-norm
-	$(PIPE_BIN)/har-norm fit $< -o $@
+	$(RUN) $(PIPE_BIN)/har-norm fit $< -o $@
 
 # A model depends on its own definition (NAME.cfg: spec and options,
 # rewritten only when they change), not on this whole file: editing one
@@ -83,7 +83,7 @@ $(MODELS_REFIT:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(MODELS_WORK)/%
                                           $(FIT_PREFIX)-stats$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(MODELS_ART)
 	rm -f $(MODELS_WORK)/$*.log.csv
-	$(PIPE_BIN)/har-train -q $(FIT_PREFIX)-train$(ST) --stats $(FIT_PREFIX)-stats$(ST) \
+	$(RUN) $(PIPE_BIN)/har-train -q $(FIT_PREFIX)-train$(ST) --stats $(FIT_PREFIX)-stats$(ST) \
 	    -m '$(MODEL_SPEC_$*)' $(call model_opts,$*) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
 	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)'
 
@@ -91,7 +91,7 @@ $(MODELS_VAL:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(MODELS_WORK)/%.c
                                         $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(MODELS_ART)
 	rm -f $(MODELS_WORK)/$*.log.csv
-	$(PIPE_BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) \
+	$(RUN) $(PIPE_BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) \
 	    -m '$(MODEL_SPEC_$*)' $(call model_opts,$*) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
 	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)'
 
@@ -106,7 +106,7 @@ $(MODELS_ART)/experiments.csv: $(MODELS:%=$(MODELS_WORK)/%.log.csv)
 
 # Raw test windows: har-eval normalises them with the checkpoint's statistics.
 $(MODELS_ART)/%-test.txt $(MODELS_ART)/%-test.json &: $(MODELS_WORK)/%.safetensors.gz $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-eval
-	$(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --json $(MODELS_ART)/$*-test.json > $(MODELS_ART)/$*-test.txt.tmp
+	$(RUN) $(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --json $(MODELS_ART)/$*-test.json > $(MODELS_ART)/$*-test.txt.tmp
 	mv $(MODELS_ART)/$*-test.txt.tmp $(MODELS_ART)/$*-test.txt
 
 $(MODELS_ART)/summary.md: $(MODELS:%=$(MODELS_ART)/%-test.txt) $(MODELS_MK)

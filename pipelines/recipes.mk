@@ -86,10 +86,10 @@ $(RECIPES_WORK)/cv-split.txt: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(CV_SETS) $(CV_PREFIX)-test$(ST) &: $(DATA_WORK)/windows$(ST) $(PIPE_BIN)/har-split $(RECIPES_WORK)/cv-split.txt
-	$(PIPE_BIN)/har-split -q $(CV_SPLIT) -o $(CV_PREFIX) $<
+	$(RUN) $(PIPE_BIN)/har-split -q $(CV_SPLIT) -o $(CV_PREFIX) $<
 
 $(RECIPES_WORK)/stats%$(ST): $(CV_PREFIX)-fold%-train$(ST) $(PIPE_BIN)/har-norm
-	$(PIPE_BIN)/har-norm fit $< -o $@
+	$(RUN) $(PIPE_BIN)/har-norm fit $< -o $@
 
 # A recipe's runs depend on its own spec and options (recipe-NAME.txt, rewritten
 # only when they change), not on this whole file: adding a recipe re-runs
@@ -108,19 +108,19 @@ $(RECIPES_WORK)/runs/%$(ST): $$(CV_PREFIX)-fold$$(call cv_fold,$$*)-train$(ST) \
                              $$(RECIPES_WORK)/stats$$(call cv_fold,$$*)$(ST) $(PIPE_BIN)/har-train \
                              $$(RECIPES_WORK)/recipe-$$(call cv_recipe,$$*).txt
 	@mkdir -p $(RECIPES_WORK)/runs
-	$(PIPE_BIN)/har-train -q $< $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) \
+	$(RUN) $(PIPE_BIN)/har-train -q $< $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) \
 	    --stats $(RECIPES_WORK)/stats$(call cv_fold,$*)$(ST) \
 	    -m '$(RECIPE_SPEC_$(call cv_recipe,$*))' $(RECIPE_OPTS_$(call cv_recipe,$*)) $(TRAIN_EXTRA) \
 	    -o $@ --checkpoint $(RECIPES_WORK)/runs/$*-last$(ST) --log none
 
 $(RECIPES_WORK)/runs/%-val.txt: $(RECIPES_WORK)/runs/%$(ST) $(PIPE_BIN)/har-eval
-	$(PIPE_BIN)/har-eval $< $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) > $@.tmp
+	$(RUN) $(PIPE_BIN)/har-eval $< $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) > $@.tmp
 	mv $@.tmp $@
 
 # The last epoch's checkpoint: its score on the fold's validation subjects was
 # not used to choose it, so its mean is the fair estimate of the recipe.
 $(RECIPES_WORK)/runs/%-last-val.txt: $(RECIPES_WORK)/runs/%$(ST) $(PIPE_BIN)/har-eval
-	$(PIPE_BIN)/har-eval $(RECIPES_WORK)/runs/$*-last$(ST) $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) > $@.tmp
+	$(RUN) $(PIPE_BIN)/har-eval $(RECIPES_WORK)/runs/$*-last$(ST) $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) > $@.tmp
 	mv $@.tmp $@
 
 # fold accuracies, mean accuracy and mean macro-F1 of the report files $(2)

@@ -26,12 +26,12 @@ data-and-baselines: $(R1).md
 # fitted on the training split only.
 $(R1)/baseline-%.csv: $(DATA_SPLIT)-train$(ST) $(DATA_SPLIT)-val$(ST) $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-eval $(R1_MK)
 	@mkdir -p $(R1)
-	$(PIPE_BIN)/har-eval --baseline $(word 1,$(subst -, ,$*)) --seed $(R1_SEED) --fit $(DATA_SPLIT)-train$(ST) \
+	$(RUN) $(PIPE_BIN)/har-eval --baseline $(word 1,$(subst -, ,$*)) --seed $(R1_SEED) --fit $(DATA_SPLIT)-train$(ST) \
 	    $(DATA_SPLIT)-$(word 2,$(subst -, ,$*))$(ST) --csv $@ > /dev/null
 
 $(R1)/mlp-%.csv: $(MODELS_WORK)/mlp$(ST) $(DATA_SPLIT)-%$(ST) $(PIPE_BIN)/har-eval $(R1_MK)
 	@mkdir -p $(R1)
-	$(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-$*$(ST) --csv $@ > /dev/null
+	$(RUN) $(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-$*$(ST) --csv $@ > /dev/null
 
 R1_CSVS := $(foreach b,$(R1_BASELINES),$(foreach s,$(R1_SPLITS),$(R1)/baseline-$(b)-$(s).csv)) \
            $(R1)/mlp-val.csv $(R1)/mlp-test.csv

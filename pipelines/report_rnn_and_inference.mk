@@ -18,11 +18,6 @@ R3_MK       := pipelines/report_rnn_and_inference.mk
 R3_SCRIPT   := pipelines/report_rnn_and_inference.sh
 FINAL_MODEL := $(ARTIFACTS)/final_model$(ST)
 GENERATED   += $(R3).md $(R3) $(FINAL_MODEL) $(MODEL_CARD)
-# zoo model -> its recipe in recipes.mk
-R3_CANDIDATES := gru:gru-rot lstm:lstm-rot cnn-gru:cnn-gru-rot
-# make all cross-validates RECIPES_CHOICE only (pipelines/recipes.mk).
-R3_RECIPES    := $(foreach c,$(R3_CANDIDATES),$(word 2,$(subst :, ,$(c))))
-$(if $(filter-out $(RECIPES_CHOICE),$(R3_RECIPES)),$(error R3_CANDIDATES: recipes $(filter-out $(RECIPES_CHOICE),$(R3_RECIPES)) are not in RECIPES_CHOICE))
 # The streamed recording of the demo (a test subject's) and its sample range.
 DEMO_EXP    := 17
 DEMO_USER   := 09
@@ -32,44 +27,35 @@ DEMO_RAW    := $(DATA_DIR)/RawData/acc_exp$(DEMO_EXP)_user$(DEMO_USER).txt.gz $(
 pipelines: rnn-and-inference
 rnn-and-inference: $(R3).md $(MODEL_CARD)
 
-# The choice: "name recipe cv-mean" of the best candidate.
-$(R3)/choice.txt: $(MODELS_ART)/recipes-cv.md $(R3_MK)
-	@mkdir -p $(R3)
-	for c in $(R3_CANDIDATES); do \
-	  awk -F'|' -v m=$${c%%:*} -v r=$${c#*:} '{ gsub(/ /, "", $$2) } $$2 == r { gsub(/ /, "", $$8); print m, r, $$8 }' $<; \
-	done | sort -k3,3r -k1,1 > $@.tmp
-	test $$(wc -l < $@.tmp) -eq $(words $(R3_CANDIDATES))
-	mv $@.tmp $@
-
-R3_MODELS := $(foreach c,$(R3_CANDIDATES),$(MODELS_WORK)/$(firstword $(subst :, ,$(c)))$(ST))
-$(FINAL_MODEL): $(R3)/choice.txt $(R3_MODELS)
+R3_MODELS := $(foreach c,$(SEL_CANDIDATES),$(MODELS_WORK)/$(firstword $(subst :, ,$(c)))$(ST))
+$(FINAL_MODEL): $(CHOICE) $(R3_MODELS)
 	cp $(MODELS_WORK)/$$(head -n 1 $< | cut -d' ' -f1)$(ST) $@.tmp && mv $@.tmp $@
 
 # Every candidate on the test subjects (the chosen one's row is the final
 # evaluation; the others are reported for comparison, after the choice).
 $(R3)/test-%.csv: $(MODELS_WORK)/%$(ST) $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-eval
 	@mkdir -p $(R3)
-	$(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --csv $@ > /dev/null
+	$(RUN) $(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --csv $@ > /dev/null
 
 $(R3)/final.csv $(R3)/final-channels.dat $(R3)/final-time.dat &: $(FINAL_MODEL) $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-eval
-	$(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --csv $(R3)/final.csv --saliency $(R3)/final > /dev/null
+	$(RUN) $(PIPE_BIN)/har-eval $< $(DATA_SPLIT)-test$(ST) --csv $(R3)/final.csv --saliency $(R3)/final > /dev/null
 
 # The demo: a raw test recording streamed through har-infer --stream.
 $(R3)/stream.csv: $(FINAL_MODEL) $(DEMO_RAW) $(PIPE_BIN)/har-infer $(R3_MK)
 	zcat $(word 1,$(DEMO_RAW)) > $@.acc && zcat $(word 2,$(DEMO_RAW)) > $@.gyro
-	paste -d' ' $@.acc $@.gyro | $(PIPE_BIN)/har-infer --stream $< > $@.tmp
+	paste -d' ' $@.acc $@.gyro | $(RUN) $(PIPE_BIN)/har-infer --stream $< > $@.tmp
 	rm -f $@.acc $@.gyro
 	mv $@.tmp $@
 
 $(R3)/latency.json: $(FINAL_MODEL) $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-latency
-	$(PIPE_BIN)/har-latency $< $(DATA_SPLIT)-test$(ST) -n $(LATENCY_N) --json $@ > /dev/null
+	$(RUN_ALONE) $(PIPE_BIN)/har-latency $< $(DATA_SPLIT)-test$(ST) -n $(LATENCY_N) --json $@ > /dev/null
 
-R3_CSVS := $(foreach c,$(R3_CANDIDATES),$(R3)/test-$(firstword $(subst :, ,$(c))).csv)
+R3_CSVS := $(foreach c,$(SEL_CANDIDATES),$(R3)/test-$(firstword $(subst :, ,$(c))).csv)
 
-$(R3).md: $(R3)/choice.txt $(FINAL_MODEL) $(R3_CSVS) $(R3)/final.csv $(R3)/stream.csv $(R3)/latency.json \
-          $(DATA_DIR)/RawData/labels.txt.gz $(R3_SCRIPT) pipelines/report_lib.sh $(R3_MK) | packages-pipelines
+$(R3).md: $(CHOICE) $(SELECTION_DEPS) $(FINAL_MODEL) $(R3_CSVS) $(R3)/final.csv $(R3)/stream.csv $(R3)/latency.json \
+          $(DATA_DIR)/RawData/labels.txt.gz $(R3_SCRIPT) pipelines/report_selection.sh pipelines/report_lib.sh $(R3_MK) | packages-pipelines
 	sh $(R3_SCRIPT) $(R3) $(FINAL_MODEL) $(DATA_DIR)/RawData/labels.txt.gz $(DEMO_EXP) > $@.tmp && mv $@.tmp $@
 
-$(MODEL_CARD): $(R3)/choice.txt $(FINAL_MODEL) $(R3)/final.csv $(R3)/latency.json data/hapt/SOURCE.md \
+$(MODEL_CARD): $(CHOICE) $(SELECTION_DEPS) $(FINAL_MODEL) $(R3)/final.csv $(R3)/latency.json data/hapt/SOURCE.md \
                pipelines/model_card.sh pipelines/report_lib.sh $(R3_MK)
 	sh pipelines/model_card.sh $(R3) $(FINAL_MODEL) > $@.tmp && mv $@.tmp $@

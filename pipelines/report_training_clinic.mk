@@ -17,9 +17,7 @@
 R2          := $(ARTIFACTS)/02_training_clinic
 R2_MK       := pipelines/report_training_clinic.mk
 R2_SCRIPT   := pipelines/report_training_clinic.sh
-CLINIC      := $(PIPE_WORK)/clinic
-EXPLOG      := $(ARTIFACTS)/experiments.csv
-GENERATED   += $(R2).md $(R2) $(EXPLOG) $(CLINIC)
+GENERATED   += $(R2).md $(R2)
 
 comma       := ,
 space       := $(empty) $(empty)
@@ -31,7 +29,7 @@ BIG_DROP    := flatten,dense:1024,relu,dropout:0.5,dense:1024,relu,dropout:0.5,d
 DEEP_PLAIN  := flatten,dense:64$(subst $(space),,$(foreach i,1 2 3 4 5 6 7 8 9 10,$(comma)dense:64$(comma)sigmoid)),dense:6
 DEEP_SKIP   := flatten,dense:64$(subst $(space),,$(foreach i,1 2 3 4 5 6 7 8 9 10,$(comma)res(dense:64$(comma)sigmoid))),dense:6
 
-CLINIC_RUNS := overfit overfit-fixed diverge diverge-fixed deep-plain deep-skip \
+CLINIC_RUNS += overfit overfit-fixed diverge diverge-fixed deep-plain deep-skip \
                opt-sgd opt-momentum opt-adam opt-adamw batch-16 batch-64 batch-256 \
                final-seed1 final-seed2 final-seed3
 CLINIC_BASE := --seed 1 --patience 0
@@ -93,27 +91,6 @@ CLINIC_NOTE_final-seed3    := final recipe (GRU), seed 3
 .PHONY: training-clinic
 pipelines: training-clinic
 training-clinic: $(R2).md $(EXPLOG)
-.SECONDARY: $(CLINIC_RUNS:%=$(CLINIC)/%.cfg) $(CLINIC_RUNS:%=$(CLINIC)/%.log.csv)
-
-$(CLINIC)/%.cfg: FORCE
-	@mkdir -p $(@D)
-	@printf '%s\n' '$(CLINIC_SPEC_$*)' '$(strip $(CLINIC_OPTS_$*) $(TRAIN_EXTRA))' '$(CLINIC_NOTE_$*)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-
-# One run: its log row is the target (har-train writes it even when the run
-# diverges, exit 5, which is an expected outcome here).  Curves, and the
-# step traces of the runs with CLINIC_STEPS_name, go to R2.
-$(CLINIC)/%.log.csv: $(CLINIC)/%.cfg $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
-	@mkdir -p $(R2)
-	rm -f $@.tmp $(R2)/$*-curves.csv $(R2)/$*-steps.csv
-	$(PIPE_BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) -m '$(CLINIC_SPEC_$*)' \
-	    $(CLINIC_OPTS_$*) $(TRAIN_EXTRA) -o $(CLINIC)/$*$(ST) --curves $(R2)/$*-curves.csv $(if $(CLINIC_STEPS_$*),--steps $(R2)/$*-steps.csv) \
-	    --log $@.tmp --run-id $* --note '$(CLINIC_NOTE_$*)'; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
-	mv $@.tmp $@
-
-# The experiment log: one row per run, in CLINIC_RUNS order.
-$(EXPLOG): $(CLINIC_RUNS:%=$(CLINIC)/%.log.csv)
-	{ head -n 1 $<; for f in $^; do tail -n +2 $$f; done; } > $@.tmp && mv $@.tmp $@
 
 $(R2).md: $(CLINIC_RUNS:%=$(CLINIC)/%.log.csv) $(DATA_ART)/audit.txt $(R2_SCRIPT) pipelines/report_lib.sh $(R2_MK) | packages-pipelines
 	sh $(R2_SCRIPT) $(R2) $(CLINIC) $(DATA_ART)/audit.txt $(CLINIC_RUNS) > $@.tmp && mv $@.tmp $@
