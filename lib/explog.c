@@ -3,6 +3,7 @@
 #define _DEFAULT_SOURCE /* flock */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -10,6 +11,24 @@
 #include <unistd.h>
 
 #include "explog.h"
+
+void har_loadavg_text(const char *path, char *buf, size_t cap)
+{
+    char line[128] = "";
+    FILE *fp = fopen(path, "r");
+    if (fp) {
+        if (!fgets(line, sizeof line, fp))
+            line[0] = 0;
+        fclose(fp);
+    }
+    /* The first field of "0.52 0.58 0.59 1/123 4567": digits, maybe a point
+     * and more digits, then a space or the end of the line. */
+    size_t digits = strspn(line, "0123456789"), n = digits;
+    if (line[n] == '.')
+        n += 1 + strspn(line + n + 1, "0123456789");
+    int number = digits > 0 && line[n - 1] != '.' && (line[n] == ' ' || line[n] == '\n' || !line[n]);
+    snprintf(buf, cap, "%.*s", number && n < cap ? (int)n : 0, line);
+}
 
 int har_csv_field(char **buf, size_t *len, size_t *cap, const char *s, har_err *e)
 {

@@ -166,15 +166,28 @@ void har_optim_reset(har_optim *o)
         memset(o->v, 0, o->n * sizeof *o->v);
 }
 
-/* One Adam step without coupled decay, the common case, vectorised. */
+/* Each update below is one HAR_VEC_INLINE function of a value i and its
+ * gradient d, used twice: by kernels for the common case (no coupled decay,
+ * and for momentum not the first step), vectorised, which pass d = g[i] and
+ * constant flags that fold away; and by a general loop for the rest, which
+ * passes the decayed gradient and the flags of the step.  The expressions are
+ * the same ones in both, so the results are too. */
+
+/* d_p.add(param, alpha=wd): coupled (L2) decay where the mask allows. */
+HAR_VEC_INLINE float coupled_grad(size_t i, const float *w, const float *g, const unsigned char *mask,
+                                  float fwd)
+{
+    return fwd != 0 && (!mask || mask[i]) ? fmaf(fwd, w[i], g[i]) : g[i];
+}
+
+/* Adam / AdamW: PyTorch's non-capturable branch. */
 typedef struct {
     float b1, one_b1, b2, one_b2, bc2_sqrt, eps, neg_step;
 } adam_consts;
 
-HAR_VEC_INLINE void adam_at(size_t i, float *restrict w, const float *restrict g,
-                            float *restrict m, float *restrict v, adam_consts k)
+HAR_VEC_INLINE void adam_at(size_t i, float *restrict w, float d, float *restrict m, float *restrict v,
+                            adam_consts k)
 {
-    float d = g[i];
     m[i] = fmaf(k.one_b1, d, m[i] * k.b1);            /* exp_avg.mul_(b1).add_(grad, alpha=1-b1) */
     v[i] = fmaf(k.one_b2 * d, d, v[i] * k.b2);        /* exp_avg_sq.mul_(b2).addcmul_(grad, grad, 1-b2) */
     float denom = sqrtf(v[i]) / k.bc2_sqrt + k.eps;   /* (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps) */
@@ -185,18 +198,12 @@ HAR_VEC_KERNEL static void adam_kernel(float *restrict w, const float *restrict 
                                        float *restrict m, float *restrict v, adam_consts k,
                                        size_t n)
 {
-    size_t i = 0;
-    for (; i < HAR_VEC_FLOOR(n); i++)
-        adam_at(i, w, g, m, v, k);
-    for (; i < n; i++)
-        adam_at(i, w, g, m, v, k);
+    HAR_VEC_LOOP(i, n, adam_at(i, w, g[i], m, v, k));
 }
 
-/* Adam / AdamW: PyTorch's non-capturable branch. */
 static void adam_update(har_optim *o, float *w, const float *g, double lr, float fwd)
 {
     const har_optim_config *c = &o->cfg;
-    const unsigned char *mask = o->decay;
     double t = (double)o->step;
     double bc1 = 1.0 - pow(c->beta1, t), bc2 = 1.0 - pow(c->beta2, t);
     double step_size = lr / bc1, bc2_sqrt = sqrt(bc2);
@@ -205,20 +212,12 @@ static void adam_update(har_optim *o, float *w, const float *g, double lr, float
         .b2 = (float)c->beta2, .one_b2 = (float)(1.0 - c->beta2),
         .bc2_sqrt = (float)bc2_sqrt, .eps = (float)c->eps, .neg_step = (float)-step_size,
     };
-    float *m = o->m, *v = o->v;
     if (fwd == 0) {
-        adam_kernel(w, g, m, v, k, o->n);
+        adam_kernel(w, g, o->m, o->v, k, o->n);
         return;
     }
-    for (size_t i = 0; i < o->n; i++) {
-        float d = g[i];
-        if (!mask || mask[i])
-            d = fmaf(fwd, w[i], d);                     /* grad.add(param, alpha=wd) */
-        m[i] = fmaf(k.one_b1, d, m[i] * k.b1);
-        v[i] = fmaf(k.one_b2 * d, d, v[i] * k.b2);
-        float denom = sqrtf(v[i]) / k.bc2_sqrt + k.eps;
-        w[i] = w[i] + k.neg_step * m[i] / denom;
-    }
+    for (size_t i = 0; i < o->n; i++)
+        adam_at(i, w, coupled_grad(i, w, g, o->decay, fwd), o->m, o->v, k);
 }
 
 /* param.mul_(1 - lr * weight_decay) on the decayed parameters (AdamW's
@@ -234,51 +233,101 @@ HAR_VEC_INLINE void decay_at(size_t i, float *restrict w, const unsigned char *r
 HAR_VEC_KERNEL static void decay_kernel(float *restrict w, const unsigned char *restrict mask,
                                         float keep_minus_1, size_t n)
 {
-    size_t i = 0;
-    for (; i < HAR_VEC_FLOOR(n); i++)
-        decay_at(i, w, mask, keep_minus_1);
-    for (; i < n; i++)
-        decay_at(i, w, mask, keep_minus_1);
+    HAR_VEC_LOOP(i, n, decay_at(i, w, mask, keep_minus_1));
+}
+
+typedef struct {
+    float a, one_a, eps, mom, neg_lr;
+} rmsprop_consts;
+
+/* momentum: whether the optimizer keeps a momentum buffer m. */
+HAR_VEC_INLINE void rmsprop_at(size_t i, float *restrict w, float d, float *restrict m, float *restrict v,
+                               rmsprop_consts k, int momentum)
+{
+    v[i] = fmaf(k.one_a * d, d, v[i] * k.a);          /* square_avg.mul_(alpha).addcmul_(grad, grad, 1-alpha) */
+    float avg = sqrtf(v[i]) + k.eps;                  /* square_avg.sqrt().add_(eps) */
+    if (momentum) {
+        m[i] = m[i] * k.mom + d / avg;                /* buf.mul_(momentum).addcdiv_(grad, avg): value 1 */
+        w[i] = fmaf(k.neg_lr, m[i], w[i]);            /* param.add_(buf, alpha=-lr) */
+    } else {
+        w[i] = w[i] + k.neg_lr * d / avg;             /* param.addcdiv_(grad, avg, value=-lr) */
+    }
+}
+
+HAR_VEC_KERNEL static void rmsprop_kernel(float *restrict w, const float *restrict g, float *restrict v,
+                                          rmsprop_consts k, size_t n)
+{
+    HAR_VEC_LOOP(i, n, rmsprop_at(i, w, g[i], NULL, v, k, 0));
+}
+
+HAR_VEC_KERNEL static void rmsprop_momentum_kernel(float *restrict w, const float *restrict g,
+                                                   float *restrict m, float *restrict v,
+                                                   rmsprop_consts k, size_t n)
+{
+    HAR_VEC_LOOP(i, n, rmsprop_at(i, w, g[i], m, v, k, 1));
 }
 
 static void rmsprop_update(har_optim *o, float *w, const float *g, double lr, float fwd)
 {
     const har_optim_config *c = &o->cfg;
-    const unsigned char *mask = o->decay;
-    const float a = (float)c->alpha, one_a = (float)(1.0 - c->alpha), feps = (float)c->eps;
-    const float mom = (float)c->momentum, neg_lr = (float)-lr;
-    float *m = o->m, *v = o->v;
-    for (size_t i = 0; i < o->n; i++) {
-        float d = g[i];
-        if (fwd != 0 && (!mask || mask[i]))
-            d = fmaf(fwd, w[i], d);
-        v[i] = fmaf(one_a * d, d, v[i] * a);          /* square_avg.mul_(alpha).addcmul_(grad, grad, 1-alpha) */
-        float avg = sqrtf(v[i]) + feps;               /* square_avg.sqrt().add_(eps) */
-        if (m) {
-            m[i] = m[i] * mom + d / avg;              /* buf.mul_(momentum).addcdiv_(grad, avg): value 1 */
-            w[i] = fmaf(neg_lr, m[i], w[i]);          /* param.add_(buf, alpha=-lr) */
-        } else {
-            w[i] = w[i] + neg_lr * d / avg;           /* param.addcdiv_(grad, avg, value=-lr) */
-        }
+    const rmsprop_consts k = {.a = (float)c->alpha, .one_a = (float)(1.0 - c->alpha), .eps = (float)c->eps,
+                              .mom = (float)c->momentum, .neg_lr = (float)-lr};
+    if (fwd == 0 && o->m)
+        rmsprop_momentum_kernel(w, g, o->m, o->v, k, o->n);
+    else if (fwd == 0)
+        rmsprop_kernel(w, g, o->v, k, o->n);
+    else
+        for (size_t i = 0; i < o->n; i++)
+            rmsprop_at(i, w, coupled_grad(i, w, g, o->decay, fwd), o->m, o->v, k, o->m != NULL);
+}
+
+typedef struct {
+    float mom, neg_lr;
+} sgd_consts;
+
+/* kind: sgd, momentum or nesterov; first: the first step, where the momentum
+ * buffer starts as d. */
+HAR_VEC_INLINE void sgd_at(size_t i, float *restrict w, float d, float *restrict m, sgd_consts k,
+                           har_optim_kind kind, int first)
+{
+    if (kind != HAR_OPT_SGD) {
+        m[i] = first ? d : m[i] * k.mom + d;          /* buf = clone(d_p) | buf.mul_(mom).add_(d_p) */
+        d = kind == HAR_OPT_NESTEROV ? fmaf(k.mom, m[i], d) : m[i]; /* d_p.add(buf, alpha=mom) | buf */
     }
+    w[i] = fmaf(k.neg_lr, d, w[i]);                   /* param.add_(d_p, alpha=-lr) */
+}
+
+HAR_VEC_KERNEL static void sgd_kernel(float *restrict w, const float *restrict g, sgd_consts k, size_t n)
+{
+    HAR_VEC_LOOP(i, n, sgd_at(i, w, g[i], NULL, k, HAR_OPT_SGD, 0));
+}
+
+HAR_VEC_KERNEL static void momentum_kernel(float *restrict w, const float *restrict g, float *restrict m,
+                                           sgd_consts k, size_t n)
+{
+    HAR_VEC_LOOP(i, n, sgd_at(i, w, g[i], m, k, HAR_OPT_MOMENTUM, 0));
+}
+
+HAR_VEC_KERNEL static void nesterov_kernel(float *restrict w, const float *restrict g, float *restrict m,
+                                           sgd_consts k, size_t n)
+{
+    HAR_VEC_LOOP(i, n, sgd_at(i, w, g[i], m, k, HAR_OPT_NESTEROV, 0));
 }
 
 static void sgd_update(har_optim *o, float *w, const float *g, double lr, float fwd)
 {
-    const unsigned char *mask = o->decay;
-    const float mom = (float)o->cfg.momentum, neg_lr = (float)-lr;
-    const int first = o->step == 0, nesterov = o->cfg.kind == HAR_OPT_NESTEROV;
-    float *m = o->m;
-    for (size_t i = 0; i < o->n; i++) {
-        float d = g[i];
-        if (fwd != 0 && (!mask || mask[i]))
-            d = fmaf(fwd, w[i], d);                   /* d_p.add(param, alpha=wd) */
-        if (m) {
-            m[i] = first ? d : m[i] * mom + d;        /* buf = clone(d_p) | buf.mul_(mom).add_(d_p) */
-            d = nesterov ? fmaf(mom, m[i], d) : m[i]; /* d_p.add(buf, alpha=mom) | buf */
-        }
-        w[i] = fmaf(neg_lr, d, w[i]);                 /* param.add_(d_p, alpha=-lr) */
-    }
+    const sgd_consts k = {.mom = (float)o->cfg.momentum, .neg_lr = (float)-lr};
+    const har_optim_kind kind = o->cfg.kind;
+    const int first = o->step == 0;
+    if (fwd == 0 && kind == HAR_OPT_SGD)
+        sgd_kernel(w, g, k, o->n);
+    else if (fwd == 0 && !first && kind == HAR_OPT_MOMENTUM)
+        momentum_kernel(w, g, o->m, k, o->n);
+    else if (fwd == 0 && !first && kind == HAR_OPT_NESTEROV)
+        nesterov_kernel(w, g, o->m, k, o->n);
+    else
+        for (size_t i = 0; i < o->n; i++)
+            sgd_at(i, w, coupled_grad(i, w, g, o->decay, fwd), o->m, k, kind, first);
 }
 
 int har_optim_step(har_optim *o, float *w, const float *g, double lr, har_err *e)

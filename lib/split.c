@@ -1,6 +1,8 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootstrap.h" /* har_seed_stream */
 #include "rng.h"
 #include "split.h"
 
@@ -155,6 +157,130 @@ done:
     if (rc)
         har_split_plan_free(plan);
     return rc;
+}
+
+/* ---- thinning ------------------------------------------------------------ */
+
+void har_thin_free(har_thin *t)
+{
+    for (size_t r = 0; r < t->n; r++)
+        free(t->rules[r].name);
+    free(t->rules);
+    t->rules = NULL;
+    t->n = 0;
+}
+
+/* One CLASS=FRACTION item of len characters (the class name may itself hold
+ * a '=': the last one separates). */
+static int thin_item(har_thin *t, const char *item, size_t len, har_err *e)
+{
+    size_t eq = len;
+    while (eq > 0 && item[eq - 1] != '=')
+        eq--;
+    if (eq < 2 || eq == len)
+        return har_fail(e, HAR_EUSAGE, "'%.*s' is not CLASS=FRACTION", (int)len, item);
+    char num[64], *end;
+    snprintf(num, sizeof num, "%.*s", (int)(len - eq), item + eq);
+    double f = strtod(num, &end);
+    if (len - eq >= sizeof num || *end || end == num || !(f > 0 && f <= 1))
+        return har_fail(e, HAR_EUSAGE, "the fraction in '%.*s' is not a number in (0, 1]", (int)len, item);
+    size_t nlen = eq - 1;
+    for (size_t r = 0; r < t->n; r++)
+        if (strlen(t->rules[r].name) == nlen && !strncmp(t->rules[r].name, item, nlen))
+            return har_fail(e, HAR_EUSAGE, "class %s is named twice", t->rules[r].name);
+    har_thin_rule *nr = realloc(t->rules, (t->n + 1) * sizeof *nr);
+    if (!nr)
+        return har_fail(e, HAR_EIO, "out of memory");
+    t->rules = nr;
+    char *name = har_malloc(nlen + 1, e);
+    if (!name)
+        return HAR_EIO;
+    memcpy(name, item, nlen);
+    name[nlen] = 0;
+    t->rules[t->n++] = (har_thin_rule){.name = name, .cls = -1, .fraction = f};
+    return 0;
+}
+
+int har_thin_parse(har_thin *t, const char *arg, har_err *e)
+{
+    for (const char *p = arg;; p++) {
+        size_t len = strcspn(p, ",");
+        if (thin_item(t, p, len, e))
+            return e ? e->code : HAR_EUSAGE;
+        p += len;
+        if (!*p)
+            return 0;
+    }
+}
+
+int har_thin_resolve(har_thin *t, char **classes, int k, har_err *e)
+{
+    for (size_t r = 0; r < t->n; r++) {
+        t->rules[r].cls = -1;
+        for (int c = 0; c < k; c++)
+            if (!strcmp(t->rules[r].name, classes[c]))
+                t->rules[r].cls = c;
+        if (t->rules[r].cls >= 0)
+            continue;
+        char list[768] = "";
+        for (int c = 0; c < k; c++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? "," : "", classes[c]);
+        return har_fail(e, HAR_EUSAGE, "unknown class '%s' (the classes are %s)", t->rules[r].name, list);
+    }
+    return 0;
+}
+
+int har_thin_apply(const har_thin *t, const int32_t *y, uint64_t seed, int64_t *idx, int64_t *m,
+                   int64_t *removed, int64_t *had, har_err *e)
+{
+    if (*m > INT32_MAX)
+        return har_fail(e, HAR_EDATA, "cannot thin %lld windows (at most %d)", (long long)*m, INT32_MAX);
+    unsigned char *drop = har_calloc((size_t)*m + 1, 1, e);
+    int32_t *pos = drop ? har_malloc(((size_t)*m + 1) * sizeof *pos, e) : NULL;
+    if (!pos) {
+        free(drop);
+        return HAR_EIO;
+    }
+    for (size_t r = 0; r < t->n; r++) {
+        int32_t n = 0;
+        for (int64_t i = 0; i < *m; i++)
+            if (y[idx[i]] == t->rules[r].cls)
+                pos[n++] = (int32_t)i;
+        /* A stream per class: its choice does not depend on the other rules;
+         * the first round(f n) of one shuffle: a smaller f keeps a subset. */
+        har_rng rng;
+        har_seed_stream(&rng, seed + (uint64_t)t->rules[r].cls * 0x9e3779b97f4a7c15ULL, "thin-class");
+        har_rng_shuffle_i32(&rng, pos, (size_t)n);
+        int64_t keep = llround(t->rules[r].fraction * n);
+        for (int64_t j = keep; j < n; j++)
+            drop[pos[j]] = 1;
+        removed[r] = n - keep;
+        had[r] = n;
+    }
+    int64_t kept = 0;
+    for (int64_t i = 0; i < *m; i++)
+        if (!drop[i])
+            idx[kept++] = idx[i];
+    *m = kept;
+    free(pos);
+    free(drop);
+    return 0;
+}
+
+char *har_thin_record(const har_thin *t, const int64_t *removed, const int64_t *had, const char *before,
+                      har_err *e)
+{
+    size_t cap = (before ? strlen(before) : 0) + 1;
+    for (size_t r = 0; r < t->n; r++)
+        cap += strlen(t->rules[r].name) + 80;
+    char *s = har_malloc(cap, e);
+    if (!s)
+        return NULL;
+    size_t at = (size_t)snprintf(s, cap, "%s", before ? before : "");
+    for (size_t r = 0; r < t->n; r++)
+        at += (size_t)snprintf(s + at, cap - at, "%s%s=%g:%lld/%lld", at ? "," : "", t->rules[r].name,
+                               t->rules[r].fraction, (long long)removed[r], (long long)had[r]);
+    return s;
 }
 
 int har_audit_add(har_audit *a, const char *name, const char *file, int fold, const har_idlist *subjects,

@@ -1,4 +1,5 @@
-/* split.h - subject-disjoint splits and the leakage audit (har-split).
+/* split.h - subject-disjoint splits, the leakage audit and the thinning of
+ * a class in training outputs (har-split).
  *
  * Windows of one volunteer are strongly correlated, so a model evaluated on
  * windows of a subject it was trained on looks far better than it is.  Splits
@@ -38,6 +39,47 @@ typedef struct {
  * (and without folds), train, val and test partition `present`. */
 int har_split_plan_make(const har_idlist *present, const har_split_opts *o, har_split_plan *plan, har_err *e);
 void har_split_plan_free(har_split_plan *plan);
+
+/* Thinning a class in the training outputs (har-split --thin-class): to
+ * induce class imbalance on purpose, e.g. for a study of its effect.  Rules
+ * come from "CLASS=FRACTION[,CLASS=FRACTION...]". */
+typedef struct {
+    char *name;      /* as given; must be one of the dataset's classes */
+    int cls;         /* its index in the classes (har_thin_resolve) */
+    double fraction; /* of the class's windows to keep, in (0, 1] */
+} har_thin_rule;
+
+typedef struct {
+    har_thin_rule *rules;
+    size_t n;
+} har_thin;
+
+/* Adds the rules of arg to t (so the option may be repeated).  HAR_EUSAGE,
+ * naming the item, for one that is not CLASS=FRACTION, a fraction that is not
+ * a number in (0, 1], or a class named twice (also across calls). */
+int har_thin_parse(har_thin *t, const char *arg, har_err *e);
+/* Looks every rule's class up among classes[0..k): HAR_EUSAGE naming an
+ * unknown one and listing the classes. */
+int har_thin_resolve(har_thin *t, char **classes, int k, har_err *e);
+void har_thin_free(har_thin *t);
+
+/* Thins the windows idx[0..*m) (indices into y, which holds their classes)
+ * by the rules: for each rule, of the n windows of its class among them, a
+ * shuffle seeded by seed and the class index picks round(fraction * n)
+ * (halves up) to keep; the others leave idx, which keeps its order (*m
+ * shrinks).  removed[r] and had[r] receive rule r's counts.  The same
+ * windows and seed always keep the same windows; a smaller fraction keeps a
+ * subset of what a larger one keeps, and one rule's choice does not depend
+ * on the other rules. */
+int har_thin_apply(const har_thin *t, const int32_t *y, uint64_t seed, int64_t *idx, int64_t *m,
+                   int64_t *removed, int64_t *had, har_err *e);
+/* The record of a thinning for metadata "thinned": for each rule
+ * CLASS=FRACTION:REMOVED/HAD, comma-separated, e.g. "SITTING=0.1:1550/1722"
+ * (1550 of 1722 SITTING windows removed, 172 kept); after `before` and a
+ * comma when before (an earlier thinning's record) is not NULL.  Caller
+ * frees. */
+char *har_thin_record(const har_thin *t, const int64_t *removed, const int64_t *had, const char *before,
+                      har_err *e);
 
 typedef struct {
     char *name, *file;

@@ -935,6 +935,93 @@ START_TEST(saliency_in_the_tool)
 }
 END_TEST
 
+/* The channel file's values: v[(k * C + c) * 2 + j], j = 0 |grad|, 1 grad x input. */
+static void channel_values(const char *dir, const char *prefix, int C, double *v)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s-channels.dat", prefix);
+    char *text = tu_read_file(tu_path(dir, name), NULL);
+    ck_assert_msg(text != NULL, "no %s", name);
+    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        int k, c;
+        double a, g;
+        if (*line != '#' && sscanf(line, "%d %d %lf %lf", &k, &c, &a, &g) == 4) {
+            v[(k * C + c) * 2] = a;
+            v[(k * C + c) * 2 + 1] = g;
+        }
+    }
+    free(text);
+}
+
+/* --window LIST: the maps of a list are the per-class means of the maps of
+ * its windows run one at a time; a range over every window is the run
+ * without --window, byte for byte; a position past the data is a
+ * command-line error naming it, with nothing written. */
+START_TEST(saliency_window_list)
+{
+    syn_fixture f;
+    trained(&f);
+    char eval[4096];
+    snprintf(eval, sizeof eval, "%s", tu_bin("har-eval"));
+    enum { K = 3, C = 3, NW = 7 };
+    const int ids[NW] = {3, 5, 6, 7, 8, 20, 31}; /* of class i % 3: A 3,6; B 7,31; C 5,8,20 */
+    int count[K] = {0};
+    for (int w = 0; w < NW; w++)
+        count[ids[w] % 3]++;
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency list --window 31,20,3,5,6-8,7 >/dev/null",
+                           f.dir, eval, f.val),
+                     0);
+    double list[K * C * 2], mean[K * C * 2] = {0}, one[K * C * 2];
+    channel_values(f.dir, "list", C, list);
+    for (int w = 0; w < NW; w++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "w%d", ids[w]);
+        ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency %s --window %d >/dev/null",
+                               f.dir, eval, f.val, prefix, ids[w]),
+                         0);
+        channel_values(f.dir, prefix, C, one);
+        int k = ids[w] % 3;
+        for (int i = k * C * 2; i < (k + 1) * C * 2; i++)
+            mean[i] += one[i] / count[k];
+    }
+    for (int i = 0; i < K * C * 2; i++)
+        ck_assert_msg(fabs(list[i] - mean[i]) <= 1e-6 * fabs(mean[i]) + 1e-12,
+                      "value %d: list %.9g, mean of the single windows %.9g", i, list[i], mean[i]);
+    /* A range over all 40 windows is the run without --window. */
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency all >/dev/null && "
+                           "%s model.st.gz %s --bootstrap 0 --saliency range --window 0-39 >/dev/null",
+                           f.dir, eval, f.val, eval, f.val),
+                     0);
+    ck_assert(tu_same_file(tu_path(f.dir, "all-channels.dat"), tu_path(f.dir, "range-channels.dat")));
+    ck_assert(tu_same_file(tu_path(f.dir, "all-time.dat"), tu_path(f.dir, "range-time.dat")));
+    /* Positions are counted over the DATA files in order: window 45 is the
+     * second copy's window 5. */
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s %s --bootstrap 0 --saliency second --window 45 >/dev/null",
+                           f.dir, eval, f.val, f.val),
+                     0);
+    ck_assert(tu_same_file(tu_path(f.dir, "w5-channels.dat"), tu_path(f.dir, "second-channels.dat")));
+    /* Past the data, malformed or empty: exit 2, the first bad position named, nothing written. */
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --window 3,40", f.dir, eval,
+                                   f.val),
+                     2);
+    tu_assert_contains(err, "--window 40: the DATA have only 40 windows (positions 0 to 39)");
+    free(err);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --window 38-45", f.dir, eval,
+                                   f.val),
+                     2);
+    tu_assert_contains(err, "--window 40 and 5 more: the DATA have only 40 windows");
+    free(err);
+    ck_assert(!tu_exists(tu_path(f.dir, "bad-channels.dat")) && !tu_exists(tu_path(f.dir, "bad-time.dat")));
+    const char *malformed[] = {"5-3", "x", "none", "''", "-1", "1,,2"};
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(tu_sh("cd %s && %s model.st.gz %s --saliency bad --window %s 2>/dev/null", f.dir, eval, f.val,
+                            malformed[i]) == 2,
+                      "--window %s", malformed[i]);
+    syn_fixture_free(&f);
+}
+END_TEST
+
 /* One bad DATA file among good ones: exit 1, nothing on stdout, no file. */
 START_TEST(bad_input_leaves_no_output)
 {
@@ -982,6 +1069,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, same_seed_same_report);
     tcase_add_test(tc, baselines_in_the_tool);
     tcase_add_test(tc, saliency_in_the_tool);
+    tcase_add_test(tc, saliency_window_list);
     tcase_add_test(tc, bad_input_leaves_no_output);
     suite_add_tcase(s, tc);
     TCase *lib = tcase_create("library");

@@ -154,6 +154,61 @@ START_TEST(optimizer_matches_reference)
 }
 END_TEST
 
+/* Runs a case's steps on `copies` side-by-side copies of its values (the
+ * decay mask tiled too, or all zeros with zero_mask); returns the final w. */
+static float *run_tiled(const opt_case *oc, const har_optim_config *cfg, int copies, int zero_mask)
+{
+    const size_t n = (size_t)oc->n, big = n * (size_t)copies;
+    float *w = malloc(big * sizeof *w), *g = malloc(big * sizeof *g);
+    unsigned char *mask = calloc(big, 1);
+    for (size_t i = 0; i < big; i++) {
+        w[i] = oc->w0[i % n];
+        mask[i] = zero_mask ? 0 : oc->decay[i % n];
+    }
+    har_optim o;
+    har_err e = {0};
+    ck_assert_msg(har_optim_init(&o, cfg, big, mask, &e) == 0, "%s", e.msg);
+    for (int64_t k = 0; k < oc->steps; k++) {
+        for (size_t i = 0; i < big; i++)
+            g[i] = oc->grads[k * oc->n + (int64_t)(i % n)];
+        ck_assert_int_eq(har_optim_step(&o, w, g, oc->lr[k], &e), 0);
+    }
+    har_optim_free(&o);
+    free(g);
+    free(mask);
+    return w;
+}
+
+/* The fixture's 10 values fit in the kernels' scalar tail (HAR_VEC_FLOOR(10)
+ * is 0), so optimizer_matches_reference never reaches their vectorised body.
+ * Tiled 7 times (70 values: 64 in the body, 6 in the tail), every copy must
+ * follow the 10-value run bit for bit.  And where the case has no decay, the
+ * same run through the general loop (coupled decay with an all-zero mask,
+ * which leaves every gradient as it is) must too: kernels and general loop
+ * compute the same expressions. */
+START_TEST(vector_body_matches_reference)
+{
+    har_tfile *f = fixture();
+    opt_case oc;
+    load_case(f, opt_cases[_i], &oc);
+    float *one = run_tiled(&oc, &oc.cfg, 1, 0), *tiled = run_tiled(&oc, &oc.cfg, 7, 0);
+    for (int copy = 0; copy < 7; copy++)
+        ck_assert_msg(memcmp(tiled + copy * oc.n, one, (size_t)oc.n * sizeof *one) == 0,
+                      "%s: copy %d of the tiled run differs from the 10-value run", opt_cases[_i], copy);
+    if (oc.cfg.weight_decay == 0) {
+        har_optim_config general = oc.cfg;
+        general.weight_decay = 0.5;
+        float *loop = run_tiled(&oc, &general, 7, 1);
+        ck_assert_msg(memcmp(loop, tiled, (size_t)oc.n * 7 * sizeof *loop) == 0,
+                      "%s: the general loop differs from the kernel", opt_cases[_i]);
+        free(loop);
+    }
+    free(one);
+    free(tiled);
+    har_tfile_free(f);
+}
+END_TEST
+
 START_TEST(fixture_lists_every_case)
 {
     har_tfile *f = fixture();
@@ -785,6 +840,7 @@ Suite *optim_suite(void)
     Suite *s = suite_create("optim");
     TCase *tc = tcase_create("optim");
     tcase_add_loop_test(tc, optimizer_matches_reference, 0, NOPT_CASES);
+    tcase_add_loop_test(tc, vector_body_matches_reference, 0, NOPT_CASES);
     tcase_add_test(tc, fixture_lists_every_case);
     tcase_add_test(tc, clip_above_matches_torch);
     tcase_add_test(tc, clip_below_matches_torch);

@@ -90,14 +90,22 @@ START_TEST(learns_separable_data_and_logs)
     ck_assert_int_eq(sscanf(lastrow, "%*d,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), 6);
     ck_assert_msg(v[4] > 0.9, "val acc %g", v[4]);
     free(curves);
-    /* One log row with the quoted note and the stop reason. */
+    /* One log row with the quoted note, the stop reason and, last, the load
+     * average as the run ended (this machine has /proc/loadavg). */
     char *log = tu_read_file(f.log, NULL);
     ck_assert_ptr_nonnull(log);
-    tu_assert_contains(log, "run_id,timestamp_utc,model,params,");
-    tu_assert_contains(log, "r1,");
+    const char *header = "run_id,timestamp_utc,model,params,optimizer,lr,batch_size,weight_decay,seed,"
+                         "epochs_run,best_epoch,best_val_acc,best_val_f1,best_val_loss,stop_reason,seconds,"
+                         "train,val,output,git_commit,hyperparameters,note,load_avg\n";
+    ck_assert_msg(strncmp(log, header, strlen(header)) == 0, "log header: %.300s", log);
+    tu_assert_contains(log, "\nr1,");
     tu_assert_contains(log, ",\"flatten,dense:16,relu,dense:3\",");
     tu_assert_contains(log, ",completed,");
-    tu_assert_contains(log, "\"first, \"\"quoted\"\" note\"\n");
+    const char *note = ",\"first, \"\"quoted\"\" note\",", *load = strstr(log, note);
+    ck_assert_ptr_nonnull(load);
+    load += strlen(note);
+    size_t digits = strspn(load, "0123456789.");
+    ck_assert_msg(digits > 0 && !strcmp(load + digits, "\n"), "load_avg field '%s'", load);
     free(log);
     syn_fixture_free(&f);
 }
@@ -581,6 +589,38 @@ START_TEST(explog_locks_and_quotes)
 }
 END_TEST
 
+/* The load average is the first field of /proc/loadavg as written, and
+ * empty when the file is missing or does not start with a number. */
+START_TEST(loadavg_is_read_as_written)
+{
+    char *dir = tu_tmpdir(), path[512], buf[32];
+    snprintf(path, sizeof path, "%s/loadavg", dir);
+    const struct {
+        const char *text, *want;
+    } cases[] = {{"0.52 0.58 0.59 1/123 4567\n", "0.52"}, {"12.00 3.1 2.0 5/6 7\n", "12.00"},
+                 {"3 1 1 1/1 1\n", "3"},                 {"0.52", "0.52"},
+                 {"", ""},                                {"x0.5 1 1\n", ""},
+                 {"0. 1 1\n", ""},                       {".5 1 1\n", ""},
+                 {"1.2.3 1 1\n", ""},                    {"-1.0 1 1\n", ""},
+                 {"0.52x 1 1\n", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_write_text(path, cases[i].text);
+        strcpy(buf, "junk");
+        har_loadavg_text(path, buf, sizeof buf);
+        ck_assert_msg(!strcmp(buf, cases[i].want), "'%s' gave '%s'", cases[i].text, buf);
+    }
+    tu_write_text(path, "123.45 1 1\n"); /* too long for the buffer: empty, not cut */
+    har_loadavg_text(path, buf, 6);
+    ck_assert_str_eq(buf, "");
+    har_loadavg_text(tu_path(dir, "missing"), buf, sizeof buf);
+    ck_assert_str_eq(buf, "");
+    har_loadavg_text("/proc/loadavg", buf, sizeof buf);
+    ck_assert_msg(strspn(buf, "0123456789.") == strlen(buf) && *buf, "/proc/loadavg gave '%s'", buf);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Every task of every round runs exactly once, whatever the team size, and
  * har_team_run returns only when all are done. */
 typedef struct {
@@ -681,6 +721,7 @@ Suite *train_suite(void)
     tcase_add_test(pieces, augment_is_seeded_and_sized);
     tcase_add_test(pieces, augment_rotates_vectors);
     tcase_add_test(pieces, explog_locks_and_quotes);
+    tcase_add_test(pieces, loadavg_is_read_as_written);
     tcase_add_test(pieces, team_runs_every_task_once);
     tcase_add_test(pieces, checkpoint_spec_sized_before_allocation);
     suite_add_tcase(s, pieces);

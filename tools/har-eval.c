@@ -12,6 +12,7 @@
 #include "../lib/bootstrap.h"
 #include "../lib/cli.h"
 #include "../lib/evaluate.h"
+#include "../lib/idlist.h"
 #include "../lib/outfile.h"
 #include "../lib/saliency.h"
 
@@ -70,7 +71,8 @@ static void usage(void)
         "class's logit (not the loss, which saturates on confident windows) with\n"
         "respect to the normalised input, by one backward pass; |grad| shows where the\n"
         "model is sensitive, grad x input (signed) what pushes the true class up (+)\n"
-        "or down (-).  Averaged over the windows of each true class:\n"
+        "or down (-).  Averaged over the windows of each true class (all windows, or\n"
+        "those --window lists):\n"
         "  PREFIX-channels.dat  over timesteps: one line per class and channel\n"
         "      (class_index channel_index abs_grad grad_x_input \"class\" \"channel\"),\n"
         "      a blank line after each class; classes without windows are nan\n"
@@ -101,8 +103,13 @@ static void usage(void)
         "                        predicted class, then the probability of every class\n"
         "      --saliency PREFIX write PREFIX-channels.dat and PREFIX-time.dat (see\n"
         "                        above; needs a MODEL)\n"
-        "      --window I        saliency of window I only (0-based over the DATA files\n"
-        "                        in order; with one file, the 'index' of --predictions)\n"
+        "      --window LIST     saliency of the listed windows only, e.g. 7 or\n"
+        "                        3,17,40-45 (ranges inclusive; order and repeats do not\n"
+        "                        matter; at most 100000 of them): 0-based positions over\n"
+        "                        the DATA files in order (with one file, the 'index' of\n"
+        "                        --predictions).  The maps are then means over the\n"
+        "                        listed windows of each true class; a position past\n"
+        "                        the last window is a command-line error (exit 2)\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
         "Output files are written atomically, all or none; one of them may be '-'\n"
@@ -129,7 +136,7 @@ typedef struct {
     char **data;
     int ndata;
     const char *json, *csv, *predictions, *saliency;
-    long long window;    /* -1: every window */
+    har_idlist windows;  /* --window: positions over all DATA; empty: every window */
     har_bootstrap_opts boot; /* resamples 0: none */
 } options;
 
@@ -161,6 +168,17 @@ static void check_streams(const options *o)
         har_usage_error("--saliency takes a file name prefix, not '-'");
 }
 
+/* --window LIST, in the idlist syntax; given twice, the last one counts. */
+static void parse_windows(har_idlist *l, const char *arg)
+{
+    har_err e = {0};
+    har_idlist_free(l);
+    if (har_idlist_parse(l, arg, 0, INT32_MAX, "--window", &e))
+        har_usage_error("%s", e.msg);
+    if (!l->n)
+        har_usage_error("--window: the list is empty (leave --window out for every window)");
+}
+
 static void parse_options(int argc, char **argv, options *o)
 {
     enum { O_BASELINE = 256, O_FIT, O_ANY_SPLIT, O_BOOT, O_CI, O_SEED, O_JSON, O_CSV, O_PRED, O_SAL, O_WINDOW };
@@ -172,7 +190,7 @@ static void parse_options(int argc, char **argv, options *o)
         {"predictions", required_argument, 0, O_PRED},  {"saliency", required_argument, 0, O_SAL},
         {"window", required_argument, 0, O_WINDOW},     {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},               {0, 0, 0, 0}};
-    *o = (options){.baseline = -1, .window = -1, .boot = {1000, 0.95, 0}};
+    *o = (options){.baseline = -1, .boot = {1000, 0.95, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
         switch (c) {
@@ -189,7 +207,7 @@ static void parse_options(int argc, char **argv, options *o)
         case O_CSV: o->csv = optarg; break;
         case O_PRED: o->predictions = optarg; break;
         case O_SAL: o->saliency = optarg; break;
-        case O_WINDOW: o->window = har_opt_long(optarg, 0, 2147483647L, "--window"); break;
+        case O_WINDOW: parse_windows(&o->windows, optarg); break;
         case 'h': usage(); exit(0);
         case 'V': har_print_version(); exit(0);
         default: har_usage_error("unknown or incomplete option");
@@ -205,8 +223,8 @@ static void parse_options(int argc, char **argv, options *o)
                                         : "expected at least one DATA file");
     if (o->saliency && o->baseline >= 0)
         har_usage_error("--saliency needs a MODEL: a baseline has no gradients");
-    if (o->window >= 0 && !o->saliency)
-        har_usage_error("--window selects the window of --saliency: give --saliency too");
+    if (o->windows.n && !o->saliency)
+        har_usage_error("--window selects the windows of --saliency: give --saliency too");
     o->model = o->baseline < 0 ? argv[optind] : NULL;
     o->data = argv + optind + need - 1;
     o->ndata = positional - need + 1;
@@ -253,23 +271,44 @@ static void scorer_free(scorer *s)
         har_checkpoint_free(&s->ck);
 }
 
-/* Saliency of the windows of w that were asked for: all, or window
- * o->window if it lies in w (which starts at overall position offset). */
+/* Saliency of the windows of w that were asked for: all, or those of
+ * o->windows that lie in w (which starts at overall position offset),
+ * gathered so that they go through the model in batches. */
 static void explain(scorer *s, const options *o, const har_windows *w, int64_t offset, har_saliency *sal)
 {
     har_err e = {0};
-    const float *x = w->x;
-    const int32_t *y = w->y;
-    int64_t n = w->n;
-    if (o->window >= 0) {
-        if (o->window < offset || o->window >= offset + w->n)
-            return;
-        x += (size_t)(o->window - offset) * (size_t)w->t * (size_t)w->c;
-        y += o->window - offset;
-        n = 1;
+    if (!o->windows.n) {
+        if (har_saliency_add(sal, &s->ck.model, w->x, w->y, w->n, &e))
+            har_die(&e);
+        return;
     }
-    if (har_saliency_add(sal, &s->ck.model, x, y, n, &e))
+    int64_t *idx = har_malloc(o->windows.n * sizeof *idx, &e), m = 0;
+    if (!idx)
         har_die(&e);
+    for (size_t k = 0; k < o->windows.n; k++)
+        if (o->windows.ids[k] >= offset && o->windows.ids[k] < offset + w->n)
+            idx[m++] = o->windows.ids[k] - offset;
+    har_windows picked;
+    if (har_windows_subset(w, idx, m, &picked, &e) ||
+        har_saliency_add(sal, &s->ck.model, picked.x, picked.y, picked.n, &e))
+        har_die(&e);
+    har_windows_free(&picked);
+    free(idx);
+}
+
+/* Every --window position must be a window of the DATA. */
+static void check_windows(const har_idlist *l, int64_t n)
+{
+    size_t k = 0;
+    while (k < l->n && l->ids[k] < n)
+        k++;
+    if (k == l->n)
+        return;
+    if (k + 1 == l->n)
+        har_usage_error("--window %d: the DATA have only %lld windows (positions 0 to %lld)", l->ids[k],
+                        (long long)n, (long long)n - 1);
+    har_usage_error("--window %d and %zu more: the DATA have only %lld windows (positions 0 to %lld)", l->ids[k],
+                    l->n - k - 1, (long long)n, (long long)n - 1);
 }
 
 /* Loads, checks and scores every DATA file into scored (and sal). */
@@ -296,8 +335,7 @@ static void score_all(scorer *s, const options *o, har_scored *scored, har_salie
     }
     if (scored->n == 0)
         har_fail(&e, HAR_EDATA, "no windows to score in %s", o->data[0]), har_die(&e);
-    if (o->window >= scored->n)
-        har_usage_error("--window %lld: the DATA have only %lld windows", o->window, (long long)scored->n);
+    check_windows(&o->windows, scored->n);
 }
 
 /* ---- the report ---- */
@@ -811,5 +849,6 @@ int main(int argc, char **argv)
     har_saliency_free(&sal);
     har_scored_free(&scored);
     scorer_free(&s);
+    har_idlist_free(&o.windows);
     return 0;
 }

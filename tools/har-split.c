@@ -31,7 +31,8 @@ static void usage(void)
            "  and the audit as PREFIX-audit.csv (or --csv FILE).  All outputs are\n"
            "  written completely before the first is renamed into place, so a write\n"
            "  error or a full disk leaves none of them changed.\n"
-           "Windows keep their order; each window lands in exactly one output (per fold).\n"
+           "Windows keep their order; each window lands in exactly one output (per fold),\n"
+           "unless --thin-class removes it from a training output.\n"
            "\n"
            "Options:\n"
            "  -o, --output PREFIX       prefix of the output files (required in split mode)\n"
@@ -45,13 +46,39 @@ static void usage(void)
            "                            --seed, dealt round-robin): fold k validates on\n"
            "                            group k and trains on the others\n"
            "      --loso                leave-one-subject-out: one fold per non-test subject\n"
-           "      --seed S              seed for --val-count and --folds (default 0)\n"
+           "      --thin-class CLASS=FRACTION[,CLASS=FRACTION...]\n"
+           "                            keep only FRACTION (0 < FRACTION <= 1) of the\n"
+           "                            windows of CLASS (a name from IN's classes) in\n"
+           "                            every training output (PREFIX-train, or each\n"
+           "                            PREFIX-foldNN-train); validation and test outputs\n"
+           "                            keep all theirs (see Thinning below).  May be\n"
+           "                            repeated (the lists add up); naming a class twice\n"
+           "                            is an error\n"
+           "      --seed S              seed for --val-count, --folds and --thin-class\n"
+           "                            (default 0)\n"
            "      --audit               audit mode: read A B [C ...] and report the subjects\n"
            "                            each pair shares; exit 4 if any pair shares one\n"
            "      --csv FILE            write the audit as CSV to FILE\n"
-           "  -q, --quiet               do not print the audit table\n"
+           "  -q, --quiet               print neither the audit table nor what\n"
+           "                            --thin-class removed\n"
            "  -h, --help                show this help\n"
            "  -V, --version             show the version\n"
+           "\n"
+           "Thinning (--thin-class) makes a training output imbalanced on purpose, e.g. to\n"
+           "study the effect of class imbalance.  Of the n windows of CLASS in each\n"
+           "training output, round(FRACTION x n) (halves up) are kept: the first that many\n"
+           "of a shuffle of them seeded by --seed and the class's index, put back in their\n"
+           "original order.  The same command gives the same bytes; with the same seed and\n"
+           "input, a smaller FRACTION keeps a subset of what a larger one keeps, and one\n"
+           "class's choice does not depend on the other rules.  Each thinned output\n"
+           "records it in its metadata 'thinned', one CLASS=FRACTION:REMOVED/HAD item per\n"
+           "rule, e.g. SITTING=0.1:932/1036 (932 of the output's 1036 SITTING windows\n"
+           "removed, 104 kept), after the input's own record if it was thinned before;\n"
+           "standard error has one line per training output and class (unless -q).  To\n"
+           "thin an existing training file, normalised or not (its metadata is kept):\n"
+           "  %s --test-subjects none --thin-class SITTING=0.1 --seed 1 \\\n"
+           "      -o thin train%s\n"
+           "writes thin-train%s (and thin-audit.csv).\n"
            "\n"
            "The audit table goes to standard output in --audit mode and to standard\n"
            "error in split mode.  Audit CSV columns: kind (output|pair), output, other,\n"
@@ -61,7 +88,7 @@ static void usage(void)
            "  har-split --val-count 4 --seed 1 -o splits/hapt windows%s\n"
            "  har-split --audit splits/hapt-train%s splits/hapt-val%s splits/hapt-test%s\n"
            "\n" HAR_EXIT_CODES_HELP "  4  --audit: two outputs share a subject (the subjects are named)\n",
-           har_prog(), har_prog(), EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT, EXT);
+           har_prog(), har_prog(), EXT, EXT, EXT, EXT, EXT, EXT, har_prog(), EXT, EXT, EXT, EXT, EXT, EXT);
 }
 
 /* The fold an output belongs to, from its metadata (0 if none), so that
@@ -122,10 +149,42 @@ static char *out_name(const char *prefix, const char *part, const char *ext, har
     return s;
 }
 
-/* The windows of one planned output, with its split metadata. */
-static int make_part(const har_windows *w, const har_split_part *part, const har_split_opts *so, const char *mode,
+/* What every output of one split shares. */
+typedef struct {
+    const har_split_opts *so;
+    const char *mode;      /* metadata split_mode */
+    const har_thin *thin;  /* --thin-class rules (n = 0: none) */
+    int64_t *removed, *had; /* [part * thin->n + rule]: what thinning did */
+} split_job;
+
+static int is_train(const har_split_part *part)
+{
+    return strstr(part->name, "train") != NULL;
+}
+
+/* Thins the training windows idx[0..*m) of part p and records it in the
+ * metadata "thinned", after the input's own record if it has one. */
+static int thin_part(const har_windows *w, const split_job *job, size_t p, int64_t *idx, int64_t *m,
                      har_windows *sub, har_err *e)
 {
+    int64_t *removed = job->removed + p * job->thin->n, *had = job->had + p * job->thin->n;
+    if (har_thin_apply(job->thin, w->y, job->so->seed, idx, m, removed, had, e))
+        return HAR_EIO;
+    if (har_windows_subset(w, idx, *m, sub, e))
+        return HAR_EIO;
+    char *rec = har_thin_record(job->thin, removed, had, har_tfile_meta_get(w->file, "thinned"), e);
+    int rc = !rec || har_tfile_meta_set(sub->file, "thinned", rec, e);
+    free(rec);
+    if (rc)
+        har_windows_free(sub);
+    return rc ? HAR_EIO : 0;
+}
+
+/* The windows of planned output p, with its split metadata. */
+static int make_part(const har_windows *w, const har_split_plan *plan, size_t p, const split_job *job,
+                     har_windows *sub, har_err *e)
+{
+    const har_split_part *part = &plan->parts[p];
     int64_t *idx = har_malloc((size_t)(w->n ? w->n : 1) * sizeof *idx, e), m = 0;
     if (!idx)
         return HAR_EIO;
@@ -133,14 +192,16 @@ static int make_part(const har_windows *w, const har_split_part *part, const har
         if (har_idlist_contains(&part->subjects, w->subject[i]))
             idx[m++] = i;
     char *subj = NULL;
-    const char *role = strstr(part->name, "train") ? "train" : strstr(part->name, "val") ? "val" : "test";
+    const char *role = is_train(part) ? "train" : strstr(part->name, "val") ? "val" : "test";
     int typed_argc;
     char **typed_argv;
     har_cli_args(&typed_argc, &typed_argv);
-    int rc = har_windows_subset(w, idx, m, sub, e);
+    int rc = job->thin->n && is_train(part) ? thin_part(w, job, p, idx, &m, sub, e)
+                                            : har_windows_subset(w, idx, m, sub, e);
+    const har_split_opts *so = job->so;
     if (!rc && (!(subj = har_idlist_format(&part->subjects, e)) || har_tfile_meta_set(sub->file, "split", role, e) ||
                 har_tfile_meta_set(sub->file, "split_subjects", subj, e) ||
-                har_tfile_meta_set(sub->file, "split_mode", mode, e) ||
+                har_tfile_meta_set(sub->file, "split_mode", job->mode, e) ||
                 har_tfile_meta_setf(sub->file, e, "split_seed", "%llu", (unsigned long long)so->seed) ||
                 har_tfile_meta_setf(sub->file, e, "fold", "%d", part->fold) ||
                 har_provenance_stamp(sub->file, "har-split", typed_argc, typed_argv, w->file->digest, e))) {
@@ -152,23 +213,39 @@ static int make_part(const har_windows *w, const har_split_part *part, const har
     return rc;
 }
 
+/* One line per training output and --thin-class rule: what was removed. */
+static void print_thinning(const har_split_plan *plan, const split_job *job)
+{
+    const har_thin *t = job->thin;
+    for (size_t p = 0; p < plan->n; p++)
+        for (size_t r = 0; is_train(&plan->parts[p]) && r < t->n; r++) {
+            int64_t removed = job->removed[p * t->n + r], had = job->had[p * t->n + r];
+            fprintf(stderr, "%s: %s: thinned %s to %g: removed %lld of %lld windows, kept %lld\n", har_prog(),
+                    plan->parts[p].name, t->rules[r].name, t->rules[r].fraction, (long long)removed,
+                    (long long)had, (long long)(had - removed));
+        }
+}
+
 /* Writes every planned output and the audit CSV to temporary files, then
  * commits them all at once. */
-static void write_split(const har_windows *w, const har_split_plan *plan, const har_split_opts *so, const char *mode,
-                        const char *prefix, const char *csv, int quiet)
+static void write_split(const har_windows *w, const har_split_plan *plan, split_job *job, const char *prefix,
+                        const char *csv, int quiet)
 {
     har_err e = {0};
     har_audit a = {0};
     size_t n = plan->n + 1; /* + the audit CSV */
     har_out *outs = har_calloc(n, sizeof *outs, &e);
-    char *csv_path = !outs ? NULL : csv ? har_strdup(csv, &e) : out_name(prefix, "audit", ".csv", &e);
+    size_t counts = plan->n * job->thin->n + 1;
+    job->removed = outs ? har_calloc(counts, sizeof *job->removed, &e) : NULL;
+    job->had = job->removed ? har_calloc(counts, sizeof *job->had, &e) : NULL;
+    char *csv_path = !job->had ? NULL : csv ? har_strdup(csv, &e) : out_name(prefix, "audit", ".csv", &e);
     if (!csv_path)
         har_die(&e);
     int rc = 0;
     for (size_t p = 0; p < plan->n && !rc; p++) {
         har_windows sub;
         char *path = out_name(prefix, plan->parts[p].name, EXT, &e);
-        rc = !path || make_part(w, &plan->parts[p], so, mode, &sub, &e);
+        rc = !path || make_part(w, plan, p, job, &sub, &e);
         if (!rc) {
             rc = har_out_open(&outs[p], path, 1, &e) || har_tfile_write_to(sub.file, &outs[p], &e) ||
                  har_audit_add(&a, plan->parts[p].name, path, plan->parts[p].fold, &plan->parts[p].subjects, sub.n, &e);
@@ -191,29 +268,35 @@ static void write_split(const har_windows *w, const har_split_plan *plan, const 
             har_out_abort(&outs[p]);
         har_die(&e);
     }
-    if (!quiet)
+    if (!quiet) {
+        print_thinning(plan, job);
         har_audit_print(stderr, &a);
+    }
     har_audit_free(&a);
     free(csv_path);
     free(outs);
+    free(job->removed);
+    free(job->had);
 }
 
 int main(int argc, char **argv)
 {
     har_cli_init(argc, argv);
-    enum { OPT_TEST = 256, OPT_VAL, OPT_VALCOUNT, OPT_FOLDS, OPT_LOSO, OPT_SEED, OPT_AUDIT, OPT_CSV };
+    enum { OPT_TEST = 256, OPT_VAL, OPT_VALCOUNT, OPT_FOLDS, OPT_LOSO, OPT_SEED, OPT_AUDIT, OPT_CSV, OPT_THIN };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},       {"test-subjects", required_argument, 0, OPT_TEST},
         {"val-subjects", required_argument, 0, OPT_VAL}, {"val-count", required_argument, 0, OPT_VALCOUNT},
         {"folds", required_argument, 0, OPT_FOLDS},  {"loso", no_argument, 0, OPT_LOSO},
         {"seed", required_argument, 0, OPT_SEED},    {"audit", no_argument, 0, OPT_AUDIT},
-        {"csv", required_argument, 0, OPT_CSV},      {"quiet", no_argument, 0, 'q'},
+        {"csv", required_argument, 0, OPT_CSV},      {"thin-class", required_argument, 0, OPT_THIN},
+        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},               {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *prefix = NULL, *test_arg = NULL, *csv = NULL;
     int audit = 0, quiet = 0, c, have_val = 0;
     har_split_opts so = {0};
     har_idlist test = {0}, val = {0};
+    har_thin thin = {0};
     har_err e = {0};
     while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
         switch (c) {
@@ -238,6 +321,10 @@ int main(int argc, char **argv)
         case OPT_SEED: so.seed = har_opt_seed(optarg, "--seed"); break;
         case OPT_AUDIT: audit = 1; break;
         case OPT_CSV: csv = optarg; break;
+        case OPT_THIN:
+            if (har_thin_parse(&thin, optarg, &e))
+                har_usage_error("--thin-class: %s", e.msg);
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(); return 0;
         case 'V': har_print_version(); return 0;
@@ -245,7 +332,7 @@ int main(int argc, char **argv)
         }
     }
     if (audit) {
-        if (prefix || test_arg || have_val || so.val_count || so.folds || so.loso)
+        if (prefix || test_arg || have_val || so.val_count || so.folds || so.loso || thin.n)
             har_usage_error("--audit takes only files (and --csv, --quiet)");
         return audit_mode(argc - optind, argv + optind, csv, quiet);
     }
@@ -257,6 +344,8 @@ int main(int argc, char **argv)
     har_windows w;
     if (har_windows_load(&w, in, &e))
         har_die(&e);
+    if (har_thin_resolve(&thin, w.classes, w.nclasses, &e))
+        har_usage_error("--thin-class: %s: %s", in, e.msg);
     if (!test_arg) {
         const char *meta = har_tfile_meta_get(w.file, "test_subjects");
         if (!meta)
@@ -274,11 +363,13 @@ int main(int argc, char **argv)
     har_split_plan plan;
     if (har_windows_subjects(&w, &present, &e) || har_split_plan_make(&present, &so, &plan, &e))
         har_die(&e);
-    write_split(&w, &plan, &so, mode, prefix, csv, quiet);
+    split_job job = {.so = &so, .mode = mode, .thin = &thin};
+    write_split(&w, &plan, &job, prefix, csv, quiet);
     har_split_plan_free(&plan);
     har_idlist_free(&present);
     har_idlist_free(&test);
     har_idlist_free(&val);
+    har_thin_free(&thin);
     har_windows_free(&w);
     return 0;
 }

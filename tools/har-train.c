@@ -53,8 +53,8 @@ static void usage(void)
         "                          gradient norm before clipping, every step including\n"
         "                          a diverged one (loss nan), rewritten every epoch\n"
         "      --log FILE          experiment log: one CSV row per run, finished or not,\n"
-        "                          appended under a file lock (default " DEFAULT_LOG ";\n"
-        "                          'none' to disable)\n"
+        "                          appended under a file lock; columns below (default\n"
+        "                          " DEFAULT_LOG "; 'none' to disable)\n"
         "      --run-id ID         run id in the log (default: UTC time and process id)\n"
         "      --note TEXT         free text for the log row\n"
         "\n"
@@ -147,6 +147,20 @@ static void usage(void)
         "'diverged', exit 5) with the epoch and step; the log row is still written and\n"
         "the last good checkpoints are left as they were.  SIGINT/SIGTERM stop between\n"
         "steps (stop reason 'interrupted', exit 130).\n"
+        "\n"
+        "Experiment log (--log): CSV, a header line and then one row per run, written\n"
+        "as the run ends, finished or not (not after SIGKILL); a log whose header\n"
+        "differs from the one below is refused rather than mixed.  Columns, in order:\n"
+        "  run_id, timestamp_utc (when the row was written), model (the spec), params\n"
+        "  (number of weights), optimizer, lr, batch_size, weight_decay, seed,\n"
+        "  epochs_run, best_epoch, best_val_acc, best_val_f1, best_val_loss (at the\n"
+        "  best epoch; empty without VAL or without a completed epoch), stop_reason\n"
+        "  (completed, early-stopped, diverged or interrupted), seconds (wall-clock\n"
+        "  time of the epochs of this invocation), train, val ('none' without VAL),\n"
+        "  output, git_commit, hyperparameters (JSON, as stored in the checkpoint),\n"
+        "  note (--note), load_avg (the system's 1-minute load average as /proc/loadavg\n"
+        "  gave it when the row was written, e.g. 0.52; empty if unreadable): how busy\n"
+        "  the machine was, for reading the seconds\n"
         "\n"
         "Examples:\n"
         "  %s build/data/hapt-train-norm.safetensors.gz build/data/hapt-val-norm.safetensors.gz \\\n"
@@ -649,13 +663,17 @@ static void log_run(const context *cx, const har_trainer *t, const char *run_id,
     snprintf(lr, sizeof lr, "%g", oc->lr);
     snprintf(wd, sizeof wd, "%g", oc->weight_decay);
     snprintf(bs, sizeof bs, "%d", o->cfg.batch_size);
+    char load[32];
+    har_loadavg_text("/proc/loadavg", load, sizeof load); /* what the timings ran beside */
     const char *header[] = {"run_id", "timestamp_utc", "model", "params", "optimizer", "lr",
                             "batch_size", "weight_decay", "seed", "epochs_run", "best_epoch",
                             "best_val_acc", "best_val_f1", "best_val_loss", "stop_reason", "seconds",
-                            "train", "val", "output", "git_commit", "hyperparameters", "note"};
+                            "train", "val", "output", "git_commit", "hyperparameters", "note",
+                            "load_avg"};
     const char *fields[] = {run_id, stamp, o->cfg.spec, params, har_optim_name(oc->kind), lr, bs, wd,
                             seed, epochs, best, acc, f1, loss, har_stop_name(t->stop), sec, o->train,
-                            o->val ? o->val : "none", o->output, HAR_GIT_COMMIT, hp, o->note ? o->note : ""};
+                            o->val ? o->val : "none", o->output, HAR_GIT_COMMIT, hp, o->note ? o->note : "",
+                            load};
     har_err e = {0};
     if (har_explog_append(o->log, header, fields, (int)(sizeof fields / sizeof fields[0]), &e))
         fprintf(stderr, "%s: warning: %s\n", har_prog(), e.msg);
