@@ -27,6 +27,18 @@ PKGS_PIPE  = gnuplot-nox
 PKGS_FUZZ  = clang libclang-rt-14-dev
 PKGS_VALGRIND = valgrind
 
+# OpenBLAS picks its kernels for the CPU it finds, and the kernels of two
+# CPUs round the same products differently: after 40 epochs a model trained on
+# another machine differs in its scores, not just its last bits.  Everything
+# make runs (pipelines, tests, benchmarks) uses the Haswell kernels (AVX2 and
+# FMA, which every x86-64-v3 CPU has), so the same command gives the same
+# bytes on any such machine; checkpoints record the kernels (blas_kernels).
+# Override with OPENBLAS_CORETYPE=... (or empty: OpenBLAS's own choice).
+ifeq ($(origin OPENBLAS_CORETYPE),undefined)
+OPENBLAS_CORETYPE := $(if $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo y),Haswell)
+endif
+export OPENBLAS_CORETYPE
+
 ifeq ($(SANITIZE),)
 BUILD := build
 BIN   := bin

@@ -511,6 +511,10 @@ static int write_checkpoint(const context *cx, const har_trainer *t, const char 
     }
     rc = rc || !args || har_provenance_stamp(f, "har-train", n, args, cx->tr->file->digest, e) ||
          har_tfile_meta_set(f, "git_commit", HAR_GIT_COMMIT, e) ||
+         /* OpenBLAS's kernels differ by CPU (OPENBLAS_CORETYPE pins them)
+          * and round products differently: the same command gives the same
+          * bytes only with the same kernels. */
+         har_tfile_meta_set(f, "blas_kernels", openblas_get_corename(), e) ||
          har_tfile_meta_set(f, "train_digest", cx->tr->file->digest, e) ||
          har_tfile_meta_set(f, "val_digest", cx->o->val ? cx->va->file->digest : "none", e) ||
          har_tfile_write(f, path, e);
