@@ -8,7 +8,8 @@
 # Every number in the report is read from a file this pipeline wrote: the
 # ingest report and the audit (pipelines/data.mk), har-eval's CSV of each
 # baseline, and the MLP of the zoo (pipelines/models.mk: trained on the 17
-# training subjects, early stopping on the 4 validation subjects).
+# training subjects, early stopping on the 4 validation subjects); the figure
+# of raw signals is drawn from one recording of DATA_DIR/RawData.
 
 R1          := $(ARTIFACTS)/01_data_and_baselines
 R1_MK       := pipelines/report_data_and_baselines.mk
@@ -37,5 +38,5 @@ R1_CSVS := $(foreach b,$(R1_BASELINES),$(foreach s,$(R1_SPLITS),$(R1)/baseline-$
            $(R1)/mlp-val.csv $(R1)/mlp-test.csv
 
 $(R1).md: $(R1_CSVS) $(DATA_ART)/ingest_report.md $(DATA_ART)/audit.txt $(MODELS_ART)/mlp-curves.csv $(MODELS_ART)/experiments.csv \
-          data/hapt/SOURCE.md $(R1_SCRIPT) pipelines/report_lib.sh $(R1_MK) | packages-pipelines
-	sh $(R1_SCRIPT) $(R1) $(DATA_ART) $(MODELS_ART)/mlp-curves.csv > $@.tmp && mv $@.tmp $@
+          $(HAPT_INPUTS) data/hapt/SOURCE.md $(R1_SCRIPT) pipelines/report_lib.sh $(R1_MK) | packages-pipelines
+	sh $(R1_SCRIPT) $(R1) $(DATA_ART) $(MODELS_ART)/mlp-curves.csv $(DATA_DIR) > $@.tmp && mv $@.tmp $@

@@ -9,10 +9,12 @@
 #   experiments.csv next to MLP_CURVES               (har-train --log: the MLP's
 #                                                    spec and hyperparameters)
 #   the validation split named in DATA_ART/split_audit.csv (its split seed)
+#   HAPT/RawData/                                    (the raw recordings: one
+#                                                    of each class is drawn)
 # Figures are drawn by gnuplot into temporary files and renamed.
 set -eu
-dir=$1 data=$2 curves=$3
-trap 'rm -f "$dir"/*.png.tmp' EXIT
+dir=$1 data=$2 curves=$3 hapt=$4
+trap 'rm -f "$dir"/*.png.tmp "$dir"/raw-*.tmp' EXIT
 
 . "$(dirname "$0")/report_lib.sh"
 # The MLP's row of the zoo's experiment log (the run that wrote MLP_CURVES):
@@ -55,6 +57,7 @@ plot class_distribution "set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key top left
+set xlabel 'activity'
 set ylabel 'windows'
 set xtics rotate by -20
 set title 'Windows per class and split'
@@ -63,9 +66,10 @@ plot '$dir/class_distribution.dat' using 2:xtic(1) title 'train', '' using 3 tit
 
 plot windows_per_subject "set style fill solid 0.8 border -1
 set boxwidth 0.8
-set key top left
+set key above horizontal
 set xlabel 'subject'
 set ylabel 'windows'
+set yrange [0:*]
 set xrange [0:$(awk 'END { print $1 + 1 }' "$dir/windows_per_subject.dat")]
 set xtics 1
 set title 'Windows per subject (colour: split)'
@@ -73,12 +77,97 @@ plot '$dir/windows_per_subject.dat' using 1:(strcol(3) eq 'train' ? \$2 : 1/0) w
      '' using 1:(strcol(3) eq 'val' ? \$2 : 1/0) with boxes title 'val', \
      '' using 1:(strcol(3) eq 'test' ? \$2 : 1/0) with boxes title 'test'"
 
+# ---- the raw signals of each class ----
+# One recording of a subject outside the test set that holds every class:
+# raw_seconds seconds from the middle of its first segment of each class
+# (the whole segment if it is shorter), accelerometer and gyroscope as
+# recorded (before any filtering), in the units SOURCE.md gives.
+raw_seconds=4
+raw_unit() { awk -v f="RawData/$1_" 'index($0, f) { if (match($0, /unit [^,]*/)) print substr($0, RSTART + 5, RLENGTH - 5); exit }' data/hapt/SOURCE.md; }
+# The class ids of the report's classes (activity_labels.txt: "ID NAME").
+class_ids=$(zcat "$hapt/activity_labels.txt.gz" | awk -v cl="$classes" 'BEGIN { n = split(cl, c, " "); for (i = 1; i <= n; i++) want[c[i]] = i }
+    $2 in want { id[want[$2]] = $1 } END { for (i = 1; i <= n; i++) printf "%s%s", id[i], (i < n ? " " : "\n") }')
+# "EXPERIMENT USER" of the first recording with a segment of every class.
+raw_rec=$(zcat "$hapt/RawData/labels.txt.gz" | awk -v ts=",$(ingest test_subjects)," -v ids="$class_ids" '
+    BEGIN { k = split(ids, a, " "); for (i = 1; i <= k; i++) want[a[i]] }
+    index(ts, "," $2 ",") || !($3 in want) || (($1, $3) in seen) { next }
+    { seen[$1, $3]; if (++n[$1] == k && rec == "") rec = $1 " " $2 } END { print rec }')
+raw_exp=${raw_rec% *} raw_user=${raw_rec#* }
+raw_file() { printf '%s/RawData/%s_exp%02d_user%02d.txt.gz' "$hapt" "$1" "$raw_exp" "$raw_user"; }
+# The samples drawn: "CLASS_INDEX FIRST_SAMPLE COUNT" (samples numbered from 1).
+zcat "$hapt/RawData/labels.txt.gz" | awk -v e="$raw_exp" -v ids="$class_ids" -v m="$((raw_seconds * rate))" '
+    BEGIN { k = split(ids, a, " "); for (i = 1; i <= k; i++) idx[a[i]] = i }
+    $1 == e && ($3 in idx) && !($3 in done) { done[$3]; len = $5 - $4 + 1; c = len < m ? len : m
+        print idx[$3], $4 + int((len - c) / 2), c }' | sort -n > "$dir/raw-segments.tmp"
+# extract SENSOR: the drawn samples of one sensor, "CLASS_INDEX X Y Z" a
+# line, in class order (a stable sort keeps each segment's time order).
+extract() {
+    zcat "$(raw_file "$1")" | awk 'NR == FNR { i[++n] = $1; s[n] = $2; e[n] = $2 + $3 - 1; next }
+        { for (j = 1; j <= n; j++) if (FNR >= s[j] && FNR <= e[j]) print i[j], $1, $2, $3 }' "$dir/raw-segments.tmp" - |
+        sort -s -n -k1,1
+}
+extract acc > "$dir/raw-acc.tmp"
+extract gyro > "$dir/raw-gyro.tmp"
+# raw_signals.dat: one block per class (gnuplot index = class order), "t ax ay az gx gy gz".
+awk -v r="$rate" 'NR == FNR { g[FNR] = $2 " " $3 " " $4; next }
+    { if ($1 != b) { if (b != "") printf "\n\n"; b = $1; t = 0 } printf "%.2f %s %s %s %s\n", t / r, $2, $3, $4, g[FNR]; t++ }' \
+    "$dir/raw-gyro.tmp" "$dir/raw-acc.tmp" > "$dir/raw_signals.dat"
+rm -f "$dir"/raw-*.tmp
+acc_unit=$(raw_unit acc) gyro_unit=$(raw_unit gyro)
+# What the drawn seconds show, by rules: the classes split where the sorted
+# spread of the acceleration magnitude jumps most, and the axis the mean
+# acceleration (at rest: gravity) falls on most in each class.
+raw_stats=$(awk -v cl="$classes" 'BEGIN { split(cl, c, " ") }
+    /^$/ { if (n) out(); next } { x += $2; y += $3; z += $4; m = sqrt($2 ^ 2 + $3 ^ 2 + $4 ^ 2); s += m; ss += m * m; n++ }
+    function out() { b++; mu = s / n; printf "%s %.4f %.4f %.4f %.4f\n", c[b], sqrt(ss / n - mu * mu), x / n, y / n, z / n; x = y = z = s = ss = n = 0 }
+    END { if (n) out() }' "$dir/raw_signals.dat")
+raw_verdict=$(printf '%s\n' "$raw_stats" | sort -k2,2g | awk -v u="$acc_unit" "$AND"'
+    { n++; name[n] = $1; sd[n] = $2; mx[n] = $3; my[n] = $4; mz[n] = $5 }
+    function join(a, b,   s, i) { s = name[a]; for (i = a + 1; i <= b; i++) s = s "|" name[i]; return s }
+    END { for (i = 1; i < n; i++) { r = sd[i] > 0 ? sd[i + 1] / sd[i] : 0; if (r > best) { best = r; cut = i } }
+          printf "Over these seconds the magnitude of the acceleration varies (standard deviation) by %.3f %s (%s) to %.3f %s (%s); the largest step between the sorted values, a factor %.1f, separates %s (at least %.3f %s) from %s (at most %.3f %s).", \
+              sd[1], u, name[1], sd[n], u, name[n], best, and_(join(cut + 1, n)), sd[cut + 1], u, and_(join(1, cut)), sd[cut], u
+          # In the still group the mean acceleration is gravity: the axis it
+          # falls on most, and the two classes whose mean directions are closest.
+          for (i = 1; i <= cut; i++) { ax = "x"; a = mx[i]; if (my[i] ^ 2 > a ^ 2) { ax = "y"; a = my[i] } if (mz[i] ^ 2 > a ^ 2) { ax = "z"; a = mz[i] }
+              d = (a < 0 ? "-" : "+") ax; if (!(d in axes)) order[++na] = d; axes[d] = axes[d] (axes[d] == "" ? "" : "|") name[i] }
+          printf "  Among the latter, the mean acceleration (mostly gravity, as they barely move) falls"
+          for (i = 1; i <= na; i++) printf "%s on the %s axis in %s", (i == 1 ? "" : i == na ? " and" : ","), order[i], and_(axes[order[i]])
+          printf "."
+          amin = 360
+          for (i = 1; i <= cut; i++) for (j = i + 1; j <= cut; j++) {
+              c = (mx[i] * mx[j] + my[i] * my[j] + mz[i] * mz[j]) / sqrt((mx[i] ^ 2 + my[i] ^ 2 + mz[i] ^ 2) * (mx[j] ^ 2 + my[j] ^ 2 + mz[j] ^ 2))
+              c = c > 1 ? 1 : c < -1 ? -1 : c; ang = atan2(sqrt(1 - c * c), c) * 45 / atan2(1, 1)
+              if (ang < amin) { amin = ang; p = name[i] " and " name[j] } }
+          if (amin < 360) printf "  The two closest of them, %s, differ by %.0f degrees in the direction of their mean acceleration.", p, amin
+          print "" }')
+# Each sensor on one y range over all classes, so the panels compare (with
+# room at the top for the key).
+range() { awk -v a="$1" '!/^$/ { for (j = a; j < a + 3; j++) { if (!n++ || $j < lo) lo = $j; if ($j > hi) hi = $j } }
+    END { printf "[%.2f:%.2f]", lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.3 }' "$dir/raw_signals.dat"; }
+acc_range=$(range 2) gyro_range=$(range 5)
+raw_panels=$(i=0; for k in $classes; do
+    printf "set title '%s: accelerometer'\nset ylabel 'acceleration (%s)'\nset yrange %s\n" "$k" "$acc_unit" "$acc_range"
+    printf "plot '%s' index %d using 1:2 with lines title 'x', '' index %d using 1:3 with lines title 'y', '' index %d using 1:4 with lines title 'z'\n" \
+        "$dir/raw_signals.dat" $i $i $i
+    printf "set title '%s: gyroscope'\nset ylabel 'angular velocity (%s)'\nset yrange %s\n" "$k" "$gyro_unit" "$gyro_range"
+    printf "plot '%s' index %d using 1:5 with lines title 'x', '' index %d using 1:6 with lines title 'y', '' index %d using 1:7 with lines title 'z'\n" \
+        "$dir/raw_signals.dat" $i $i $i
+    i=$((i + 1)); done)
+plot raw_signals "set multiplot layout $(echo $classes | wc -w),2 title 'Raw signals of each class: subject $raw_user, experiment $raw_exp'
+set xlabel 'time (s)'
+set key top right horizontal
+set xrange [0:$raw_seconds]
+$raw_panels
+unset multiplot" 1000,1500 9
+
 confusion_plot mlp_confusion_test "$dir/mlp-test.csv" 'MLP on the test subjects: confusion matrix, row-normalised (rows: true class)'
 
 plot mlp_curves "set datafile separator ','
 set key autotitle columnhead top right
 set xlabel 'epoch'
 set ylabel 'cross-entropy'
+set yrange [0:*]
 set title 'MLP baseline: training and validation loss (best epoch by $mlp_monitor)'
 plot '$curves' using 1:2 with linespoints title 'train loss', '' using 1:5 with linespoints title 'validation loss'"
 
@@ -154,13 +243,20 @@ $(awk '!/^#/ { printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$dir/class_d
 
 ![windows per subject](01_data_and_baselines/windows_per_subject.png)
 
+**Raw signals.** $raw_seconds s of each class from one recording (subject $raw_user,
+experiment $raw_exp; not a test subject), as the phone recorded them, before
+the preprocessing: acceleration in $acc_unit (gravity included) and angular velocity in $gyro_unit.
+
+![raw signals of each class](01_data_and_baselines/raw_signals.png)
+
+$raw_verdict
+
 **Limitations and risks.** $(ingest subjects) young-to-middle-aged volunteers, one phone
 model, one body position, scripted activities in a lab: accuracy for older
 people, other phones, a phone in a pocket or free-living behaviour is not
 measured here.  Windows of one person are strongly correlated, so only
 subject-level splits say anything about new users, and $test_s test subjects
-give wide intervals.  SITTING and STANDING differ mostly by a few degrees
-of how the phone sits on the body.  Movement data is personal: gait can
+give wide intervals.  The MLP below confuses $(awk -F, '$1 == "most_confused" && $3 == "share" { split($2, p, "->"); printf "%s with %s most (%.1f %% of the\n%s windows of the test subjects)", p[1], p[2], 100 * $4, p[1]; exit }' "$dir/mlp-test.csv").  Movement data is personal: gait can
 re-identify people, and activity traces can reveal health; the data set's
 licence forbids commercial use.
 
@@ -234,3 +330,15 @@ Most confused on the test subjects (true -> predicted: windows, share of the tru
 EOF
 awk -F, '$1 == "most_confused" && $3 == "windows" { w[$2] = $4; o[++n] = $2 } $1 == "most_confused" && $3 == "share" { s[$2] = $4 }
     END { for (i = 1; i <= n; i++) printf "- %s: %d (%.1f %%)\n", o[i], w[o[i]], 100 * s[o[i]] }' "$dir/mlp-test.csv"
+
+# What the numbers say: the MLP against the best baseline, validation
+# against test, and its weakest class.
+best_base=$(for b in majority uniform stratified; do echo "$(v "$dir/baseline-$b-test.csv" summary all macro_f1) $b"; done | sort -g | tail -n 1)
+weakest=$(for k in $classes; do echo "$(v "$dir/mlp-test.csv" class "$k" f1) $k"; done | sort -g | head -n 1)
+echo
+awk -v mt="$(v "$dir/mlp-test.csv" summary all macro_f1)" -v mv="$(v "$dir/mlp-val.csv" summary all macro_f1)" \
+    -v bb="${best_base% *}" -v bn="${best_base#* }" -v wf="${weakest% *}" -v wk="${weakest#* }" 'BEGIN {
+    # Differences of the rounded values, so that the printed numbers add up.
+    mt = sprintf("%.3f", mt) + 0; mv = sprintf("%.3f", mv) + 0; bb = sprintf("%.3f", bb) + 0
+    printf "**Conclusions.** On the test subjects the MLP reaches a macro-F1 of %.1f %%, %.1f points above the best baseline\n(%s, %.1f %%).  On the validation subjects, whose scores chose its epoch, it reaches %.1f %%: the test\nsubjects score %.1f points %s.  Its weakest class on the test subjects is %s (F1 %.1f %%).\n",
+        100 * mt, 100 * (mt - bb), bn, 100 * bb, 100 * mv, 100 * (mv > mt ? mv - mt : mt - mv), (mv > mt ? "lower" : "higher"), wk, 100 * wf }'

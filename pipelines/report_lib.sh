@@ -35,7 +35,7 @@ set ytics ($ticks_)
 set yrange [$n_ - 0.5:-0.5]
 set xrange [-0.5:$n_ - 0.5]
 set xlabel 'predicted'
-set ylabel 'true'
+set ylabel 'true' offset -2,0
 set cbrange [0:1]
 set palette defined (0 'white', 1 '#2166ac')
 plot '$dir/$1.dat' using 1:2:3 with image notitle, '' using 1:2:(sprintf('%.2f', \$3)) with labels notitle"
@@ -135,4 +135,15 @@ trained_from() {
             if (a ~ /^-/) { if (a !~ /=/ && a !~ /^-[^-]./ && a !~ /^(-q|--quiet|-h|--help|-V|--oversample)$/) i++; continue }
             if (train == "") train = a }
         print train; print out }'
+}
+
+# ---- R3a ----
+# bullets: lines of standard input that start with "- " as a markdown list,
+# each wrapped at 76 columns with its continuation lines indented.
+bullets() {
+    awk '{ out = ""; col = 0; n = split($0, w, " ")
+           for (i = 1; i <= n; i++) {
+               if (col && col + 1 + length(w[i]) > 76) { print out; out = "  " w[i]; col = length(out) }
+               else { out = out (col ? " " : "") w[i]; col = length(out) } }
+           print out }'
 }
