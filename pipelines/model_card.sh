@@ -1,9 +1,12 @@
 #!/bin/sh
 # model_card.sh DIR FINAL_MODEL - writes MODEL_CARD.md to standard output from
-# the files of pipelines/report_rnn_and_inference.mk in DIR (choice.txt,
-# final.csv, latency.json), ../models/recipes-cv.md (the number of folds),
-# FINAL_MODEL's metadata (the training file of its fit, whose subjects are
-# counted) and data/hapt/SOURCE.md.  Numbers are read, never typed.
+# the files of pipelines/report_rnn_and_inference.mk and selection.mk in DIR
+# (choice.txt, final.csv, latency.json, failure-modes.txt: report 3's
+# generated failure modes, selection-summary.csv: the choice, the test-look
+# record and the nested cross-validation, with their verdicts), FINAL_MODEL's
+# metadata (the training file of its fit, whose subjects are counted) and
+# data/hapt/SOURCE.md.  Numbers are read, never typed; every claim about how
+# the model was chosen is a verdict of selection-summary.csv.
 set -eu
 dir=$1 final=$2
 . "$(dirname "$0")/report_lib.sh"
@@ -11,19 +14,47 @@ f=$dir/final.csv
 json() { jv "$dir/latency.json" "$1"; }
 chosen=$(awk 'NR == 1 { print $1 }' "$dir/choice.txt")
 spec=$(json spec)
-pair1=$(awk -F, '$1 == "most_confused" && $3 == "windows" { print $2; exit }' "$f")
-worst=$(v "$f" subjects worst_accuracy subject)
 nclass=$(awk -F, '$1 == "class" && $3 == "support" { n++ } END { print n }' "$f")
 fit_subjects=$(fit_subjects "$final")
-folds=$(cv_folds "$(dirname "$dir")/models/recipes-cv.md" "$(awk 'NR == 1 { print $2 }' "$dir/choice.txt")")
+# sv KEY: a value of the selection summary (key,value lines).
+sv() { awk -F, -v k="$1" '$1 == k { print substr($0, length(k) + 2); found = 1 } END { if (!found) exit 1 }' "$dir/selection-summary.csv"; }
+folds=$(sv cv_folds)
+metric=$(metric_label "$(sv primary_metric)")
 if [ "$(json batch)" = 1 ]; then batching='batch 1'; else batching="batches of $(json batch)"; fi
 threads=$(json threads)
-# The tilt explanation fits only a confusion between two postures.
-case ${pair1%%->*}/${pair1#*->} in
-    WALKING*|*/WALKING*) why='.' ;;
-    *) why=": the two postures differ mainly by the phone's tilt, which varies
-with how a person wears it." ;;
+# The choice among the candidates, and whether its margin is within noise.
+candidates=$(sv candidates | tr ' ' '\n' | joined)
+if [ "$(sv within_noise)" = yes ]; then
+    noise="The margin is within the noise of that comparison (report 3: $(sv within_noise_basis | sed 's/ / and /'))."
+else
+    noise="The margin exceeds the noise of that comparison (report 3: $(sv within_noise_basis | sed 's/ / and /'))."
+fi
+epochs=$(sv epochs)
+if [ "$(sv epochs_compared)" = 1 ]; then
+    epochs_said="The number of epochs ($epochs) was fixed beforehand: every fold ran $epochs, and no other count was compared."
+else
+    epochs_said="The folds ran $(echo $epochs | tr ' ' '\n' | joined) epochs."
+fi
+# What the test score is worth: were the test subjects seen before it?
+looks=$(sv test_looks) cand_looks=$(sv candidate_looks_before_final)
+case $(sv test_untouched) in
+    yes) seen="The test subjects were scored once, after the choice: the score below is an untouched estimate." ;;
+    no)  seen="The test subjects were not kept untouched: the selection record (from the git history)
+lists $looks looks at the test subjects, $cand_looks of them at these candidates before the final
+model's own score, computed while the recipes and the protocol (augmentation, which epoch is kept, the
+final fit) were still being changed (report 3, \"When the test subjects were seen\").  The test
+score below may therefore be optimistic." ;;
+    *)   seen="Whether the test subjects were seen during development is unknown (no git history)." ;;
 esac
+if [ -n "$(sv nested_cv)" ]; then
+    nested="Nested cross-validation of the whole choice (the candidates compared
+inside each of the $folds outer folds' training subjects, the pick scored on the fold's held-out
+subjects), which never saw the test subjects, estimates $metric $(pct "$(sv nested_cv)")
+($(for x in $(sv nested_cv_folds); do pct "$x"; echo; done | joined) over the folds), against $(pct "$(sv test_score)") on the test subjects."
+else
+    nested="The nested cross-validation that would estimate this without the test subjects
+is $(sv study_status) (\`make model-selection\`)."
+fi
 cat <<EOF
 # Model card: har $chosen activity classifier
 
@@ -50,10 +81,15 @@ validation; children, older adults or people with movement impairments,
 who are not in the data; inferring anything beyond the $(word "$nclass") activities.
 
 **Evaluation protocol.** Subject-disjoint throughout: the official split's
-training subjects and its $(v "$f" summary all subjects) test subjects.  Architecture, augmentation and the
-number of epochs were chosen by $folds-fold cross-validation over the training
-subjects only (best mean last-epoch accuracy); the final model was fitted on
-all $fit_subjects training subjects and scored once on the test subjects.
+$fit_subjects training subjects and its $(v "$f" summary all subjects) test subjects.  The final model is the
+candidate ($candidates) whose recipe had the best mean last-epoch
+$metric in $folds-fold cross-validation over the training subjects ($(pct "$(sv chosen_cv)")
+against $(pct "$(sv runner_up_cv)") for $(sv runner_up)); it was then fitted on all $fit_subjects training subjects
+and its last epoch kept.  $noise
+$epochs_said
+
+$seen
+$nested
 
 **Metrics on the $(v "$f" summary all subjects) test subjects** ($(v "$f" summary all windows) windows; $(level "$f") % percentile bootstrap
 intervals, $(v "$f" bootstrap settings resamples) resamples):
@@ -65,10 +101,12 @@ $(ci_row "$f" macro-F1 macro_f1)
 
 Latency: $(json p50 | awk '{ printf "%.0f", $1 }') us per window at the median ($batching, $(word "$threads") thread$([ "$threads" = 1 ] || echo s) of the build machine).
 
-**Known failure modes.** ${pair1%%->*} read as ${pair1#*->} ($(pct "$(v "$f" most_confused "$pair1" share)") of ${pair1%%->*}
-windows)$why  Accuracy differs between people: the worst
-test subject (subject $worst) scores $(pct "$(v "$f" subject "$worst" accuracy)").  Postural transitions and
-activities outside the $(word "$nclass") classes are forced into one of them.
+**Known failure modes.** From report 3's error analysis, generated from the
+test evaluation, the phone's tilt and the saliency:
+
+$(sed 's/^/- /' "$dir/failure-modes.txt" | bullets)
+- Postural transitions and activities outside the $(word "$nclass") classes are forced into
+  one of them.
 
 **Limitations.** The data set's README: "$(zcat data/hapt/README.txt.gz | grep -o 'The experiments were carried out with a group of [^.]*\.')"
 One phone model (a Samsung Galaxy S II), one position, scripted activities

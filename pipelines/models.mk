@@ -1,5 +1,5 @@
-# pipelines/models.mk - the model zoo, each model scored once on the 9
-# official test subjects.
+# pipelines/models.mk - the model zoo, each model scored on the 9 official
+# test subjects.
 #
 #   make models   -> artifacts/models/NAME-curves.csv   per-epoch curves
 #                    artifacts/models/NAME-test.txt     har-eval report (test)
@@ -10,13 +10,14 @@
 #
 # Every model uses har-train's defaults (AdamW lr 2e-3, decoupled weight
 # decay 1e-2, cosine schedule with 1 warm-up epoch, batch 64, clipping at 5,
-# 40 epochs, seed 1) plus the options below.  Specs and options were chosen
-# by cross-validation over the 21 training subjects
-# (pipelines/recipes.mk, artifacts/models/recipes-cv.md, compared on the last
-# epoch of each fold), never on the test subjects.
+# 40 epochs, seed 1) plus the options below.  Specs and options were compared
+# by cross-validation over the 21 training subjects (pipelines/recipes.mk,
+# artifacts/models/recipes-cv.md, on the last epoch of each fold), but the
+# test subjects had been scored while they were developed: report 3's
+# selection record lists when, with what scores (pipelines/selection.mk).
 #
 # Two protocols:
-#  - MODELS_REFIT, the models whose recipe cross-validation chose: the final
+#  - MODELS_REFIT, the recurrent and convolutional models: the final
 #    fit on all 21 training subjects (normalisation fitted on them too), no
 #    validation split, the last of the 40 epochs kept -- what the folds'
 #    last-epoch scores estimate.  The 4 validation subjects alone cannot

@@ -147,3 +147,39 @@ bullets() {
                else { out = out (col ? " " : "") w[i]; col = length(out) } }
            print out }'
 }
+
+# ---- lead ----
+# metric_label METRIC: PRIMARY_METRIC (har-eval's CSV name) as prose.
+metric_label() { case $1 in macro_f1) echo 'macro-F1';; *) echo "$1";; esac; }
+
+# log_preload FILE...: every row of the experiment logs FILE... read once into
+# shell variables (LOGV_<run>_<field>, and HPV_<run>_<key> for each recorded
+# hyperparameter; <run> as by ident), so that logv and hpv answer without
+# starting a process: a report reads thousands of fields.
+log_preload() {
+    eval "$(awk "$CSV"' function q(s) { gsub(/'"'"'/, "'"'"'\\'"'"''"'"'", s); return "'"'"'" s "'"'"'" }
+        FNR == 1 { n = csv($0, h); next }
+        { csv($0, f); r = f[1]; gsub(/[^A-Za-z0-9_]/, "_", r)
+          for (i = 1; i <= n; i++) {
+              print "LOGV_" r "_" h[i] "=" q(f[i])
+              if (h[i] != "hyperparameters") continue
+              s = f[i]; sub(/^[ \t]*\{/, "", s); sub(/\}[ \t]*$/, "", s); qt = 0; cur = ""
+              for (j = 1; j <= length(s) + 1; j++) { c = j <= length(s) ? substr(s, j, 1) : ","
+                  if (c == "\"") qt = !qt
+                  if (c == "," && !qt) { k = cur; sub(/:.*/, "", k); gsub(/"/, "", k); v = substr(cur, index(cur, ":") + 1)
+                      gsub(/^"|"$/, "", v); if (k ~ /^[A-Za-z0-9_]+$/) print "HPV_" r "_" k "=" q(v); cur = "" }
+                  else cur = cur c } } }' "$@")"
+}
+# ident STRING: STRING with every character outside [A-Za-z0-9_] made '_',
+# into $ident_ (no process).
+ident() {
+    s_=$1 ident_=
+    while [ -n "$s_" ]; do
+        case $s_ in [A-Za-z0-9_]*) ident_=$ident_${s_%"${s_#?}"} ;; *) ident_=${ident_}_ ;; esac
+        s_=${s_#?}
+    done
+}
+# logv RUN FIELD, hpv RUN KEY: a preloaded log field or hyperparameter of RUN;
+# fail if it was not loaded.
+logv() { ident "$1"; eval "[ -n \"\${LOGV_${ident_}_$2+x}\" ] && printf '%s\n' \"\$LOGV_${ident_}_$2\""; }
+hpv() { ident "$1"; eval "[ -n \"\${HPV_${ident_}_$2+x}\" ] && printf '%s\n' \"\$HPV_${ident_}_$2\""; }

@@ -1,7 +1,7 @@
 # pipelines/report_rnn_and_inference.mk - deliverable 3 of the training
 # clinic: a study of recurrent architectures, the choice of the final model
-# (pipelines/selection.mk), its one evaluation on the held-out test subjects
-# with an error analysis, an inference demo and its latency.
+# (pipelines/selection.mk), its evaluation on the held-out test subjects with
+# an error analysis, an inference demo and its latency.
 #
 #   make rnn-and-inference -> artifacts/03_rnn_and_inference.md   the report
 #                             artifacts/03_rnn_and_inference/     figures, CSV
@@ -12,7 +12,9 @@
 #                             (the model card quotes them)
 #
 # The candidates are the zoo's recurrent models (pipelines/models.mk); the
-# choice is made on the training subjects alone (pipelines/selection.mk).
+# choice ranks them by their recipes' cross-validation over the training
+# subjects (pipelines/selection.mk, which also keeps the record of when the
+# test subjects were scored during development).
 
 R3          := $(ARTIFACTS)/03_rnn_and_inference
 R3_MK       := pipelines/report_rnn_and_inference.mk

@@ -22,6 +22,7 @@ runs="$*"
 trap 'rm -f "$dir"/*.png.tmp' EXIT
 
 . "$(dirname "$0")/report_lib.sh"
+log_preload $(for r_ in $runs; do echo "$clinic/$r_.log.csv"; done)
 case $metric in
     macro_f1) mcol=val_f1 lcol=best_val_f1 mname='validation macro-F1' ;;
     accuracy) mcol=val_acc lcol=best_val_acc mname='validation accuracy' ;;
@@ -29,19 +30,25 @@ case $metric in
 esac
 
 # ---- reading the runs ----
-# log RUN FIELD: a field of the run's log row, by its header name.
-log() { log_field "$clinic/$1.log.csv" "$1" "$2"; }
+# log RUN FIELD: a field of the run's log row, by its header name (the rows
+# of the runs given are preloaded: see log_preload).
+log() { logv "$1" "$2" || log_field "$clinic/$1.log.csv" "$1" "$2"; }
 # has_curves RUN: the run completed at least one epoch.
-has_curves() { [ -s "$dir/$1-curves.csv" ] && [ "$(wc -l < "$dir/$1-curves.csv")" -gt 1 ]; }
+has_curves() { [ -s "$dir/$1-curves.csv" ] && { IFS= read -r l_ && IFS= read -r l_; } < "$dir/$1-curves.csv"; }
 # cidx RUN COLUMN: the number of a column of the run's curves.
-cidx() { awk -F, -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) print i; exit }' "$dir/$1-curves.csv"; }
+# (the header split by the shell: the reports ask this hundreds of times)
+cidx() {
+    IFS= read -r l_ < "$dir/$1-curves.csv"; i_=0 ifs_=$IFS IFS=,
+    for c_ in $l_; do i_=$((i_ + 1)); if [ "$c_" = "$2" ]; then IFS=$ifs_; echo "$i_"; return; fi; done
+    IFS=$ifs_
+}
 # curve RUN COLUMN EPOCH: a value of the run's curves (EPOCH "last" = the last row).
 curve() {
     awk -F, -v k="$2" -v e="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) col = i; next }
         e == "last" || $1 == e { v = $col } END { print v }' "$dir/$1-curves.csv"
 }
 # h RUN KEY: one hyperparameter of the run, as its log row recorded it.
-h() { hp "$(log "$1" hyperparameters)" "$2"; }
+h() { hpv "$1" "$2" || hp "$(log "$1" hyperparameters)" "$2"; }
 # common KEY RUN...: the runs' value of KEY ("a, b and c" if they differ).
 common() { k_=$1; shift; for r_ in "$@"; do h "$r_" "$k_"; done | joined; }
 # label RUN: the run's name in figures and sentences (its note after the

@@ -169,6 +169,11 @@ END_TEST
 START_TEST(rnn_and_inference_report)
 {
     static const char *const req[] = {"## Recurrent architectures", "## The candidates and the choice",
+                                      "**Paired differences.**", "## Seeds: is the choice within noise?",
+                                      "## Epochs", "the number of epochs was fixed, not chosen",
+                                      "## When the test subjects were seen (the selection record)",
+                                      "**What this means.**",
+                                      "## An estimate that never saw the test subjects (nested cross-validation)",
                                       "## The final model's training", "## Final evaluation",
                                       "**Error analysis.**",         "**Failure modes.**",
                                       "## Saliency",                 "## The zoo on the test subjects",
