@@ -531,7 +531,7 @@ plot_record() {
     last=$(awk "$CSV"' NR > 1 && csv($0, f) && f[6] == "candidate" && !(f[1] in seen) { seen[f[1]]; n++ } END { print n }' "$record")
     extra= vals=$(awk '{ print $2 }' "$dir"/record_*.dat)
     if [ "$(s study_status)" = current ]; then
-        extra=", $(s nested_cv) with lines lw 2 dt 2 lc rgb 'black' title 'nested cross-validation (never saw the test subjects)'"
+        extra=", $(s nested_cv) with lines lw 2 dt 2 lc rgb 'black' title 'nested CV (no test subjects)'"
         vals="$vals $(s nested_cv)"
     fi
     plot record "set title 'The candidates on the test subjects at each look (git history)'
@@ -541,8 +541,8 @@ set xtics ($tics)
 set xrange [0.7:$last + 0.3]
 set yrange [$(yrange $vals)]
 set grid ytics
-set key below horizontal
-set bmargin 9
+set key inside bottom right vertical box opaque
+set bmargin 6
 plot $cmd$extra" 900,560
     rm -f "$dir"/record_*.dat
 }
