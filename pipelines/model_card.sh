@@ -31,7 +31,7 @@ else
 fi
 epochs=$(sv epochs)
 if [ "$(sv epochs_compared)" = 1 ]; then
-    epochs_said="The number of epochs ($epochs) was fixed beforehand: every fold ran $epochs, and no other count was compared."
+    epochs_said="The number of epochs ($epochs) was fixed, not chosen: every fold ran $epochs and no other count was compared (the final fit keeps its last epoch)."
 else
     epochs_said="The folds ran $(echo $epochs | tr ' ' '\n' | joined) epochs."
 fi
