@@ -26,9 +26,9 @@
 
 #include <stdint.h>
 
-#include "checkpoint.h"
-#include "dsp.h"
-#include "err.h"
+#include "model/checkpoint.h"
+#include "ingest/dsp.h"
+#include "core/err.h"
 
 typedef struct har_predictor har_predictor;
 

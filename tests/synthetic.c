@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../lib/rng.h"
-#include "../lib/windows.h"
+#include "core/rng.h"
+#include "data/windows.h"
 #include "synthetic.h"
 #include "testutil.h"
 

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "../lib/windows.h"
+#include "data/windows.h"
 #include "testutil.h"
 
 static char *work; /* the fixture folder; tools run with it as working directory */

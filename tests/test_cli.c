@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/windows.h"
+#include "data/windows.h"
 #include "testutil.h"
 
 static const char *const tools[] = {"har-ingest", "har-split", "har-norm"};

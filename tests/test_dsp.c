@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/dsp.h"
-#include "../lib/tensorfile.h"
+#include "ingest/dsp.h"
+#include "io/tensorfile.h"
 #include "testutil.h"
 
 static har_tfile *fixture(void)

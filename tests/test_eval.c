@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/bootstrap.h"
-#include "../lib/evaluate.h"
-#include "../lib/saliency.h"
+#include "eval/bootstrap.h"
+#include "eval/evaluate.h"
+#include "eval/saliency.h"
 #include "synthetic.h"
 #include "testutil.h"
 

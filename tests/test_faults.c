@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/checkpoint.h"
+#include "model/checkpoint.h"
 #include "synthetic.h"
 #include "testutil.h"
 

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/har.h"
-#include "../lib/windows.h"
+#include "har.h"
+#include "data/windows.h"
 #include "synthetic.h"
 #include "testutil.h"
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/ingest.h"
+#include "ingest/ingest.h"
 #include "testutil.h"
 
 enum { WIN = 16, STRIDE = 8, NCH = HAR_CHANNELS };

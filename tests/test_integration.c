@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/norm.h"
-#include "../lib/windows.h"
+#include "data/norm.h"
+#include "data/windows.h"
 #include "testutil.h"
 
 /* A path inside the test's directory, in a local buffer (tu_path's storage

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/evaluate.h"
-#include "../lib/har.h"
-#include "../lib/nn/matvec.h"
-#include "../lib/nn/model.h"
-#include "../lib/rng.h"
+#include "eval/evaluate.h"
+#include "har.h"
+#include "nn/matvec.h"
+#include "nn/model.h"
+#include "core/rng.h"
 #include "synthetic.h"
 #include "testutil.h"
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/norm.h"
-#include "../lib/rng.h"
-#include "../lib/windows.h"
+#include "data/norm.h"
+#include "core/rng.h"
+#include "data/windows.h"
 #include "testutil.h"
 
 static void assert_close(double got, double want, double rel, const char *what)

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/optim.h"
-#include "../lib/schedule.h"
-#include "../lib/tensorfile.h"
+#include "train/optim.h"
+#include "train/schedule.h"
+#include "io/tensorfile.h"
 #include "testutil.h"
 
 static har_tfile *fixture(void)
@@ -94,7 +94,7 @@ static double worst_rel(const float *a, const float *b, const float *scale, int6
 /* Tolerance 1e-6 relative, per value, to the largest magnitude that value
  * takes along the trajectory.  har performs PyTorch's float32 operations in
  * PyTorch's order, fusing the multiply-adds its x86-64 (AVX2/AVX-512)
- * kernels fuse (lib/optim.c), and against the committed fixture the
+ * kernels fuse (lib/train/optim.c), and against the committed fixture the
  * trajectories are in fact bit-identical.  The tolerance leaves room for a
  * fixture regenerated with a PyTorch whose kernels round differently (no FMA:
  * one ulp, 6e-8, per operation; 20 steps of a contracting update accumulate

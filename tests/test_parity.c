@@ -39,8 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/nn/model.h"
-#include "../lib/tensorfile.h"
+#include "nn/model.h"
+#include "io/tensorfile.h"
 #include "testutil.h"
 
 _Static_assert(sizeof(real) == sizeof(float), "the parity test checks the float build");

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/rng.h"
-#include "../lib/split.h"
-#include "../lib/windows.h"
+#include "core/rng.h"
+#include "data/split.h"
+#include "data/windows.h"
 #include "synthetic.h"
 #include "testutil.h"
 

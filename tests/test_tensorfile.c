@@ -1,5 +1,5 @@
-/* test_tensorfile.c - the tensor file format (lib/tensorfile.c) and the
- * crash-safe outputs it is written through (lib/outfile.c).
+/* test_tensorfile.c - the tensor file format (lib/io/tensorfile.c) and the
+ * crash-safe outputs it is written through (lib/io/outfile.c).
  *
  * Every rule the reader enforces gets a hand-built image that breaks exactly
  * that rule, and each test checks the error code AND that the message names
@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../lib/outfile.h"
-#include "../lib/tensorfile.h"
+#include "io/outfile.h"
+#include "io/tensorfile.h"
 #include "testutil.h"
 
 #define PATH_BYTES 4096

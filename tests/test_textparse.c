@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/idlist.h"
-#include "../lib/rng.h"
-#include "../lib/textparse.h"
+#include "io/idlist.h"
+#include "core/rng.h"
+#include "io/textparse.h"
 #include "testutil.h"
 
 /* ---- har_lines ------------------------------------------------------------ */

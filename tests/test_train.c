@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/augment.h"
-#include "../lib/checkpoint.h"
-#include "../lib/explog.h"
-#include "../lib/metrics.h"
-#include "../lib/norm.h"
-#include "../lib/team.h"
+#include "train/augment.h"
+#include "model/checkpoint.h"
+#include "train/explog.h"
+#include "eval/metrics.h"
+#include "data/norm.h"
+#include "core/team.h"
 #include "synthetic.h"
 #include "testutil.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../lib/ingest.h"
+#include "ingest/ingest.h"
 #include "testutil.h"
 
 enum { T = 8, NCH = HAR_CHANNELS };

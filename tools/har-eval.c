@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/bootstrap.h"
-#include "../lib/cli.h"
-#include "../lib/evaluate.h"
-#include "../lib/idlist.h"
-#include "../lib/outfile.h"
-#include "../lib/saliency.h"
+#include "eval/bootstrap.h"
+#include "cli/cli.h"
+#include "eval/evaluate.h"
+#include "io/idlist.h"
+#include "io/outfile.h"
+#include "eval/saliency.h"
 
 static void usage(void)
 {

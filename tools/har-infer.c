@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/cli.h"
-#include "../lib/har.h"
-#include "../lib/outfile.h"
-#include "../lib/textparse.h"
-#include "../lib/windows.h"
+#include "cli/cli.h"
+#include "har.h"
+#include "io/outfile.h"
+#include "io/textparse.h"
+#include "data/windows.h"
 
 static void usage(void)
 {

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/cli.h"
-#include "../lib/ingest.h"
-#include "../lib/provenance.h"
-#include "../lib/report.h"
+#include "cli/cli.h"
+#include "ingest/ingest.h"
+#include "io/provenance.h"
+#include "ingest/report.h"
 
 static void usage(void)
 {

@@ -12,10 +12,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "../lib/cli.h"
-#include "../lib/har.h"
-#include "../lib/outfile.h"
-#include "../lib/windows.h"
+#include "cli/cli.h"
+#include "har.h"
+#include "io/outfile.h"
+#include "data/windows.h"
 
 #define DEFAULT_WINDOWS 500
 #define MIN_WINDOWS 100

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/cli.h"
-#include "../lib/norm.h"
-#include "../lib/provenance.h"
+#include "cli/cli.h"
+#include "data/norm.h"
+#include "io/provenance.h"
 
 static void usage(void)
 {

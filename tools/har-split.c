@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/cli.h"
-#include "../lib/provenance.h"
-#include "../lib/split.h"
-#include "../lib/windows.h"
+#include "cli/cli.h"
+#include "io/provenance.h"
+#include "data/split.h"
+#include "data/windows.h"
 
 #define EXT ".safetensors.gz"
 

@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/checkpoint.h"
-#include "../lib/cli.h"
-#include "../lib/explog.h"
-#include "../lib/norm.h"
-#include "../lib/provenance.h"
-#include "../lib/train.h"
-#include "../lib/version.h"
+#include "model/checkpoint.h"
+#include "cli/cli.h"
+#include "train/explog.h"
+#include "data/norm.h"
+#include "io/provenance.h"
+#include "train/train.h"
+#include "core/version.h"
 #include "git-commit.h" /* generated: HAR_GIT_COMMIT */
 
 #define EXIT_DIVERGED 5

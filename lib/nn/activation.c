@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../vec.h"
+#include "core/vec.h"
 #include "nn.h"
 
 /* libm in the precision of `real`: LIBM(exp) is expf in the float build. */

@@ -20,7 +20,7 @@
 #ifndef HAR_NN_FASTMATH_H
 #define HAR_NN_FASTMATH_H
 
-#include "../vec.h"
+#include "core/vec.h"
 #include "nn.h"
 
 #ifdef HAR_NN_DOUBLE

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../vec.h"
+#include "core/vec.h"
 #include "matvec.h"
 
 #ifdef HAR_NN_DOUBLE

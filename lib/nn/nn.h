@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../err.h"
-#include "../rng.h"
+#include "core/err.h"
+#include "core/rng.h"
 
 #ifdef HAR_NN_DOUBLE
 typedef double real;

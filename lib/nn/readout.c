@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vec.h"
+#include "core/vec.h"
 #include "nn.h"
 
 typedef struct {

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fastmath.h"
+#include "core/vec.h"
 #include "gemm.h"
 #include "matvec.h"
 #include "recurrent.h"
@@ -144,38 +144,6 @@ HAR_VEC_KERNEL static void mul_row(real *restrict v, const real *restrict by, in
         v[j] *= by[j];
     for (; j < n; j++)
         v[j] *= by[j];
-}
-
-HAR_VEC_INLINE void sigmoid_at(int j, real *restrict g, const real *restrict bias,
-                               const real *restrict rec)
-{
-    g[j] = har_fast_sigmoid(g[j] + bias[j] + rec[j]);
-}
-
-HAR_VEC_KERNEL void har_rnn_sigmoid_sum(real *restrict g, const real *restrict bias,
-                                        const real *restrict rec, int n)
-{
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(n); j++)
-        sigmoid_at(j, g, bias, rec);
-    for (; j < n; j++)
-        sigmoid_at(j, g, bias, rec);
-}
-
-HAR_VEC_INLINE void tanh_at(int j, real *restrict g, const real *restrict bias,
-                            const real *restrict rec)
-{
-    g[j] = har_fast_tanh(g[j] + bias[j] + rec[j]);
-}
-
-HAR_VEC_KERNEL void har_rnn_tanh_sum(real *restrict g, const real *restrict bias,
-                                     const real *restrict rec, int n)
-{
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(n); j++)
-        tanh_at(j, g, bias, rec);
-    for (; j < n; j++)
-        tanh_at(j, g, bias, rec);
 }
 
 /* C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1), row-major like

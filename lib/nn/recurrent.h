@@ -67,7 +67,7 @@ typedef struct {
 
 extern const rnn_cell har_cell_rnn, har_cell_gru, har_cell_lstm;
 
-/* Gate activations over a run of n values, g = f(g + bias + rec) (recurrent.c).
+/* Gate activations over a run of n values, g = f(g + bias + rec) (gates.c).
  * A pass of their own rather than fused into the rest of a cell's math: one
  * short, independent exp chain per value lets the CPU overlap many of them
  * (fused with the activation that depends on them, the GRU and LSTM forward

@@ -6,7 +6,7 @@
  * up as an out-of-bounds access. */
 #include "fuzz.h"
 
-#include "../../lib/checkpoint.h"
+#include "model/checkpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

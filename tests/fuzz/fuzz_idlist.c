@@ -4,7 +4,7 @@
  * inside it, and format back to text that parses to the same set. */
 #include "fuzz.h"
 
-#include "../../lib/idlist.h"
+#include "io/idlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

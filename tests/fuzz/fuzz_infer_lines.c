@@ -6,8 +6,8 @@
  * through the causal filter chain as in har_stream. */
 #include "fuzz.h"
 
-#include "../../lib/dsp.h"
-#include "../../lib/textparse.h"
+#include "ingest/dsp.h"
+#include "io/textparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
  * out-of-bounds accesses. */
 #include "fuzz.h"
 
-#include "../../lib/nn/model.h"
+#include "nn/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,8 +8,8 @@
  * finds nothing shared. */
 #include "fuzz.h"
 
-#include "../../lib/cli.h"
-#include "../../lib/split.h"
+#include "cli/cli.h"
+#include "data/split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

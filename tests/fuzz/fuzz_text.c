@@ -7,8 +7,8 @@
 
 #include "fuzz.h"
 
-#include "../../lib/activities.h"
-#include "../../lib/table.h"
+#include "data/activities.h"
+#include "io/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

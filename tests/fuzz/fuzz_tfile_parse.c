@@ -3,7 +3,7 @@
  * must serialise and parse back to the same tensors and metadata. */
 #include "fuzz.h"
 
-#include "../../lib/tensorfile.h"
+#include "io/tensorfile.h"
 
 static void same_or_abort(const har_tfile *a, const har_tfile *b)
 {

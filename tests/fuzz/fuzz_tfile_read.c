@@ -9,7 +9,7 @@
 
 #include "fuzz.h"
 
-#include "../../lib/tensorfile.h"
+#include "io/tensorfile.h"
 
 static int memfd = -1;
 static char memfd_path[64];

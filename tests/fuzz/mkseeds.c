@@ -1,9 +1,9 @@
 /* mkseeds - writes the tensor-file and checkpoint seed corpora of the fuzz
  * targets with the project's own writer (tests/fuzz/corpus/{tfile_parse,
  * tfile_read,checkpoint}/).  Not part of any build; regenerate with
- *   make build/fz/libhar.a build/fz/libhar-nn.a BUILD=build/fz
- *   cc -std=c11 -Ilib tests/fuzz/mkseeds.c -Wl,--start-group build/fz/libhar-nn.a \
- *      build/fz/libhar.a -Wl,--end-group $(pkg-config --libs libcjson zlib libcrypto openblas) -lm \
+ *   make build/fz/libhar.a BUILD=build/fz
+ *   cc -std=c11 -Ilib tests/fuzz/mkseeds.c build/fz/libhar.a \
+ *      $(pkg-config --libs libcjson zlib libcrypto openblas) -lm \
  *      -o build/fz/mkseeds && build/fz/mkseeds tests/fuzz/corpus
  * The checkpoint seeds other than "dense", and the "-nocrc" seeds, then had
  * their payload_crc32 metadata removed (a file without it is accepted), so
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/checkpoint.h"
+#include "model/checkpoint.h"
 
 static void die(const har_err *e)
 {

@@ -17,7 +17,7 @@
 #include <check.h>
 #include <stdint.h>
 
-#include "../../lib/nn/model.h"
+#include "nn/model.h"
 
 #define GC_TOL 1e-6
 

@@ -1,0 +1,296 @@
+/* predict.c - see har.h: one window at a time, and live streams. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "har.h"
+#include "eval/metrics.h"
+#include "core/vec.h"
+#include "data/windows.h"
+
+struct har_predictor {
+    har_checkpoint ck;
+    float *x;        /* [T, C] the normalised window */
+    float *p;        /* [K] probabilities */
+    /* [T, C] the statistics repeated for every sample: normalising is then
+     * one vectorised pass over the window */
+    double *mean_row, *std_row;
+    char error[512];
+};
+
+static int set_error(har_predictor *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->error, sizeof m->error, fmt, ap);
+    va_end(ap);
+    return HAR_EDATA;
+}
+
+har_predictor *har_load_model(const char *path, har_err *e)
+{
+    har_predictor *m = har_malloc(sizeof *m, e);
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof *m);
+    if (har_checkpoint_load(&m->ck, path, e)) {
+        free(m);
+        return NULL;
+    }
+    /* Batch 1 only: every prediction takes the same arithmetic path. */
+    size_t n = (size_t)m->ck.window * (size_t)m->ck.nchannels;
+    if (!(m->x = har_malloc(n * sizeof *m->x, e)) ||
+        !(m->p = har_malloc((size_t)m->ck.nclasses * sizeof *m->p, e)) ||
+        !(m->mean_row = har_malloc(n * sizeof *m->mean_row, e)) ||
+        !(m->std_row = har_malloc(n * sizeof *m->std_row, e)) || har_model_reserve(&m->ck.model, 1, e)) {
+        har_free_model(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        m->mean_row[i] = m->ck.mean[i % (size_t)m->ck.nchannels];
+        m->std_row[i] = m->ck.std[i % (size_t)m->ck.nchannels];
+    }
+    return m;
+}
+
+void har_free_model(har_predictor *m)
+{
+    if (!m)
+        return;
+    har_checkpoint_free(&m->ck);
+    free(m->x);
+    free(m->p);
+    free(m->mean_row);
+    free(m->std_row);
+    free(m);
+}
+
+/* The arithmetic of har_standardise (har-norm, har-eval), value by value. */
+HAR_VEC_INLINE void standardise_at(size_t i, float *restrict out, const float *restrict in,
+                                   const double *restrict mean, const double *restrict std)
+{
+    out[i] = (float)(((double)in[i] - mean[i]) / std[i]);
+}
+
+/* The same 8 values at a time, as GCC vectors (its vectoriser at -O2 leaves
+ * a loop that mixes float and double alone): subtraction and division are
+ * the same IEEE operations, value by value. */
+typedef float f8 __attribute__((vector_size(32)));
+typedef double d8 __attribute__((vector_size(64)));
+typedef uint32_t u16v __attribute__((vector_size(64)));
+
+HAR_VEC_KERNEL static void standardise(float *restrict out, const float *restrict in, const double *restrict mean,
+                                       const double *restrict std, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        f8 x, y;
+        d8 mu, sd;
+        memcpy(&x, in + i, sizeof x);
+        memcpy(&mu, mean + i, sizeof mu);
+        memcpy(&sd, std + i, sizeof sd);
+        y = __builtin_convertvector((__builtin_convertvector(x, d8) - mu) / sd, f8);
+        memcpy(out + i, &y, sizeof y);
+    }
+    for (; i < n; i++)
+        standardise_at(i, out, in, mean, std);
+}
+
+/* Is a value infinite or NaN (all-ones exponent)?  16 at a time. */
+HAR_VEC_KERNEL static int any_nonfinite(const float *restrict v, size_t n)
+{
+    const uint32_t ones = 0x7f800000u;
+    u16v bad = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        u16v u;
+        memcpy(&u, v + i, sizeof u);
+        bad |= (u16v)((u & ones) == ones);
+    }
+    uint32_t any = 0;
+    for (int l = 0; l < 16; l++)
+        any |= bad[l];
+    for (; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, v + i, sizeof u);
+        any |= (u & ones) == ones;
+    }
+    return any != 0;
+}
+
+/* Normalises value by value and names the first one that is not finite,
+ * before or after: the slow path, taken only to say what went wrong. */
+static int standardise_checked(har_predictor *m, const float *window, int T, int C)
+{
+    const har_checkpoint *ck = &m->ck;
+    for (int t = 0; t < T; t++)
+        for (int j = 0; j < C; j++) {
+            size_t i = (size_t)t * (size_t)C + (size_t)j;
+            if (!isfinite(window[i]))
+                return set_error(m, "sample %d, channel %s is %s", t, ck->channels[j],
+                                 isnan(window[i]) ? "NaN" : "infinite");
+            standardise_at(i, m->x, window, m->mean_row, m->std_row);
+            if (!isfinite(m->x[i]))
+                return set_error(m, "sample %d, channel %s (%g) overflows after normalising", t,
+                                 ck->channels[j], (double)window[i]);
+        }
+    return 0;
+}
+
+int predict_activity(har_predictor *m, const float *window, int T, int C, int *label, float *probs)
+{
+    const har_checkpoint *ck = &m->ck;
+    if (T != ck->window || C != ck->nchannels)
+        return set_error(m, "window of %d x %d, but the model takes %d x %d (samples x channels)", T, C,
+                         ck->window, ck->nchannels);
+    size_t n = (size_t)T * (size_t)C;
+    int bad = any_nonfinite(window, n), rc;
+    if (!bad) {
+        standardise(m->x, window, m->mean_row, m->std_row, n);
+        bad = any_nonfinite(m->x, n);
+    }
+    if (bad && (rc = standardise_checked(m, window, T, C)))
+        return rc;
+    const int K = ck->nclasses;
+    const real *z = har_model_forward(&m->ck.model, m->x, 1, 0);
+    /* The softmax of har-eval, so both report the same probabilities; the
+     * loss it also computes (against class 0) is not used. */
+    const int32_t none = 0;
+    har_softmax_xent(z, &none, 1, K, NULL, 0, NULL, m->p);
+    if (label)
+        *label = har_argmax(m->p, K);
+    if (probs)
+        memcpy(probs, m->p, (size_t)K * sizeof *probs);
+    return 0;
+}
+
+int har_model_window(const har_predictor *m) { return m->ck.window; }
+int har_model_channels(const har_predictor *m) { return m->ck.nchannels; }
+int har_model_classes(const har_predictor *m) { return m->ck.nclasses; }
+const char *har_model_error(const har_predictor *m) { return m->error; }
+const har_checkpoint *har_model_checkpoint(const har_predictor *m) { return &m->ck; }
+
+const char *har_class_name(const har_predictor *m, int label)
+{
+    return har_list_at(m->ck.classes, m->ck.nclasses, label);
+}
+
+/* ---- streams ---- */
+
+struct har_stream {
+    har_predictor *m;
+    har_preproc pp;
+    int stride, t, c;
+    float *ring;     /* [T, C] the last T filtered samples, oldest at n % T */
+    float *window;   /* [T, C] the ring in time order */
+    float *probs;    /* [K] */
+};
+
+/* The stream rebuilds windows with the default filter chain; a model
+ * trained on anything else would be fed different windows. */
+static int stream_compatible(const har_checkpoint *ck, har_err *e)
+{
+    const char *src = ck->file->source ? ck->file->source : "<checkpoint>";
+    if (ck->nchannels != HAR_CHANNELS)
+        return har_fail(e, HAR_EDATA, "%s: streams produce the %d UCI channels, but the model takes %d",
+                        src, HAR_CHANNELS, ck->nchannels);
+    for (int j = 0; j < HAR_CHANNELS; j++)
+        if (strcmp(ck->channels[j], har_channel_names[j]))
+            return har_fail(e, HAR_EDATA, "%s: channel %d is %s, but streams produce %s there", src, j,
+                            ck->channels[j], har_channel_names[j]);
+    char want[600];
+    har_preproc_describe(&har_preproc_defaults, want, sizeof want);
+    const char *pre = har_tfile_meta_get(ck->file, "preprocessing");
+    if (!pre || strcmp(pre, want))
+        return har_fail(e, HAR_EDATA,
+                        "%s: the model's windows were preprocessed as \"%s\"; streams use \"%s\"", src,
+                        pre ? pre : "(not recorded)", want);
+    const char *fs = har_tfile_meta_get(ck->file, "sample_rate_hz");
+    if (!fs || strtod(fs, NULL) != har_preproc_defaults.fs_hz)
+        return har_fail(e, HAR_EDATA, "%s: sample rate %s Hz, streams run at %g Hz", src, fs ? fs : "unknown",
+                        har_preproc_defaults.fs_hz);
+    return 0;
+}
+
+har_stream *har_stream_new(har_predictor *m, int stride, har_err *e)
+{
+    const har_checkpoint *ck = &m->ck;
+    if (stream_compatible(ck, e))
+        return NULL;
+    if (stride == 0) {
+        const char *s = har_tfile_meta_get(ck->file, "stride");
+        stride = s ? atoi(s) : 0;
+        if (stride < 1) {
+            har_fail(e, HAR_EDATA, "%s: metadata 'stride' is missing or invalid; give a stride",
+                     ck->file->source ? ck->file->source : "<checkpoint>");
+            return NULL;
+        }
+    }
+    if (stride < 1) {
+        har_fail(e, HAR_EUSAGE, "stride must be at least 1, got %d", stride);
+        return NULL;
+    }
+    har_stream *s = har_malloc(sizeof *s, e);
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->stride = stride;
+    s->t = ck->window;
+    s->c = ck->nchannels;
+    size_t n = (size_t)s->t * (size_t)s->c;
+    if (!(s->ring = har_malloc(n * sizeof *s->ring, e)) || !(s->window = har_malloc(n * sizeof *s->window, e)) ||
+        !(s->probs = har_malloc((size_t)ck->nclasses * sizeof *s->probs, e)) ||
+        har_preproc_init(&s->pp, &har_preproc_defaults, e)) {
+        har_stream_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void har_stream_free(har_stream *s)
+{
+    if (!s)
+        return;
+    free(s->ring);
+    free(s->window);
+    free(s->probs);
+    free(s);
+}
+
+int64_t har_stream_samples(const har_stream *s) { return s->pp.n; }
+
+int har_stream_push(har_stream *s, const double raw[HAR_RAW_CHANNELS], har_stream_prediction *out)
+{
+    static const char *const raw_names[HAR_RAW_CHANNELS] = {"ax", "ay", "az", "gx", "gy", "gz"};
+    for (int j = 0; j < HAR_RAW_CHANNELS; j++)
+        if (!isfinite(raw[j])) {
+            set_error(s->m, "sample %lld: %s is %s", (long long)s->pp.n, raw_names[j],
+                      isnan(raw[j]) ? "NaN" : "infinite");
+            return -1;
+        }
+    double ch[HAR_CHANNELS];
+    int64_t n = s->pp.n; /* index of this sample */
+    har_preproc_push(&s->pp, raw, ch);
+    /* Stored as float, exactly as har-ingest stores its windows. */
+    float *row = s->ring + (size_t)(n % s->t) * (size_t)s->c;
+    for (int j = 0; j < s->c; j++)
+        row[j] = (float)ch[j];
+    int64_t start = n + 1 - s->t;
+    if (start < 0 || start % s->stride)
+        return 0;
+    /* Unroll the ring: the oldest sample sits at start % T. */
+    size_t rowlen = (size_t)s->c * sizeof(float), head = (size_t)(start % s->t);
+    memcpy(s->window, s->ring + head * (size_t)s->c, ((size_t)s->t - head) * rowlen);
+    memcpy(s->window + ((size_t)s->t - head) * (size_t)s->c, s->ring, head * rowlen);
+    int label;
+    if (predict_activity(s->m, s->window, s->t, s->c, &label, s->probs))
+        return -1;
+    out->start = start;
+    out->label = label;
+    out->probs = s->probs;
+    out->window = s->window;
+    return 1;
+}
