@@ -1,4 +1,4 @@
-/* test_badinput.c - the bad-input matrix (README "Bad input", issue 6): one
+/* test_badinput.c - the bad-input matrix (docs/TESTING.md "Bad input", issue 6): one
  * test per row, each running every tool that can receive that input.
  *
  * Every run states the exit code and what stderr must say (the file, line or
@@ -39,7 +39,7 @@ typedef struct {
 } run;
 
 typedef struct {
-    const char *name; /* the README row */
+    const char *name; /* the docs/TESTING.md row */
     const char *file; /* a bad tensor file: every TENSOR_SLOTS run gets it, exit 1, naming it and msg */
     const char *msg;
     run runs[16];
@@ -536,12 +536,12 @@ START_TEST(matrix_row)
 }
 END_TEST
 
-/* Every row is one of the README's and has something to run. */
+/* Every row is one of docs/TESTING.md's and has something to run. */
 START_TEST(rows_are_documented)
 {
-    char *readme = tu_read_file("README.md", NULL);
+    char *readme = tu_read_file("docs/TESTING.md", NULL);
     if (!readme) {
-        tu_skip("rows_are_documented", "README.md not in the working directory");
+        tu_skip("rows_are_documented", "docs/TESTING.md not in the working directory");
         return;
     }
     const char *section = strstr(readme, "\n## Bad input\n");
@@ -549,7 +549,7 @@ START_TEST(rows_are_documented)
     for (int i = 0; i < NROWS; i++) {
         char cell[128];
         snprintf(cell, sizeof cell, "\n| %s |", ROWS[i].name);
-        ck_assert_msg(strstr(section, cell), "row \"%s\" is not in README.md's Bad input table", ROWS[i].name);
+        ck_assert_msg(strstr(section, cell), "row \"%s\" is not in docs/TESTING.md's Bad input table", ROWS[i].name);
         ck_assert(ROWS[i].file || ROWS[i].runs[0].cmd);
     }
     free(readme);
