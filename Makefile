@@ -255,12 +255,20 @@ packages-pipelines: packages-build
 # two runners x two BLAS threads would oversubscribe a 2-core machine.
 # check-layers: lib/'s folders use only the folders below them, and nothing in
 # lib/ calls in a circle (includes and the objects' symbols; docs/ARCHITECTURE.md).
+# check-readme: every example of the docs that shows output still prints it.
 test: $(TOOL_BINS) $(TEST_BIN) $(GRAD_BIN) $(KILLAT) | packages-check
 	sh scripts/check-layers $(BUILD)
+	sh scripts/check-readme $(BIN)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
 
 check: packages-check test
+
+# The examples of README.md and docs/ that show output, run on today's tools
+# and committed artifacts and compared with what they show (about 10 s).
+.PHONY: check-readme
+check-readme: $(TOOL_BINS)
+	sh scripts/check-readme $(BIN)
 
 all: packages-build packages-pipelines tools pipelines
 
