@@ -135,7 +135,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
     ap.add_argument("data")
-    ap.add_argument("-n", "--windows", type=int, default=500)
+    ap.add_argument("-n", "--count", dest="windows", type=int, default=500)
     ap.add_argument("-w", "--warmup", type=int, default=50)
     ap.add_argument("--predictions")
     a = ap.parse_args()

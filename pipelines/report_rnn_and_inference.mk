@@ -87,7 +87,7 @@ $(R3)/latency.json: $(FINAL_MODEL) $(DATA_SPLIT)-test$(ST) $(PIPE_BIN)/har-laten
 # raw acceleration (the phone's tilt) ...
 $(R3)/pair-windows.csv: $(FINAL_MODEL) $(R3)/final.csv $(DATA_SPLIT)-test$(ST) $(wildcard $(DATA_DIR)/RawData/acc_exp*) \
                         $(PIPE_BIN)/har-infer $(R3_SCRIPT) pipelines/report_lib.sh
-	$(RUN) $(PIPE_BIN)/har-infer -q --windows tensor $< $(DATA_SPLIT)-test$(ST) > $@.infer
+	$(RUN) $(PIPE_BIN)/har-infer -q --input-format tensor $< $(DATA_SPLIT)-test$(ST) > $@.infer
 	sh $(R3_SCRIPT) gravity $(R3)/final.csv $@.infer $(DATA_DIR)/RawData $< > $@.tmp
 	rm -f $@.infer
 	mv $@.tmp $@
@@ -99,7 +99,7 @@ $(R3_PAIR) &: $(R3)/pair-windows.csv $(FINAL_MODEL) $(DATA_SPLIT)-test$(ST) $(PI
 	for g in AB AA BB; do \
 	  w=$$(sh $(R3_SCRIPT) pair-windows $$g $(R3)) || exit 1; \
 	  if [ -n "$$w" ]; then \
-	    $(RUN) $(PIPE_BIN)/har-eval $(FINAL_MODEL) $(DATA_SPLIT)-test$(ST) --bootstrap 0 --window $$w \
+	    $(RUN) $(PIPE_BIN)/har-eval $(FINAL_MODEL) $(DATA_SPLIT)-test$(ST) --bootstrap 0 --saliency-windows $$w \
 	        --saliency $(R3)/pair-$$g > /dev/null || exit 1; \
 	  else echo '# no windows' > $(R3)/pair-$$g-channels.dat && echo '# no windows' > $(R3)/pair-$$g-time.dat; fi; \
 	done

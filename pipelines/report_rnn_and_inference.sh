@@ -31,13 +31,14 @@
 #   gravity FINAL_CSV INFER RAWDIR FINAL_MODEL
 #       the windows of the most confused pair's two classes (true class A or
 #       B of FINAL_CSV's first most_confused pair) from INFER (har-infer
-#       --windows tensor), each with its mean raw acceleration in g over the
-#       window (the direction of gravity in the phone's frame: its tilt),
-#       read from RAWDIR/acc_expEE_userUU.txt.gz; CSV on standard output
+#       --input-format tensor), each with its mean raw acceleration in g
+#       over the window (the direction of gravity in the phone's frame: its
+#       tilt), read from RAWDIR/acc_expEE_userUU.txt.gz; CSV on standard
+#       output
 #   pair-windows GROUP DIR
-#       the indices (a comma list, for har-eval --window) of the windows of
-#       DIR/pair-windows.csv in GROUP: AB (A read as B), AA (A read as A) or
-#       BB (B read as B)
+#       the indices (a comma list, for har-eval --saliency-windows) of the
+#       windows of DIR/pair-windows.csv in GROUP: AB (A read as B), AA (A
+#       read as A) or BB (B read as B)
 set -eu
 here=$(dirname "$0")
 . "$here/report_lib.sh"
@@ -507,10 +508,10 @@ section_errors() {
 The $(fact n_AB) windows of $a read as $b against the windows of the two
 classes read correctly ($(fact n_AA) and $(fact n_BB)) and those of $b read as $a ($(fact n_BA)):
 their subjects and recordings (\`03_rnn_and_inference/pair-windows.csv\`,
-from \`har-infer --windows tensor\`), the mean of the raw acceleration over
+from \`har-infer --input-format tensor\`), the mean of the raw acceleration over
 each window (the direction of gravity in the phone's frame, from the
 recordings \`acc_expEE_userUU.txt.gz\`), and the saliency of each group
-alone (\`har-eval --window\`; \`pair-{AB,AA,BB}-*.dat\`).
+alone (\`har-eval --saliency-windows\`; \`pair-{AB,AA,BB}-*.dat\`).
 PARA
         pair_table
         printf '\n![the tilt of the confused windows](03_rnn_and_inference/pair_gravity.png)\n'

@@ -63,7 +63,7 @@ static const char *const TENSOR_SLOTS[] = {
     "har-eval model.st.gz {f} --json {o}/o.json --csv {o}/o.csv",
     "har-eval --baseline majority --fit {f} val.st.gz --json {o}/o.json",
     "har-infer {f} win.txt",
-    "har-infer --windows tensor model.st.gz {f}",
+    "har-infer --input-format tensor model.st.gz {f}",
     "har-latency {f} val.st.gz -n 100 --json {o}/o.json",
     "har-latency model.st.gz {f} -n 100 --json {o}/o.json",
 };
@@ -97,7 +97,7 @@ static const row ROWS[] = {
       {"har-train train.st.gz inf.st.gz --stats stats.st.gz " TRAIN_OPTS, 1, "inf.st.gz: X[7, 2, 0] is infinite",
        NULL, 0},
       {"har-eval model.st.gz nan.st.gz --json {o}/o.json", 1, "nan.st.gz: X[5, 3, 1] is NaN", NULL, 0},
-      {"har-infer --windows tensor model.st.gz inf.st.gz", 1, "inf.st.gz: X[7, 2, 0] is infinite", NULL, 0},
+      {"har-infer --input-format tensor model.st.gz inf.st.gz", 1, "inf.st.gz: X[7, 2, 0] is infinite", NULL, 0},
       {"har-latency model.st.gz nan.st.gz -n 100 --json {o}/o.json", 1, "nan.st.gz: X[5, 3, 1] is NaN", NULL, 0},
       {"har-infer model.st.gz nan.txt", 0, "nan.txt:2: value 1 ('nan') is not finite; line skipped", NULL, STDOUT_OK},
       {"har-infer --strict model.st.gz nan.txt", 1, "nan.txt:2: value 1 ('nan') is not finite", NULL, STDOUT_OK},
@@ -117,7 +117,7 @@ static const row ROWS[] = {
       {"har-eval model.st.gz label.st.gz --json {o}/o.json", 1, "label.st.gz: y[59] = 99 is outside 0..2", NULL, 0},
       {"har-eval --baseline majority --fit label.st.gz val.st.gz --json {o}/o.json", 1, "label.st.gz: y[59] = 99",
        NULL, 0},
-      {"har-infer --windows tensor model.st.gz label.st.gz", 1, "label.st.gz: y[59] = 99", NULL, 0},
+      {"har-infer --input-format tensor model.st.gz label.st.gz", 1, "label.st.gz: y[59] = 99", NULL, 0},
       {"har-latency model.st.gz label.st.gz -n 100 --json {o}/o.json", 1, "label.st.gz: y[59] = 99", NULL, 0},
       {INGEST("h-label"), 1, "labels.txt:2: unknown activity id 13", "activity_labels.txt", 0}}},
     {"a dataset with a single class", NULL, NULL,
@@ -134,7 +134,7 @@ static const row ROWS[] = {
      {{"har-eval model.st.gz t20.st.gz --json {o}/o.json", 1,
        "t20.st.gz has windows of 20 x 3 but the model model.st.gz takes 16 x 3", NULL, 0},
       {"har-eval model.st.gz c4.st.gz --json {o}/o.json", 1, "c4.st.gz has windows of 16 x 4", "takes 16 x 3", 0},
-      {"har-infer --windows tensor model.st.gz c4.st.gz", 1, "c4.st.gz has windows of 16 x 4", "takes 16 x 3", 0},
+      {"har-infer --input-format tensor model.st.gz c4.st.gz", 1, "c4.st.gz has windows of 16 x 4", "takes 16 x 3", 0},
       {"har-infer model.st.gz short.txt", 0, "short.txt:1: expected 48 numbers, found 3; line skipped", NULL,
        STDOUT_OK},
       {"har-infer --stream model.st.gz raw.txt", 1, "streams produce the 9 UCI channels, but the model takes 3", NULL,
@@ -172,7 +172,7 @@ static const row ROWS[] = {
        "stext.txt:150: value 1 ('abc') is not a number", NULL, STDOUT_OK}}},
     {"CRLF line endings", NULL, NULL,
      /* The same windows as with LF: the same predictions, byte for byte. */
-     {{INGEST("h-crlf") " && {bin}/har-infer --windows tensor m9.st.gz {o}/o.st.gz | cmp - a9.csv", 0,
+     {{INGEST("h-crlf") " && {bin}/har-infer --input-format tensor m9.st.gz {o}/o.st.gz | cmp - a9.csv", 0,
        "wrote 6 windows", NULL, MAKES},
       {"har-infer model.st.gz crlf.txt | cmp - win.csv", 0, NULL, NULL, STDOUT_OK},
       {"har-infer --stream m9.st.gz scrlf.txt | cmp - raw.csv", 0, NULL, NULL, STDOUT_OK}}},
@@ -415,7 +415,7 @@ static void build_fixture(void)
     ck_assert_int_eq(tu_sh("cd %s && %s fit t20train.st.gz -o stats20.st.gz", work, tu_bin("har-norm")), 0);
     text_inputs();
     /* What the LF inputs give, for the CRLF row. */
-    ck_assert_int_eq(tu_sh("cd %s && H=$(dirname %s) && $H/har-infer --windows tensor m9.st.gz a9.st.gz > a9.csv && "
+    ck_assert_int_eq(tu_sh("cd %s && H=$(dirname %s) && $H/har-infer --input-format tensor m9.st.gz a9.st.gz > a9.csv && "
                            "$H/har-infer model.st.gz win.txt > win.csv && "
                            "$H/har-infer --stream m9.st.gz raw.txt > raw.csv",
                            work, tu_bin("har-infer")),

@@ -1,8 +1,17 @@
 /* test_cli.c - what every tool promises on the command line: --help,
- * --version, exit codes, diagnostics on stderr only, and no partial output. */
+ * --version, exit codes, diagnostics on stderr only, no partial output, and
+ * one vocabulary (lib/cli/opt.h): shared options, one message form for a
+ * bad value, renamed options whose old spellings still work and warn. */
+#define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "cli/cli.h"
 #include "data/windows.h"
 #include "testutil.h"
 
@@ -263,6 +272,234 @@ START_TEST(bad_test_subjects_metadata)
 }
 END_TEST
 
+/* ---- the shared vocabulary (lib/cli/opt.h) ---------------------------- */
+
+/* Runs f in a child process whose standard error goes to a file, since the
+ * har_opt_* parsers exit on a bad value; returns the child's exit status and
+ * (in *err, caller frees) what it wrote.  Messages name the program "har":
+ * the runner never calls har_cli_init. */
+static int run_captured(void (*f)(void), char **err)
+{
+    char *dir = tu_tmpdir(), file[4200];
+    snprintf(file, sizeof file, "%s/err", dir);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (!freopen(file, "w", stderr) || !freopen("/dev/null", "w", stdout))
+            _exit(99);
+        f();
+        exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    *err = tu_read_file(file, NULL);
+    ck_assert_ptr_nonnull(*err);
+    tu_rmtree(dir);
+    free(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static const char *const formats[] = {"csv", "json", NULL};
+static const char *const policies[] = {"error", "ffill", "drop", NULL};
+static void int_garbage(void) { har_opt_int("5x", 1, 10, "--n"); }
+static void int_above(void) { har_opt_int("11", 1, 10, "--n"); }
+static void int_empty(void) { har_opt_int("", 1, 10, "--n"); }
+static void long_below(void) { har_opt_long("-3", 0, 100000, "--bootstrap"); }
+static void double_closed(void) { har_opt_double("1.5", 0, 1, "--p"); }
+static void double_at_least(void) { har_opt_double("-1", 0, INFINITY, "--x"); }
+static void double_nan(void) { har_opt_double("nan", 0, 1, "--p"); }
+static void double_overflow(void) { har_opt_double("1e999", 0, INFINITY, "--x"); }
+static void double_trailing(void) { har_opt_double("0.5s", 0, 1, "--p"); }
+static void open_above(void) { har_opt_double_open("0", 0, INFINITY, "--stride-seconds"); }
+static void open_between(void) { har_opt_double_open("1", 0, 1, "--ci"); }
+static void seed_negative(void) { har_opt_seed("-1", "--seed"); }
+static void seed_too_big(void) { har_opt_seed("18446744073709551616", "--seed"); }
+static void choice_two(void) { har_opt_choice("xml", formats, "--format"); }
+static void choice_three(void) { har_opt_choice("Drop", policies, "--nan"); }
+static void threads_option(void) { har_opt_threads("3", 2, 2); }
+static void threads_env(void)
+{
+    setenv("HAR_THREADS", "0", 1);
+    har_opt_threads(NULL, 2, 2);
+}
+static void unknown_option(void) { har_opt_common('?', NULL); }
+
+/* Every parser's message, whole: "OPT: expected WHAT, got 'VALUE'", the
+ * --help hint, exit 2. */
+START_TEST(shared_parsers_say_one_thing)
+{
+    static const struct {
+        void (*f)(void);
+        const char *says;
+    } cases[] = {
+        {int_garbage, "--n: expected an integer in 1..10, got '5x'"},
+        {int_above, "--n: expected an integer in 1..10, got '11'"},
+        {int_empty, "--n: expected an integer in 1..10, got ''"},
+        {long_below, "--bootstrap: expected an integer in 0..100000, got '-3'"},
+        {double_closed, "--p: expected a number in [0, 1], got '1.5'"},
+        {double_at_least, "--x: expected a number >= 0, got '-1'"},
+        {double_nan, "--p: expected a number in [0, 1], got 'nan'"},
+        {double_overflow, "--x: expected a number >= 0, got '1e999'"},
+        {double_trailing, "--p: expected a number in [0, 1], got '0.5s'"},
+        {open_above, "--stride-seconds: expected a number > 0, got '0'"},
+        {open_between, "--ci: expected a number in (0, 1), got '1'"},
+        {seed_negative, "--seed: expected a non-negative integer, got '-1'"},
+        {seed_too_big, "--seed: expected a non-negative integer, got '18446744073709551616'"},
+        {choice_two, "--format: expected csv or json, got 'xml'"},
+        {choice_three, "--nan: expected error, ffill or drop, got 'Drop'"},
+        {threads_option, "--threads: expected an integer in 1..2, got '3'"},
+        {threads_env, "HAR_THREADS: expected an integer in 1..2, got '0'"},
+        {unknown_option, "unknown or incomplete option"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err, want[256];
+        snprintf(want, sizeof want, "har: %s\nTry 'har --help' for more information.\n", cases[i].says);
+        ck_assert_msg(run_captured(cases[i].f, &err) == 2, "case %zu (%s): not exit 2", i, cases[i].says);
+        ck_assert_str_eq(err, want);
+        free(err);
+    }
+}
+END_TEST
+
+/* What the parsers accept: both ends of a closed range, neither of an open
+ * one, the whole range of a seed, HAR_THREADS as --threads' default. */
+START_TEST(shared_parsers_accept)
+{
+    ck_assert_int_eq(har_opt_int("10", 1, 10, "--n"), 10);
+    ck_assert_int_eq(har_opt_int("1", 1, 10, "--n"), 1);
+    ck_assert_double_eq(har_opt_double("0", 0, 1, "--p"), 0);
+    ck_assert_double_eq(har_opt_double("1", 0, 1, "--p"), 1);
+    ck_assert_double_eq(har_opt_double("2.5e3", 0, INFINITY, "--x"), 2500);
+    ck_assert_double_eq(har_opt_double_open("0.5", 0, 1, "--ci"), 0.5);
+    double v;
+    ck_assert_int_eq(har_parse_double("0", 0, 1, 1, &v), -1);
+    ck_assert_int_eq(har_parse_double("1", 0, 1, 1, &v), -1);
+    ck_assert_int_eq(har_parse_double("inf", 0, INFINITY, 0, &v), -1);
+    ck_assert_int_eq(har_parse_double(" 1", 0, 2, 0, &v), 0); /* strtod skips leading blanks */
+    ck_assert(har_opt_seed("18446744073709551615", "--seed") == ULLONG_MAX);
+    ck_assert(har_opt_seed("0", "--seed") == 0);
+    ck_assert_int_eq(har_opt_choice("json", formats, "--format"), 1);
+    ck_assert_int_eq(har_opt_choice("drop", policies, "--nan"), 2);
+    unsetenv("HAR_THREADS");
+    ck_assert_int_eq(har_opt_threads(NULL, 2, 2), 2);
+    ck_assert_int_eq(har_opt_threads("1", 2, 2), 1);
+    setenv("HAR_THREADS", "1", 1);
+    ck_assert_int_eq(har_opt_threads(NULL, 2, 2), 1);
+    ck_assert_int_eq(har_opt_threads("2", 2, 2), 2); /* the option wins */
+    unsetenv("HAR_THREADS");
+}
+END_TEST
+
+static void warn_twice_and_another(void)
+{
+    har_opt_deprecated("--windows", "--input-format");
+    har_opt_deprecated("--windows", "--input-format");
+    har_opt_deprecated("--json (flag)", "--format json");
+}
+
+/* One line per old spelling, however often it is given; the run goes on. */
+START_TEST(deprecation_warns_once)
+{
+    char *err;
+    ck_assert_int_eq(run_captured(warn_twice_and_another, &err), 0);
+    ck_assert_str_eq(err, "har: --windows is deprecated, use --input-format\n"
+                          "har: --json (flag) is deprecated, use --format json\n");
+    free(err);
+}
+END_TEST
+
+/* The tools use the shared parsers: the same message form from each, for
+ * the shared options and their own. */
+START_TEST(tools_say_one_thing)
+{
+    static const struct {
+        const char *tool, *args, *says;
+    } cases[] = {
+        {"har-ingest", "--window 0 x", "--window: expected an integer in 1..1048576, got '0'"},
+        {"har-ingest", "--nan maybe x", "--nan: expected error, ffill or drop, got 'maybe'"},
+        {"har-split", "--seed -1 -o p in", "--seed: expected a non-negative integer, got '-1'"},
+        {"har-split", "-s x -o p in", "--seed: expected a non-negative integer, got 'x'"},
+        {"har-split", "--folds 1 -o p in", "--folds: expected an integer in 2..1000000, got '1'"},
+        {"har-train", "--lr x a b", "--lr: expected a number in [0, 1e+06], got 'x'"},
+        {"har-train", "-s 1.5 a b", "--seed: expected a non-negative integer, got '1.5'"},
+        {"har-train", "--threads 3 a b", "--threads: expected an integer in 1..2, got '3'"},
+        {"har-eval", "--ci 1 m d", "--ci: expected a number in (0, 1), got '1'"},
+        {"har-eval", "-s x m d", "--seed: expected a non-negative integer, got 'x'"},
+        {"har-eval", "--baseline best --fit t d", "--baseline: expected majority, uniform or stratified, got 'best'"},
+        {"har-infer", "--format xml m", "--format: expected csv or json, got 'xml'"},
+        {"har-infer", "--input-format csv m", "--input-format: expected text or tensor, got 'csv'"},
+        {"har-infer", "--stride 0 --stream m", "--stride: expected an integer in 1..1048576, got '0'"},
+        {"har-latency", "-n 99 m d", "--count: expected an integer in 100..100000, got '99'"},
+        {"har-latency", "--stride-seconds -1 m d", "--stride-seconds: expected a number > 0, got '-1'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err = NULL, want[300];
+        ck_assert_msg(tu_sh_capture(NULL, &err, "%s %s", tu_bin(cases[i].tool), cases[i].args) == 2, "%s %s",
+                      cases[i].tool, cases[i].args);
+        snprintf(want, sizeof want, "%s: %s\nTry '%s --help' for more information.\n", cases[i].tool, cases[i].says,
+                 cases[i].tool);
+        ck_assert_str_eq(err, want);
+        free(err);
+    }
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "HAR_THREADS=many %s a b", tu_bin("har-train")), 2);
+    tu_assert_contains(err, "har-train: HAR_THREADS: expected an integer in 1..2, got 'many'\n");
+    free(err);
+}
+END_TEST
+
+/* Every renamed option: --help documents the new spelling and, as
+ * deprecated, the old one. */
+START_TEST(help_documents_renamed_options)
+{
+    static const struct {
+        const char *tool, *new_, *old;
+    } renamed[] = {
+        {"har-infer", "--input-format MODE", "--windows MODE      use --input-format MODE"},
+        {"har-infer", "--format FORMAT", "--json              use --format json"},
+        {"har-latency", "-n, --count N", "--windows N       use --count N"},
+        {"har-eval", "--saliency-windows LIST", "--window LIST     use --saliency-windows LIST"},
+    };
+    for (size_t i = 0; i < sizeof renamed / sizeof renamed[0]; i++) {
+        char *out = NULL;
+        ck_assert_int_eq(tu_sh_capture(&out, NULL, "%s --help", tu_bin(renamed[i].tool)), 0);
+        tu_assert_contains(out, renamed[i].new_);
+        tu_assert_contains(out, "Deprecated spelling");
+        tu_assert_contains(out, renamed[i].old);
+        /* the old spelling only in the deprecated part */
+        ck_assert_ptr_nonnull(strstr(strstr(out, "Deprecated spelling"), renamed[i].old));
+        free(out);
+    }
+}
+END_TEST
+
+/* -s is --seed in every tool that has a seed: the same validation subjects. */
+START_TEST(seed_short_and_long_agree)
+{
+    char *dir = tu_tmpdir();
+    multi_user_windows(dir, 6);
+    ck_assert_int_eq(tu_sh("cd '%s' && %s -q --test-subjects 6 --val-count 2 -s 7 -o a w.safetensors.gz && "
+                           "%s -q --test-subjects 6 --val-count 2 --seed 7 -o b w.safetensors.gz",
+                           dir, tu_bin("har-split"), tu_bin("har-split")),
+                     0);
+    char a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/a-val.safetensors.gz", dir);
+    snprintf(b, sizeof b, "%s/b-val.safetensors.gz", dir);
+    har_windows wa, wb;
+    har_err e = {0};
+    ck_assert_int_eq(har_windows_load(&wa, a, &e), 0);
+    ck_assert_int_eq(har_windows_load(&wb, b, &e), 0);
+    ck_assert_str_eq(har_tfile_meta_get(wa.file, "split_subjects"), har_tfile_meta_get(wb.file, "split_subjects"));
+    ck_assert_str_eq(har_tfile_meta_get(wa.file, "split_seed"), "7");
+    har_windows_free(&wa);
+    har_windows_free(&wb);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -280,5 +517,14 @@ Suite *cli_suite(void)
     tcase_add_test(tc, huge_segment_is_a_data_error);
     tcase_add_test(tc, bad_test_subjects_metadata);
     suite_add_tcase(s, tc);
+    TCase *vocab = tcase_create("vocabulary");
+    tcase_set_timeout(vocab, 60);
+    tcase_add_test(vocab, shared_parsers_say_one_thing);
+    tcase_add_test(vocab, shared_parsers_accept);
+    tcase_add_test(vocab, deprecation_warns_once);
+    tcase_add_test(vocab, tools_say_one_thing);
+    tcase_add_test(vocab, help_documents_renamed_options);
+    tcase_add_test(vocab, seed_short_and_long_agree);
+    suite_add_tcase(s, vocab);
     return s;
 }

@@ -613,7 +613,7 @@ START_TEST(saliency_averages)
     ck_assert_double_eq_tol(har_saliency_channel_mean(&s, HAR_SAL_ABS_GRAD, 1, 2), abs_ch / (35 * SAL_T), 1e-6);
     ck_assert_double_eq_tol(har_saliency_time_mean(&s, HAR_SAL_GRAD_INPUT, 1, 4), gx_time / (35 * SAL_C), 1e-6);
     ck_assert(isnan(har_saliency_channel_mean(&s, HAR_SAL_ABS_GRAD, 2, 0)));
-    /* One window alone (as --window does) gives that window's gradients. */
+    /* One window alone (as --saliency-windows picks) gives its gradients. */
     har_saliency one;
     ck_assert_int_eq(har_saliency_init(&one, SAL_K, SAL_T, SAL_C, &e), 0);
     ck_assert_int_eq(har_saliency_add(&one, &m, x + 7 * SAL_T * SAL_C, y + 7, 1, &e), 0);
@@ -901,7 +901,7 @@ START_TEST(saliency_in_the_tool)
     char eval[4096]; /* tu_bin's storage is reused after 8 calls */
     snprintf(eval, sizeof eval, "%s", tu_bin("har-eval"));
     ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --saliency all >/dev/null && "
-                           "%s model.st.gz %s --saliency one --window 5 >/dev/null",
+                           "%s model.st.gz %s --saliency one --saliency-windows 5 >/dev/null",
                            f.dir, eval, f.val, eval, f.val),
                      0);
     char *all = tu_read_file(tu_path(f.dir, "all-channels.dat"), NULL);
@@ -926,10 +926,10 @@ START_TEST(saliency_in_the_tool)
     free(one);
     free(time);
     /* Out of range, or without --saliency: command-line errors, nothing written. */
-    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --saliency bad --window 40 >/dev/null 2>&1", f.dir, eval, f.val),
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --saliency bad --saliency-windows 40 >/dev/null 2>&1", f.dir, eval, f.val),
                      2);
     ck_assert(!tu_exists(tu_path(f.dir, "bad-channels.dat")));
-    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --window 3 2>/dev/null", f.dir, eval, f.val), 2);
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --saliency-windows 3 2>/dev/null", f.dir, eval, f.val), 2);
     ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --saliency - 2>/dev/null", f.dir, eval, f.val), 2);
     syn_fixture_free(&f);
 }
@@ -953,10 +953,10 @@ static void channel_values(const char *dir, const char *prefix, int C, double *v
     free(text);
 }
 
-/* --window LIST: the maps of a list are the per-class means of the maps of
- * its windows run one at a time; a range over every window is the run
- * without --window, byte for byte; a position past the data is a
- * command-line error naming it, with nothing written. */
+/* --saliency-windows LIST: the maps of a list are the per-class means of
+ * the maps of its windows run one at a time; a range over every window is
+ * the run without --saliency-windows, byte for byte; a position past the
+ * data is a command-line error naming it, with nothing written. */
 START_TEST(saliency_window_list)
 {
     syn_fixture f;
@@ -968,7 +968,7 @@ START_TEST(saliency_window_list)
     int count[K] = {0};
     for (int w = 0; w < NW; w++)
         count[ids[w] % 3]++;
-    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency list --window 31,20,3,5,6-8,7 >/dev/null",
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency list --saliency-windows 31,20,3,5,6-8,7 >/dev/null",
                            f.dir, eval, f.val),
                      0);
     double list[K * C * 2], mean[K * C * 2] = {0}, one[K * C * 2];
@@ -976,7 +976,7 @@ START_TEST(saliency_window_list)
     for (int w = 0; w < NW; w++) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "w%d", ids[w]);
-        ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency %s --window %d >/dev/null",
+        ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency %s --saliency-windows %d >/dev/null",
                                f.dir, eval, f.val, prefix, ids[w]),
                          0);
         channel_values(f.dir, prefix, C, one);
@@ -987,37 +987,70 @@ START_TEST(saliency_window_list)
     for (int i = 0; i < K * C * 2; i++)
         ck_assert_msg(fabs(list[i] - mean[i]) <= 1e-6 * fabs(mean[i]) + 1e-12,
                       "value %d: list %.9g, mean of the single windows %.9g", i, list[i], mean[i]);
-    /* A range over all 40 windows is the run without --window. */
+    /* A range over all 40 windows is the run without --saliency-windows. */
     ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s --bootstrap 0 --saliency all >/dev/null && "
-                           "%s model.st.gz %s --bootstrap 0 --saliency range --window 0-39 >/dev/null",
+                           "%s model.st.gz %s --bootstrap 0 --saliency range --saliency-windows 0-39 >/dev/null",
                            f.dir, eval, f.val, eval, f.val),
                      0);
     ck_assert(tu_same_file(tu_path(f.dir, "all-channels.dat"), tu_path(f.dir, "range-channels.dat")));
     ck_assert(tu_same_file(tu_path(f.dir, "all-time.dat"), tu_path(f.dir, "range-time.dat")));
     /* Positions are counted over the DATA files in order: window 45 is the
      * second copy's window 5. */
-    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s %s --bootstrap 0 --saliency second --window 45 >/dev/null",
+    ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz %s %s --bootstrap 0 --saliency second --saliency-windows 45 >/dev/null",
                            f.dir, eval, f.val, f.val),
                      0);
     ck_assert(tu_same_file(tu_path(f.dir, "w5-channels.dat"), tu_path(f.dir, "second-channels.dat")));
     /* Past the data, malformed or empty: exit 2, the first bad position named, nothing written. */
     char *err = NULL;
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --window 3,40", f.dir, eval,
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --saliency-windows 3,40", f.dir, eval,
                                    f.val),
                      2);
-    tu_assert_contains(err, "--window 40: the DATA have only 40 windows (positions 0 to 39)");
+    tu_assert_contains(err, "--saliency-windows 40: the DATA have only 40 windows (positions 0 to 39)");
     free(err);
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --window 38-45", f.dir, eval,
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --saliency-windows 38-45", f.dir, eval,
                                    f.val),
                      2);
-    tu_assert_contains(err, "--window 40 and 5 more: the DATA have only 40 windows");
+    tu_assert_contains(err, "--saliency-windows 40 and 5 more: the DATA have only 40 windows");
     free(err);
     ck_assert(!tu_exists(tu_path(f.dir, "bad-channels.dat")) && !tu_exists(tu_path(f.dir, "bad-time.dat")));
     const char *malformed[] = {"5-3", "x", "none", "''", "-1", "1,,2"};
     for (int i = 0; i < 6; i++)
-        ck_assert_msg(tu_sh("cd %s && %s model.st.gz %s --saliency bad --window %s 2>/dev/null", f.dir, eval, f.val,
+        ck_assert_msg(tu_sh("cd %s && %s model.st.gz %s --saliency bad --saliency-windows %s 2>/dev/null", f.dir, eval, f.val,
                             malformed[i]) == 2,
-                      "--window %s", malformed[i]);
+                      "--saliency-windows %s", malformed[i]);
+    syn_fixture_free(&f);
+}
+END_TEST
+
+/* --saliency-windows LIST makes the maps the deprecated --window LIST
+ * makes, byte for byte; the old spelling warns once however often it is
+ * given (the last list counts), the new one not at all. */
+START_TEST(renamed_saliency_windows_still_work)
+{
+    syn_fixture f;
+    trained(&f);
+    char eval[4096];
+    snprintf(eval, sizeof eval, "%s", tu_bin("har-eval"));
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --bootstrap 0 --saliency new "
+                                   "--saliency-windows 3,5-7 > /dev/null", f.dir, eval, f.val),
+                     0);
+    ck_assert_str_eq(err, "");
+    free(err);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --bootstrap 0 --saliency old "
+                                   "--window 9 --window 3,5-7 > /dev/null", f.dir, eval, f.val),
+                     0);
+    ck_assert_str_eq(err, "har-eval: --window is deprecated, use --saliency-windows\n");
+    free(err);
+    ck_assert(tu_same_file(tu_path(f.dir, "new-channels.dat"), tu_path(f.dir, "old-channels.dat")));
+    ck_assert(tu_same_file(tu_path(f.dir, "new-time.dat"), tu_path(f.dir, "old-time.dat")));
+    /* Its errors name the spelling that was typed. */
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s model.st.gz %s --saliency bad --window 5-3", f.dir,
+                                   eval, f.val),
+                     2);
+    tu_assert_contains(err, "har-eval: --window is deprecated, use --saliency-windows\n"
+                            "har-eval: --window: cannot parse '5-3'");
+    free(err);
     syn_fixture_free(&f);
 }
 END_TEST
@@ -1070,6 +1103,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, baselines_in_the_tool);
     tcase_add_test(tc, saliency_in_the_tool);
     tcase_add_test(tc, saliency_window_list);
+    tcase_add_test(tc, renamed_saliency_windows_still_work);
     tcase_add_test(tc, bad_input_leaves_no_output);
     suite_add_tcase(s, tc);
     TCase *lib = tcase_create("library");

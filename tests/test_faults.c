@@ -226,7 +226,7 @@ START_TEST(full_disk_on_standard_output)
         {"har-norm", "apply %4$s %3$s -"},
         {"har-split", "--audit %2$s %3$s"},
         {"har-eval", "%5$s %3$s"},
-        {"har-infer", "--windows tensor %5$s %3$s"},
+        {"har-infer", "--input-format tensor %5$s %3$s"},
         {"har-latency", "%5$s %3$s -n 100"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -95,8 +95,50 @@ START_TEST(help_and_version)
     free(out);
     ck_assert_int_eq(tu_sh("%s --version >/dev/null", tu_bin("har-infer")), 0);
     ck_assert_int_eq(tu_sh("%s 2>/dev/null", tu_bin("har-infer")), 2);
-    ck_assert_int_eq(tu_sh("%s --windows csv m 2>/dev/null", tu_bin("har-infer")), 2);
+    ck_assert_int_eq(tu_sh("%s --input-format csv m 2>/dev/null", tu_bin("har-infer")), 2);
     ck_assert_int_eq(tu_sh("%s --stride 4 m 2>/dev/null", tu_bin("har-infer")), 2);
+}
+END_TEST
+
+/* The renamed options (--input-format, --format json) give the bytes the old
+ * spellings (--windows, the --json flag) give, and only the old ones warn:
+ * one line each, however often they are given. */
+START_TEST(renamed_options_still_work)
+{
+    char infer[4096]; /* tu_bin's storage is reused after 8 calls */
+    snprintf(infer, sizeof infer, "%s", tu_bin("har-infer"));
+    ck_assert_int_eq(tu_sh("cd %1$s && %2$s --input-format tensor model.st.gz a.st.gz > new.csv 2> new.err && "
+                           "%2$s --windows tensor model.st.gz a.st.gz > old.csv 2> old.err && "
+                           "%2$s --format csv --input-format tensor model.st.gz a.st.gz > csv.csv && "
+                           "%2$s --format json --input-format tensor model.st.gz a.st.gz > new.jsonl 2>> new.err && "
+                           "%2$s --json --windows tensor --json model.st.gz a.st.gz > old.jsonl 2> oldj.err && "
+                           "%2$s --stream --emit-windows win.txt model.st.gz raw.txt > /dev/null && "
+                           "%2$s --input-format text model.st.gz win.txt > text-new.csv 2>> new.err && "
+                           "%2$s --windows text model.st.gz win.txt > text-old.csv 2> /dev/null",
+                           work, infer),
+                     0);
+    ck_assert(tu_same_file(tu_path(work, "new.csv"), tu_path(work, "old.csv")));
+    ck_assert(tu_same_file(tu_path(work, "new.csv"), tu_path(work, "csv.csv")));
+    ck_assert(tu_same_file(tu_path(work, "new.jsonl"), tu_path(work, "old.jsonl")));
+    ck_assert(tu_same_file(tu_path(work, "text-new.csv"), tu_path(work, "text-old.csv")));
+    char *jsonl = tu_read_file(tu_path(work, "new.jsonl"), NULL), *text = tu_read_file(tu_path(work, "text-new.csv"), NULL);
+    ck_assert_int_eq(strncmp(jsonl, "{\"window\":0,\"subject\":1,", 24), 0);
+    ck_assert_int_eq(strncmp(text, "line,label,class,", 17), 0);
+    ck_assert_ptr_nonnull(strstr(text, "\n300,")); /* the stream's windows, one a line */
+    free(jsonl), free(text);
+    char *err = tu_read_file(tu_path(work, "new.err"), NULL);
+    ck_assert_str_eq(err, "");
+    free(err);
+    err = tu_read_file(tu_path(work, "old.err"), NULL);
+    ck_assert_str_eq(err, "har-infer: --windows is deprecated, use --input-format\n");
+    free(err);
+    err = tu_read_file(tu_path(work, "oldj.err"), NULL);
+    ck_assert_str_eq(err, "har-infer: --json (flag) is deprecated, use --format json\n"
+                          "har-infer: --windows is deprecated, use --input-format\n");
+    free(err);
+    /* Still one input mode, whichever spelling chooses it. */
+    ck_assert_int_eq(tu_sh("%s --windows tensor --input-format tensor m 2>/dev/null", infer), 2);
+    ck_assert_int_eq(tu_sh("%s --input-format tensor --stream m 2>/dev/null", infer), 2);
 }
 END_TEST
 
@@ -105,7 +147,7 @@ END_TEST
  * prediction and probabilities as the offline path on the tensor file. */
 START_TEST(stream_equals_offline)
 {
-    ck_assert_int_eq(tu_sh("cd %s && %s --windows tensor model.st.gz a.st.gz > off.csv && "
+    ck_assert_int_eq(tu_sh("cd %s && %s --input-format tensor model.st.gz a.st.gz > off.csv && "
                            "%s --stream --stride 1 --emit-windows win.txt model.st.gz raw.txt > on.csv",
                            work, tu_bin("har-infer"), tu_bin("har-infer")),
                      0);
@@ -156,7 +198,7 @@ START_TEST(text_windows_equal_tensor_windows)
             fprintf(fp, "%.9g%c", (double)w.x[(size_t)i * per + j], j + 1 == per ? '\n' : ' ');
     fclose(fp);
     ck_assert_int_eq(tu_sh("cd %s && %s model.st.gz windows.txt > text.csv && "
-                           "%s --windows tensor model.st.gz - < a.st.gz > tensor.csv",
+                           "%s --input-format tensor model.st.gz - < a.st.gz > tensor.csv",
                            work, tu_bin("har-infer"), tu_bin("har-infer")),
                      0);
     char *tbuf, *obuf;
@@ -223,7 +265,7 @@ START_TEST(bad_lines_are_reported_and_skipped)
     ck_assert_ptr_nonnull(third);
     ck_assert_ptr_null(strstr(out, "\n192,"));
     free(out), free(err);
-    ck_assert_int_eq(tu_sh_capture(&out, &err, "%s --stream --strict --json %s %s", tu_bin("har-infer"),
+    ck_assert_int_eq(tu_sh_capture(&out, &err, "%s --stream --strict --format json %s %s", tu_bin("har-infer"),
                                    tu_path(work, "model.st.gz"), tu_path(work, "bad.txt")),
                      1);
     tu_assert_contains(err, "bad.txt:11: expected 6 numbers, found 5");
@@ -410,7 +452,7 @@ START_TEST(stream_refuses_other_models)
     free(err);
     /* Normalised tensors are refused: har-infer applies the model's own stats. */
     ck_assert_int_eq(tu_sh("cd %s && %s apply stats.st.gz b.st.gz -o bn.st.gz", work, tu_bin("har-norm")), 0);
-    ck_assert_int_eq(tu_sh_capture(NULL, &err, "%s --windows tensor %s %s", tu_bin("har-infer"),
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "%s --input-format tensor %s %s", tu_bin("har-infer"),
                                    tu_path(work, "model.st.gz"), tu_path(work, "bn.st.gz")),
                      1);
     tu_assert_contains(err, "is normalised; har-infer takes raw windows");
@@ -426,6 +468,7 @@ Suite *infer_suite(void)
     tcase_add_unchecked_fixture(tc, build_fixture, remove_fixture);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, renamed_options_still_work);
     tcase_add_test(tc, stream_equals_offline);
     tcase_add_test(tc, text_windows_equal_tensor_windows);
     tcase_add_test(tc, bad_lines_are_reported_and_skipped);

@@ -212,12 +212,12 @@ START_TEST(bad_input_is_refused)
     free(err);
     /* N out of range, bad options. */
     const char *bad[] = {"-n 99", "-n 100001", "-n 5x", "-w -1", "--stride-seconds 0", "--stride-seconds x"};
-    const char *says[] = {"--windows: '99' is not an integer in 100..100000",
-                          "--windows: '100001'",
-                          "--windows: '5x'",
-                          "--warmup: '-1'",
-                          "--stride-seconds: '0' is not a positive number",
-                          "--stride-seconds: 'x'"};
+    const char *says[] = {"--count: expected an integer in 100..100000, got '99'",
+                          "--count: expected an integer in 100..100000, got '100001'",
+                          "--count: expected an integer in 100..100000, got '5x'",
+                          "--warmup: expected an integer in 0..100000, got '-1'",
+                          "--stride-seconds: expected a number > 0, got '0'",
+                          "--stride-seconds: expected a number > 0, got 'x'"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz %s %s", f.dir, lat, f.val, bad[i]), 2);
         tu_assert_contains(err, says[i]);
@@ -233,6 +233,31 @@ START_TEST(bad_input_is_refused)
     ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s gru.st.gz nowhere.st.gz", f.dir, lat), 3);
     tu_assert_contains(err, "nowhere.st.gz");
     free(err);
+    syn_fixture_free(&f);
+}
+END_TEST
+
+/* -n/--count N times N windows, as the deprecated --windows N still does,
+ * with one warning; the new spellings print nothing on standard error. */
+START_TEST(renamed_count_still_works)
+{
+    syn_fixture f;
+    trained(&f, "flatten,dense:3", "mlp.st.gz");
+    const char *lat = tu_bin("har-latency");
+    const char *spelling[] = {"-n 120", "--count 120", "--windows 120"};
+    for (int i = 0; i < 3; i++) {
+        char *err = NULL;
+        ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd %s && %s mlp.st.gz %s -w 0 %s --json c%d.json > /dev/null",
+                                       f.dir, lat, f.val, spelling[i], i),
+                         0);
+        ck_assert_str_eq(err, i < 2 ? "" : "har-latency: --windows is deprecated, use --count (-n)\n");
+        free(err);
+        char name[16];
+        snprintf(name, sizeof name, "c%d.json", i);
+        cJSON *j = tu_read_json(tu_path(f.dir, name));
+        ck_assert_double_eq(tu_json_num(j, "windows"), 120);
+        cJSON_Delete(j);
+    }
     syn_fixture_free(&f);
 }
 END_TEST
@@ -454,6 +479,7 @@ Suite *latency_suite(void)
     tcase_set_timeout(tool, 60);
     tcase_add_test(tool, help_and_version);
     tcase_add_test(tool, report_is_consistent);
+    tcase_add_test(tool, renamed_count_still_works);
     tcase_add_test(tool, predictions_match_har_eval_gru);
     tcase_add_test(tool, predictions_match_har_eval_mlp);
     tcase_add_test(tool, bad_input_is_refused);

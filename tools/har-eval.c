@@ -2,7 +2,6 @@
  * datasets: summary scores with bootstrap intervals, per-class scores, the
  * confusion matrix, per-subject scores, and optionally saliency maps. */
 #include <cJSON.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -72,7 +71,7 @@ static void usage(void)
         "respect to the normalised input, by one backward pass; |grad| shows where the\n"
         "model is sensitive, grad x input (signed) what pushes the true class up (+)\n"
         "or down (-).  Averaged over the windows of each true class (all windows, or\n"
-        "those --window lists):\n"
+        "those --saliency-windows lists):\n"
         "  PREFIX-channels.dat  over timesteps: one line per class and channel\n"
         "      (class_index channel_index abs_grad grad_x_input \"class\" \"channel\"),\n"
         "      a blank line after each class; classes without windows are nan\n"
@@ -93,7 +92,7 @@ static void usage(void)
         "      --allow-any-split fit a baseline even on data marked as val or test\n"
         "      --bootstrap N     bootstrap replicates (default 1000; 0: no intervals)\n"
         "      --ci LEVEL        interval coverage, in (0, 1) (default 0.95)\n"
-        "      --seed S          seed of the bootstrap and the random baselines\n"
+        "  -s, --seed S          seed of the bootstrap and the random baselines\n"
         "                        (default 0)\n"
         "      --json FILE       the report as JSON\n"
         "      --csv FILE        every number of the report as long-format CSV with\n"
@@ -103,15 +102,18 @@ static void usage(void)
         "                        predicted class, then the probability of every class\n"
         "      --saliency PREFIX write PREFIX-channels.dat and PREFIX-time.dat (see\n"
         "                        above; needs a MODEL)\n"
-        "      --window LIST     saliency of the listed windows only, e.g. 7 or\n"
-        "                        3,17,40-45 (ranges inclusive; order and repeats do not\n"
-        "                        matter; at most 100000 of them): 0-based positions over\n"
-        "                        the DATA files in order (with one file, the 'index' of\n"
-        "                        --predictions).  The maps are then means over the\n"
-        "                        listed windows of each true class; a position past\n"
-        "                        the last window is a command-line error (exit 2)\n"
+        "      --saliency-windows LIST  saliency of the listed windows only, e.g. 7\n"
+        "                        or 3,17,40-45 (ranges inclusive; order and repeats do\n"
+        "                        not matter; at most 100000 of them): 0-based positions\n"
+        "                        over the DATA files in order (with one file, the\n"
+        "                        'index' of --predictions).  The maps are then means\n"
+        "                        over the listed windows of each true class; a position\n"
+        "                        past the last window is a command-line error (exit 2)\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
+        "Deprecated spelling (it still works for one release, with a warning):\n"
+        "      --window LIST     use --saliency-windows LIST; --window is a window\n"
+        "                        length in samples in har-ingest\n"
         "Output files are written atomically, all or none; one of them may be '-'\n"
         "(standard output), and the report is then not printed.\n"
         "\n"
@@ -136,19 +138,9 @@ typedef struct {
     char **data;
     int ndata;
     const char *json, *csv, *predictions, *saliency;
-    har_idlist windows;  /* --window: positions over all DATA; empty: every window */
+    har_idlist windows;  /* --saliency-windows: positions over all DATA; empty: all */
     har_bootstrap_opts boot; /* resamples 0: none */
 } options;
-
-static double opt_level(const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0 && v < 1))
-        har_usage_error("--ci: '%s' is not a number strictly between 0 and 1", s);
-    return v;
-}
 
 /* At most one input may be standard input, at most one output standard
  * output, and no two outputs the same file. */
@@ -168,49 +160,60 @@ static void check_streams(const options *o)
         har_usage_error("--saliency takes a file name prefix, not '-'");
 }
 
-/* --window LIST, in the idlist syntax; given twice, the last one counts. */
-static void parse_windows(har_idlist *l, const char *arg)
+/* --saliency-windows LIST (or the old --window: opt), in the idlist
+ * syntax; given twice, the last one counts. */
+static void parse_windows(har_idlist *l, const char *arg, const char *opt)
 {
     har_err e = {0};
     har_idlist_free(l);
-    if (har_idlist_parse(l, arg, 0, INT32_MAX, "--window", &e))
+    if (har_idlist_parse(l, arg, 0, INT32_MAX, opt, &e))
         har_usage_error("%s", e.msg);
     if (!l->n)
-        har_usage_error("--window: the list is empty (leave --window out for every window)");
+        har_usage_error("%s: the list is empty (leave it out for every window)", opt);
 }
 
-static void parse_options(int argc, char **argv, options *o)
+static void parse(int argc, char **argv, options *o)
 {
-    enum { O_BASELINE = 256, O_FIT, O_ANY_SPLIT, O_BOOT, O_CI, O_SEED, O_JSON, O_CSV, O_PRED, O_SAL, O_WINDOW };
+    enum { OPT_BASELINE = HAR_OPT_TOOL, OPT_FIT, OPT_ANY_SPLIT, OPT_BOOT, OPT_CI, OPT_PRED, OPT_SAL,
+           OPT_SAL_WINDOWS, OPT_OLD_WINDOW };
     static const struct option longopts[] = {
-        {"baseline", required_argument, 0, O_BASELINE}, {"fit", required_argument, 0, O_FIT},
-        {"allow-any-split", no_argument, 0, O_ANY_SPLIT}, {"bootstrap", required_argument, 0, O_BOOT},
-        {"ci", required_argument, 0, O_CI},             {"seed", required_argument, 0, O_SEED},
-        {"json", required_argument, 0, O_JSON},         {"csv", required_argument, 0, O_CSV},
-        {"predictions", required_argument, 0, O_PRED},  {"saliency", required_argument, 0, O_SAL},
-        {"window", required_argument, 0, O_WINDOW},     {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},               {0, 0, 0, 0}};
+        {"baseline", required_argument, 0, OPT_BASELINE},
+        {"fit", required_argument, 0, OPT_FIT},
+        {"allow-any-split", no_argument, 0, OPT_ANY_SPLIT},
+        {"bootstrap", required_argument, 0, OPT_BOOT},
+        {"ci", required_argument, 0, OPT_CI},
+        HAR_LONGOPT_SEED,
+        HAR_LONGOPT_JSON,
+        HAR_LONGOPT_CSV,
+        {"predictions", required_argument, 0, OPT_PRED},
+        {"saliency", required_argument, 0, OPT_SAL},
+        {"saliency-windows", required_argument, 0, OPT_SAL_WINDOWS},
+        /* deprecated: --window is a window length in har-ingest */
+        {"window", required_argument, 0, OPT_OLD_WINDOW},
+        HAR_LONGOPT_END};
     *o = (options){.baseline = -1, .boot = {1000, 0.95, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:hV", longopts, NULL)) != -1) {
         switch (c) {
-        case O_BASELINE:
+        case OPT_BASELINE:
             if ((o->baseline = har_baseline_parse(optarg)) < 0)
-                har_usage_error("--baseline: unknown baseline '%s' (majority, uniform, stratified)", optarg);
+                har_usage_error("--baseline: expected majority, uniform or stratified, got '%s'", optarg);
             break;
-        case O_FIT: o->fit = optarg; break;
-        case O_ANY_SPLIT: o->allow_any_split = 1; break;
-        case O_BOOT: o->boot.resamples = (int)har_opt_long(optarg, 0, 1000000, "--bootstrap"); break;
-        case O_CI: o->boot.level = opt_level(optarg); break;
-        case O_SEED: o->boot.seed = har_opt_seed(optarg, "--seed"); break;
-        case O_JSON: o->json = optarg; break;
-        case O_CSV: o->csv = optarg; break;
-        case O_PRED: o->predictions = optarg; break;
-        case O_SAL: o->saliency = optarg; break;
-        case O_WINDOW: parse_windows(&o->windows, optarg); break;
-        case 'h': usage(); exit(0);
-        case 'V': har_print_version(); exit(0);
-        default: har_usage_error("unknown or incomplete option");
+        case OPT_FIT: o->fit = optarg; break;
+        case OPT_ANY_SPLIT: o->allow_any_split = 1; break;
+        case OPT_BOOT: o->boot.resamples = har_opt_int(optarg, 0, 1000000, "--bootstrap"); break;
+        case OPT_CI: o->boot.level = har_opt_double_open(optarg, 0, 1, "--ci"); break;
+        case 's': o->boot.seed = har_opt_seed(optarg, "--seed"); break;
+        case HAR_OPT_JSON: o->json = optarg; break;
+        case HAR_OPT_CSV: o->csv = optarg; break;
+        case OPT_PRED: o->predictions = optarg; break;
+        case OPT_SAL: o->saliency = optarg; break;
+        case OPT_SAL_WINDOWS: parse_windows(&o->windows, optarg, "--saliency-windows"); break;
+        case OPT_OLD_WINDOW:
+            har_opt_deprecated("--window", "--saliency-windows");
+            parse_windows(&o->windows, optarg, "--window");
+            break;
+        default: har_opt_common(c, usage);
         }
     }
     int positional = argc - optind, need = o->baseline < 0 ? 2 : 1;
@@ -224,7 +227,7 @@ static void parse_options(int argc, char **argv, options *o)
     if (o->saliency && o->baseline >= 0)
         har_usage_error("--saliency needs a MODEL: a baseline has no gradients");
     if (o->windows.n && !o->saliency)
-        har_usage_error("--window selects the windows of --saliency: give --saliency too");
+        har_usage_error("--saliency-windows selects the windows of --saliency: give --saliency too");
     o->model = o->baseline < 0 ? argv[optind] : NULL;
     o->data = argv + optind + need - 1;
     o->ndata = positional - need + 1;
@@ -296,7 +299,7 @@ static void explain(scorer *s, const options *o, const har_windows *w, int64_t o
     free(idx);
 }
 
-/* Every --window position must be a window of the DATA. */
+/* Every --saliency-windows position must be a window of the DATA. */
 static void check_windows(const har_idlist *l, int64_t n)
 {
     size_t k = 0;
@@ -305,9 +308,9 @@ static void check_windows(const har_idlist *l, int64_t n)
     if (k == l->n)
         return;
     if (k + 1 == l->n)
-        har_usage_error("--window %d: the DATA have only %lld windows (positions 0 to %lld)", l->ids[k],
+        har_usage_error("--saliency-windows %d: the DATA have only %lld windows (positions 0 to %lld)", l->ids[k],
                         (long long)n, (long long)n - 1);
-    har_usage_error("--window %d and %zu more: the DATA have only %lld windows (positions 0 to %lld)", l->ids[k],
+    har_usage_error("--saliency-windows %d and %zu more: the DATA have only %lld windows (positions 0 to %lld)", l->ids[k],
                     l->n - k - 1, (long long)n, (long long)n - 1);
 }
 
@@ -830,7 +833,7 @@ int main(int argc, char **argv)
 {
     har_cli_init(argc, argv);
     options o;
-    parse_options(argc, argv, &o);
+    parse(argc, argv, &o);
     har_err e = {0};
     scorer s;
     scorer_load(&s, &o);

@@ -21,26 +21,26 @@ static void usage(void)
            "one line per window: the class name, its index and the probability of every\n"
            "class.  INPUT is a file or '-' for standard input (the default).\n"
            "\n"
-           "Input modes:\n"
-           "  --windows text    (default) one window per line: T x C numbers separated by\n"
-           "                    spaces or tabs, time-major (all channels of sample 0, then\n"
-           "                    sample 1, ...), channels in the model's order (UCI: body_acc\n"
-           "                    xyz, body_gyro xyz, total_acc xyz), raw units (g, rad/s)\n"
-           "  --windows tensor  a window tensor file (har-ingest or har-split output, raw,\n"
-           "                    not normalised); its subject, recording, start and true class\n"
-           "                    are copied to the output\n"
-           "  --stream          raw samples, one per line: ax ay az gx gy gz (acceleration\n"
-           "                    in g, angular velocity in rad/s) at the model's sample rate\n"
-           "                    (50 Hz).  They run through har-ingest's causal filter chain\n"
-           "                    (the same code, so a recording streamed here gives the same\n"
-           "                    windows, bit for bit, as har-ingest) and every --stride\n"
-           "                    samples, once a whole window is buffered, the latest window is\n"
-           "                    classified.  Memory is fixed: one window.\n"
+           "Input modes (--input-format text or tensor, or --stream):\n"
+           "  text     (default) one window per line: T x C numbers separated by spaces\n"
+           "           or tabs, time-major (all channels of sample 0, then sample 1, ...),\n"
+           "           channels in the model's order (UCI: body_acc xyz, body_gyro xyz,\n"
+           "           total_acc xyz), raw units (g, rad/s)\n"
+           "  tensor   a window tensor file (har-ingest or har-split output, raw, not\n"
+           "           normalised); its subject, recording, start and true class are\n"
+           "           copied to the output\n"
+           "  stream   raw samples, one per line: ax ay az gx gy gz (acceleration in g,\n"
+           "           angular velocity in rad/s) at the model's sample rate (50 Hz).\n"
+           "           They run through har-ingest's causal filter chain (the same code,\n"
+           "           so a recording streamed here gives the same windows, bit for bit,\n"
+           "           as har-ingest) and every --stride samples, once a whole window is\n"
+           "           buffered, the latest window is classified.  Memory is fixed: one\n"
+           "           window.\n"
            "Windows are normalised with the statistics stored in MODEL, as in training.\n"
            "\n"
            "Output (standard output, flushed after every window, so `tail -f rec.txt |\n"
            "har-infer --stream MODEL` reports as the data arrives): CSV with a header\n"
-           "line, or JSON lines with --json.  Columns:\n"
+           "line, or JSON lines with --format json.  Columns:\n"
            "  text     line, label, class, p_<class>...\n"
            "  tensor   window, subject, recording, start, true, label, class, p_<class>...\n"
            "  stream   start (index of the window's first sample; skipped lines are not\n"
@@ -53,24 +53,30 @@ static void usage(void)
            "the first bad line stops har-infer (exit 1).\n"
            "\n"
            "Options:\n"
-           "      --windows MODE      text or tensor (default text)\n"
+           "      --input-format MODE text or tensor (default text)\n"
            "      --stream            read raw samples (see above)\n"
            "      --stride N          stream: samples between predictions (default: the\n"
            "                          stride of the model's training windows, 64)\n"
-           "      --json              JSON lines instead of CSV\n"
+           "      --format FORMAT     csv (default) or json: JSON lines instead of CSV\n"
            "      --strict            stop at the first bad line\n"
            "      --emit-windows FILE stream: also write every classified window to FILE in\n"
-           "                          the --windows text format (exact: %%.9g round-trips\n"
+           "                          the text input format (exact: %%.9g round-trips\n"
            "                          floats), written atomically when the input ends\n"
            "  -q, --quiet             no summary on standard error\n"
            "  -h, --help              show this help\n"
            "  -V, --version           show the version\n"
            "\n"
+           "Deprecated spellings (they still work for one release, with a warning):\n"
+           "      --windows MODE      use --input-format MODE\n"
+           "      --json              use --format json (--json will take a FILE, as in\n"
+           "                          har-eval and har-latency)\n"
+           "\n"
            "Examples:\n"
            "  zcat data/hapt/RawData/acc_exp01_user01.txt.gz > acc.txt\n"
            "  zcat data/hapt/RawData/gyro_exp01_user01.txt.gz | paste -d' ' acc.txt - |\n"
            "      har-infer --stream model.safetensors.gz\n"
-           "  har-infer --windows tensor model.safetensors.gz build/data/hapt-test.safetensors.gz\n"
+           "  har-infer --input-format tensor model.safetensors.gz \\\n"
+           "      build/data/hapt-test.safetensors.gz\n"
            "\n" HAR_EXIT_CODES_HELP,
            har_prog(), 20);
 }
@@ -253,7 +259,7 @@ static void run_tensor(infer *in, const char *path, const char *model)
     har_windows_free(&w);
 }
 
-/* One window as a --windows text line; %.9g gives back the same float. */
+/* One window as a text input line; %.9g gives back the same float. */
 static void emit_window(FILE *fp, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -322,55 +328,78 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
     har_stream_free(s);
 }
 
+/* ---- command line ---- */
+
+typedef struct {
+    int mode, stride, json, strict, quiet;
+    const char *emit, *model, *input;
+} options;
+
+/* The words of --input-format and --format, in the order of their values. */
+static const char *const input_formats[] = {"text", "tensor", NULL};
+static const char *const output_formats[] = {"csv", "json", NULL};
+
+static void parse(int argc, char **argv, options *o)
+{
+    enum { OPT_INPUT_FORMAT = HAR_OPT_TOOL, OPT_STREAM, OPT_STRIDE, OPT_FORMAT, OPT_STRICT, OPT_EMIT,
+           OPT_OLD_WINDOWS, OPT_OLD_JSON };
+    static const struct option longopts[] = {
+        {"input-format", required_argument, 0, OPT_INPUT_FORMAT},
+        {"stream", no_argument, 0, OPT_STREAM},
+        {"stride", required_argument, 0, OPT_STRIDE},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"strict", no_argument, 0, OPT_STRICT},
+        {"emit-windows", required_argument, 0, OPT_EMIT},
+        HAR_LONGOPT_QUIET,
+        /* deprecated: --windows collided with har-latency's count, and --json
+         * names a FILE in every other tool */
+        {"windows", required_argument, 0, OPT_OLD_WINDOWS},
+        {"json", no_argument, 0, OPT_OLD_JSON},
+        HAR_LONGOPT_END};
+    *o = (options){.mode = MODE_TEXT};
+    int c, modes = 0;
+    while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
+        /* each of these chooses the input mode, and only one may */
+        modes += c == OPT_INPUT_FORMAT || c == OPT_STREAM || c == OPT_OLD_WINDOWS;
+        switch (c) {
+        case OPT_INPUT_FORMAT: o->mode = har_opt_choice(optarg, input_formats, "--input-format"); break;
+        case OPT_STREAM: o->mode = MODE_STREAM; break;
+        case OPT_STRIDE: o->stride = har_opt_int(optarg, 1, 1 << 20, "--stride"); break;
+        case OPT_FORMAT: o->json = har_opt_choice(optarg, output_formats, "--format"); break;
+        case OPT_STRICT: o->strict = 1; break;
+        case OPT_EMIT: o->emit = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case OPT_OLD_WINDOWS:
+            har_opt_deprecated("--windows", "--input-format");
+            o->mode = har_opt_choice(optarg, input_formats, "--windows");
+            break;
+        case OPT_OLD_JSON:
+            har_opt_deprecated("--json (flag)", "--format json");
+            o->json = 1;
+            break;
+        default: har_opt_common(c, usage);
+        }
+    }
+    if (modes > 1)
+        har_usage_error("choose one input mode: --input-format text, --input-format tensor or --stream");
+    if ((o->stride || o->emit) && o->mode != MODE_STREAM)
+        har_usage_error("--stride and --emit-windows apply to --stream only");
+    if (argc - optind < 1 || argc - optind > 2)
+        har_usage_error("expected MODEL and at most one INPUT");
+    o->model = argv[optind];
+    o->input = argc - optind == 2 ? argv[optind + 1] : "-";
+    if (har_is_stdio(o->model))
+        har_usage_error("MODEL must be a file (standard input carries the windows)");
+}
+
 int main(int argc, char **argv)
 {
     har_cli_init(argc, argv);
     har_out_install_signal_handlers();
-    int mode = MODE_TEXT, stride = 0;
-    const char *emit = NULL;
-    infer in = {0};
-    static const struct option longopts[] = {{"windows", required_argument, 0, 'w'},
-                                             {"stream", no_argument, 0, 's'},
-                                             {"stride", required_argument, 0, 'S'},
-                                             {"json", no_argument, 0, 'j'},
-                                             {"strict", no_argument, 0, 'x'},
-                                             {"emit-windows", required_argument, 0, 'E'},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {"version", no_argument, 0, 'V'},
-                                             {0, 0, 0, 0}};
-    int c, modes = 0;
-    while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'w':
-            if (strcmp(optarg, "text") == 0)
-                mode = MODE_TEXT;
-            else if (strcmp(optarg, "tensor") == 0)
-                mode = MODE_TENSOR;
-            else
-                har_usage_error("--windows: expected text or tensor, not '%s'", optarg);
-            modes++;
-            break;
-        case 's': mode = MODE_STREAM; modes++; break;
-        case 'S': stride = (int)har_opt_long(optarg, 1, 1 << 20, "--stride"); break;
-        case 'j': in.json = 1; break;
-        case 'x': in.strict = 1; break;
-        case 'E': emit = optarg; break;
-        case 'q': in.quiet = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': har_print_version(); return 0;
-        default: har_usage_error("unknown or incomplete option");
-        }
-    }
-    if (modes > 1)
-        har_usage_error("choose one input mode: --windows text, --windows tensor or --stream");
-    if ((stride || emit) && mode != MODE_STREAM)
-        har_usage_error("--stride and --emit-windows apply to --stream only");
-    if (argc - optind < 1 || argc - optind > 2)
-        har_usage_error("expected MODEL and at most one INPUT");
-    const char *model = argv[optind], *input = argc - optind == 2 ? argv[optind + 1] : "-";
-    if (har_is_stdio(model))
-        har_usage_error("MODEL must be a file (standard input carries the windows)");
+    options o;
+    parse(argc, argv, &o);
+    const char *model = o.model, *input = o.input;
+    infer in = {.json = o.json, .strict = o.strict, .quiet = o.quiet};
     /* Batch-1 products are too small to share: one thread, no contention. */
     openblas_set_num_threads(1);
     har_err e = {0};
@@ -379,19 +408,19 @@ int main(int argc, char **argv)
     in.input = har_is_stdio(input) ? "<stdin>" : input;
     if (!(in.probs = malloc((size_t)har_model_classes(in.m) * sizeof *in.probs)))
         har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
-    if (mode == MODE_TEXT)
+    if (o.mode == MODE_TEXT)
         run_text(&in, input);
-    else if (mode == MODE_TENSOR)
+    else if (o.mode == MODE_TENSOR)
         run_tensor(&in, input, model);
     else
-        run_stream(&in, input, stride, emit);
+        run_stream(&in, input, o.stride, o.emit);
     if (!in.quiet && in.bad_lines)
         fprintf(stderr, "%s: %lld windows classified; %lld bad lines skipped\n", har_prog(),
                 (long long)in.windows, (long long)in.bad_lines);
     /* An empty input gave a bare header and silence, which looks like
      * success; say that nothing was there (still exit 0: an empty pipe is not
      * an error).  --stream already says so for fewer samples than a window. */
-    else if (!in.quiet && !in.windows && mode != MODE_STREAM)
+    else if (!in.quiet && !in.windows && o.mode != MODE_STREAM)
         fprintf(stderr, "%s: %s: no windows: nothing classified\n", har_prog(), in.input);
     free(in.probs);
     har_free_model(in.m);

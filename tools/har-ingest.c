@@ -67,92 +67,99 @@ static void usage(void)
            har_prog());
 }
 
-static har_nan_policy parse_nan(const char *s)
-{
-    if (strcmp(s, "error") == 0)
-        return HAR_NAN_ERROR;
-    if (strcmp(s, "ffill") == 0)
-        return HAR_NAN_FFILL;
-    if (strcmp(s, "drop") == 0)
-        return HAR_NAN_DROP;
-    har_usage_error("--nan: expected error, ffill or drop, not '%s'", s);
-}
+/* The words of --nan and --layout, in the order of har_nan_policy and
+ * har_layout. */
+static const char *const nan_policies[] = {"error", "ffill", "drop", NULL};
+static const char *const layouts[] = {"auto", "hapt", "uci", NULL};
 
-static har_layout parse_layout(const char *s)
-{
-    if (strcmp(s, "auto") == 0)
-        return HAR_LAYOUT_AUTO;
-    if (strcmp(s, "hapt") == 0)
-        return HAR_LAYOUT_HAPT;
-    if (strcmp(s, "uci") == 0)
-        return HAR_LAYOUT_UCI;
-    har_usage_error("--layout: expected auto, hapt or uci, not '%s'", s);
-}
+typedef struct {
+    har_ingest_opts in;
+    const char *output, *report;
+    int quiet;
+} options;
 
-int main(int argc, char **argv)
+/* --activities and --test-subjects: lists of ids (checked here, so that a
+ * bad list is a command-line error). */
+static void parse_activities(har_idlist *l, const char *arg)
 {
-    har_cli_init(argc, argv);
-    enum { OPT_LAYOUT = 256, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT };
-    static const struct option longopts[] = {
-        {"output", required_argument, 0, 'o'},     {"layout", required_argument, 0, OPT_LAYOUT},
-        {"activities", required_argument, 0, OPT_ACTIVITIES},
-        {"window", required_argument, 0, OPT_WINDOW}, {"stride", required_argument, 0, OPT_STRIDE},
-        {"nan", required_argument, 0, OPT_NAN},     {"part", required_argument, 0, OPT_PART},
-        {"test-subjects", required_argument, 0, OPT_TEST},
-        {"report", required_argument, 0, OPT_REPORT}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},              {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
-    har_ingest_opts o;
-    har_ingest_opts_default(&o);
-    const char *output = "-", *report = NULL;
-    int quiet = 0, hapt_only = 0, uci_only = 0, c;
     har_err e = {0};
+    har_idlist_free(l);
+    if (har_idlist_parse(l, arg, 1, 65535, "--activities", &e))
+        har_usage_error("%s", e.msg);
+    if (l->n == 0)
+        har_usage_error("--activities: the list is empty");
+}
+
+static void check_subjects(const char *arg)
+{
+    har_err e = {0};
+    har_idlist check;
+    if (har_idlist_parse(&check, arg, 0, INT32_MAX, "--test-subjects", &e))
+        har_usage_error("%s", e.msg);
+    har_idlist_free(&check);
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    enum { OPT_LAYOUT = HAR_OPT_TOOL, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT };
+    static const struct option longopts[] = {
+        HAR_LONGOPT_OUTPUT,
+        {"layout", required_argument, 0, OPT_LAYOUT},
+        {"activities", required_argument, 0, OPT_ACTIVITIES},
+        {"window", required_argument, 0, OPT_WINDOW},
+        {"stride", required_argument, 0, OPT_STRIDE},
+        {"nan", required_argument, 0, OPT_NAN},
+        {"part", required_argument, 0, OPT_PART},
+        {"test-subjects", required_argument, 0, OPT_TEST},
+        {"report", required_argument, 0, OPT_REPORT},
+        HAR_LONGOPT_QUIET,
+        HAR_LONGOPT_END};
+    har_ingest_opts *in = &o->in;
+    har_ingest_opts_default(in);
+    o->output = "-";
+    o->report = NULL;
+    o->quiet = 0;
+    int hapt_only = 0, uci_only = 0, c;
     while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_LAYOUT: o.layout = parse_layout(optarg); break;
-        case OPT_ACTIVITIES:
-            har_idlist_free(&o.activities);
-            if (har_idlist_parse(&o.activities, optarg, 1, 65535, "--activities", &e))
-                har_usage_error("%s", e.msg);
-            if (o.activities.n == 0)
-                har_usage_error("--activities: the list is empty");
-            break;
-        case OPT_WINDOW: o.window = (int)har_opt_long(optarg, 1, 1 << 20, "--window"); hapt_only = 1; break;
-        case OPT_STRIDE: o.stride = (int)har_opt_long(optarg, 1, 1 << 20, "--stride"); hapt_only = 1; break;
-        case OPT_NAN: o.nan = parse_nan(optarg); break;
-        case OPT_PART: o.uci_part = optarg; uci_only = 1; break;
-        case OPT_TEST: {
-            har_idlist check;
-            if (har_idlist_parse(&check, optarg, 0, INT32_MAX, "--test-subjects", &e))
-                har_usage_error("%s", e.msg);
-            har_idlist_free(&check);
-            o.test_subjects = optarg;
-            break;
-        }
+        case 'o': o->output = optarg; break;
+        case OPT_LAYOUT: in->layout = (har_layout)har_opt_choice(optarg, layouts, "--layout"); break;
+        case OPT_ACTIVITIES: parse_activities(&in->activities, optarg); break;
+        case OPT_WINDOW: in->window = har_opt_int(optarg, 1, 1 << 20, "--window"); hapt_only = 1; break;
+        case OPT_STRIDE: in->stride = har_opt_int(optarg, 1, 1 << 20, "--stride"); hapt_only = 1; break;
+        case OPT_NAN: in->nan = (har_nan_policy)har_opt_choice(optarg, nan_policies, "--nan"); break;
+        case OPT_PART: in->uci_part = optarg; uci_only = 1; break;
+        case OPT_TEST: check_subjects(optarg); in->test_subjects = optarg; break;
         case OPT_REPORT:
             if (har_report_format_for(optarg) < 0)
                 har_usage_error("--report: name the file .md (Markdown) or .csv, not '%s'", optarg);
-            report = optarg;
+            o->report = optarg;
             break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': har_print_version(); return 0;
-        default: har_usage_error("unknown or incomplete option");
+        case 'q': o->quiet = 1; break;
+        default: har_opt_common(c, usage);
         }
     }
     if (optind != argc - 1)
         har_usage_error(optind == argc ? "missing dataset folder DIR" : "expected one DIR, got %d arguments",
                         argc - optind);
-    o.root = argv[optind];
-    har_layout layout = o.layout == HAR_LAYOUT_AUTO ? har_ingest_detect_layout(o.root) : o.layout;
+    in->root = argv[optind];
+    har_layout layout = in->layout == HAR_LAYOUT_AUTO ? har_ingest_detect_layout(in->root) : in->layout;
     if ((hapt_only && layout == HAR_LAYOUT_UCI) || (uci_only && layout == HAR_LAYOUT_HAPT))
         har_usage_error("%s applies to the %s layout only", hapt_only ? "--window/--stride" : "--part",
                         hapt_only ? "HAPT" : "UCI HAR v1");
+}
+
+int main(int argc, char **argv)
+{
+    har_cli_init(argc, argv);
+    options o;
+    parse(argc, argv, &o);
+    const char *output = o.output, *report = o.report;
+    har_err e = {0};
     double t0 = har_now();
     har_windows w;
     har_ingest_log log;
-    if (har_ingest(&o, &w, &log, &e))
+    if (har_ingest(&o.in, &w, &log, &e))
         har_die(&e);
     int typed_argc;
     char **typed_argv;
@@ -170,13 +177,13 @@ int main(int argc, char **argv)
         har_out_abort(&outs[1]);
         har_die(&e);
     }
-    if (!quiet) {
+    if (!o.quiet) {
         har_report_write(stderr, HAR_REPORT_TEXT, &w, &log, &e);
         fprintf(stderr, "%s: wrote %lld windows to %s in %.2f s\n", har_prog(), (long long)w.n,
                 har_is_stdio(output) ? "standard output" : output, har_now() - t0);
     }
     har_windows_free(&w);
     har_ingest_log_free(&log);
-    har_idlist_free(&o.activities);
+    har_idlist_free(&o.in.activities);
     return 0;
 }

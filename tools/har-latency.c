@@ -71,7 +71,7 @@ static void usage(void)
         "came from and OpenBLAS's configuration.\n"
         "\n"
         "Options:\n"
-        "  -n, --windows N       timed windows (default %d, %d..%d)\n"
+        "  -n, --count N         timed windows (default %d, %d..%d)\n"
         "  -w, --warmup W        untimed warm-up windows before them (default %d, 0..%d)\n"
         "      --stride-seconds S  the stride for the real-time margin (seconds, > 0)\n"
         "      --json FILE       also write the report as JSON (for Make; written atomically)\n"
@@ -80,6 +80,10 @@ static void usage(void)
         "                        and name, then every class probability (%%.9g: exact)\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
+        "\n"
+        "Deprecated spelling (it still works for one release, with a warning):\n"
+        "      --windows N       use --count N (-n N); --windows named an input mode in\n"
+        "                        har-infer\n"
         "\n"
         "MODEL or DATA (not both) may be '-' for standard input.  Diagnostics go to\n"
         "standard error.\n"
@@ -99,32 +103,32 @@ typedef struct {
 
 static void parse(int argc, char **argv, options *o)
 {
-    static const struct option longopts[] = {{"windows", required_argument, 0, 'n'},
-                                             {"warmup", required_argument, 0, 'w'},
-                                             {"stride-seconds", required_argument, 0, 's'},
-                                             {"json", required_argument, 0, 'j'},
-                                             {"predictions", required_argument, 0, 'p'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {"version", no_argument, 0, 'V'},
-                                             {0, 0, 0, 0}};
+    enum { OPT_STRIDE_SECONDS = HAR_OPT_TOOL, OPT_PREDICTIONS, OPT_OLD_WINDOWS };
+    static const struct option longopts[] = {
+        {"count", required_argument, 0, 'n'},
+        {"warmup", required_argument, 0, 'w'},
+        {"stride-seconds", required_argument, 0, OPT_STRIDE_SECONDS},
+        HAR_LONGOPT_JSON,
+        {"predictions", required_argument, 0, OPT_PREDICTIONS},
+        /* deprecated: --windows named an input mode in har-infer */
+        {"windows", required_argument, 0, OPT_OLD_WINDOWS},
+        HAR_LONGOPT_END};
     *o = (options){.windows = DEFAULT_WINDOWS, .warmup = DEFAULT_WARMUP};
     int c;
     while ((c = getopt_long(argc, argv, "n:w:hV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'n': o->windows = (int)har_opt_long(optarg, MIN_WINDOWS, MAX_WINDOWS, "--windows"); break;
-        case 'w': o->warmup = (int)har_opt_long(optarg, 0, MAX_WINDOWS, "--warmup"); break;
-        case 's': {
-            char *end;
-            o->stride_seconds = strtod(optarg, &end);
-            if (end == optarg || *end || !(o->stride_seconds > 0) || !isfinite(o->stride_seconds))
-                har_usage_error("--stride-seconds: '%s' is not a positive number", optarg);
+        case 'n': o->windows = har_opt_int(optarg, MIN_WINDOWS, MAX_WINDOWS, "--count"); break;
+        case 'w': o->warmup = har_opt_int(optarg, 0, MAX_WINDOWS, "--warmup"); break;
+        case OPT_STRIDE_SECONDS:
+            o->stride_seconds = har_opt_double_open(optarg, 0, INFINITY, "--stride-seconds");
             break;
-        }
-        case 'j': o->json = optarg; break;
-        case 'p': o->predictions = optarg; break;
-        case 'h': usage(); exit(0);
-        case 'V': har_print_version(); exit(0);
-        default: har_usage_error("unknown or incomplete option");
+        case HAR_OPT_JSON: o->json = optarg; break;
+        case OPT_PREDICTIONS: o->predictions = optarg; break;
+        case OPT_OLD_WINDOWS:
+            har_opt_deprecated("--windows", "--count (-n)");
+            o->windows = har_opt_int(optarg, MIN_WINDOWS, MAX_WINDOWS, "--windows");
+            break;
+        default: har_opt_common(c, usage);
         }
     }
     if (argc - optind != 2)

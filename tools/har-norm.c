@@ -115,50 +115,64 @@ static int cmd_show(char **pos, int npos)
     return 0;
 }
 
-static const struct option longopts[] = {{"output", required_argument, 0, 'o'},
-                                         {"allow-any-split", no_argument, 0, 256},
-                                         {"help", no_argument, 0, 'h'},
-                                         {"version", no_argument, 0, 'V'},
-                                         {0, 0, 0, 0}};
+/* ---- command line ---- */
+
+typedef struct {
+    const char *cmd;    /* fit, apply or show */
+    char **pos;         /* the subcommand's positional arguments */
+    int npos;
+    const char *output; /* NULL: the last positional argument, else '-' */
+    int allow_any;
+} options;
+
+enum { OPT_ANY_SPLIT = HAR_OPT_TOOL };
+static const struct option longopts[] = {
+    HAR_LONGOPT_OUTPUT,
+    {"allow-any-split", no_argument, 0, OPT_ANY_SPLIT},
+    HAR_LONGOPT_END};
 
 /* Parses options until getopt stops; "+" in optstring stops at the first
  * non-option (the subcommand). */
-static void parse_options(int argc, char **argv, const char *optstring, const char **output, int *allow_any)
+static void parse_until(int argc, char **argv, const char *optstring, options *o)
 {
     int c;
     while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': *output = optarg; break;
-        case 256: *allow_any = 1; break;
-        case 'h': usage(); exit(0);
-        case 'V': har_print_version(); exit(0);
-        default: har_usage_error("unknown or incomplete option");
+        case 'o': o->output = optarg; break;
+        case OPT_ANY_SPLIT: o->allow_any = 1; break;
+        default: har_opt_common(c, usage);
         }
     }
+}
+
+/* Options before the subcommand, then the subcommand's own, anywhere after
+ * it: the tail is parsed as its own command line (optind = 0 re-initialises
+ * getopt, dropping the "+" mode). */
+static void parse(int argc, char **argv, options *o)
+{
+    *o = (options){0};
+    parse_until(argc, argv, "+o:hV", o);
+    if (optind >= argc)
+        har_usage_error("missing command: fit, apply or show");
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    o->cmd = sub_argv[0];
+    optind = 0;
+    parse_until(sub_argc, sub_argv, "o:hV", o);
+    o->pos = sub_argv + optind;
+    o->npos = sub_argc - optind;
 }
 
 int main(int argc, char **argv)
 {
     har_cli_init(argc, argv);
-    const char *output = NULL;
-    int allow_any = 0;
-    parse_options(argc, argv, "+o:hV", &output, &allow_any);
-    if (optind >= argc)
-        har_usage_error("missing command: fit, apply or show");
-    /* Options of the subcommand, anywhere after it: parse the tail as its own
-     * command line (optind = 0 re-initialises getopt, dropping the "+" mode). */
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind;
-    const char *cmd = sub_argv[0];
-    optind = 0;
-    parse_options(sub_argc, sub_argv, "o:hV", &output, &allow_any);
-    char **pos = sub_argv + optind;
-    int npos = sub_argc - optind;
-    if (strcmp(cmd, "fit") == 0)
-        return cmd_fit(pos, npos, output, allow_any);
-    if (strcmp(cmd, "apply") == 0)
-        return cmd_apply(pos, npos, output);
-    if (strcmp(cmd, "show") == 0)
-        return cmd_show(pos, npos);
-    har_usage_error("unknown command '%s' (expected fit, apply or show)", cmd);
+    options o;
+    parse(argc, argv, &o);
+    if (strcmp(o.cmd, "fit") == 0)
+        return cmd_fit(o.pos, o.npos, o.output, o.allow_any);
+    if (strcmp(o.cmd, "apply") == 0)
+        return cmd_apply(o.pos, o.npos, o.output);
+    if (strcmp(o.cmd, "show") == 0)
+        return cmd_show(o.pos, o.npos);
+    har_usage_error("unknown command '%s' (expected fit, apply or show)", o.cmd);
 }

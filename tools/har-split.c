@@ -54,7 +54,7 @@ static void usage(void)
            "                            keep all theirs (see Thinning below).  May be\n"
            "                            repeated (the lists add up); naming a class twice\n"
            "                            is an error\n"
-           "      --seed S              seed for --val-count, --folds and --thin-class\n"
+           "  -s, --seed S              seed for --val-count, --folds and --thin-class\n"
            "                            (default 0)\n"
            "      --audit               audit mode: read A B [C ...] and report the subjects\n"
            "                            each pair shares; exit 4 if any pair shares one\n"
@@ -279,97 +279,120 @@ static void write_split(const har_windows *w, const har_split_plan *plan, split_
     free(job->had);
 }
 
+/* ---- command line ---- */
+
+typedef struct {
+    const char *prefix, *test_arg, *csv;
+    int audit, quiet, have_val;
+    har_split_opts so;
+    har_idlist test, val;
+    har_thin thin;
+} options;
+
+/* --test-subjects and --val-subjects: a list of subject ids into l. */
+static void parse_subjects(har_idlist *l, const char *arg, const char *opt)
+{
+    har_err e = {0};
+    har_idlist_free(l);
+    if (har_idlist_parse(l, arg, 0, INT32_MAX, opt, &e))
+        har_usage_error("%s", e.msg);
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    enum { OPT_TEST = HAR_OPT_TOOL, OPT_VAL, OPT_VALCOUNT, OPT_FOLDS, OPT_LOSO, OPT_AUDIT, OPT_THIN };
+    static const struct option longopts[] = {
+        HAR_LONGOPT_OUTPUT,
+        {"test-subjects", required_argument, 0, OPT_TEST},
+        {"val-subjects", required_argument, 0, OPT_VAL},
+        {"val-count", required_argument, 0, OPT_VALCOUNT},
+        {"folds", required_argument, 0, OPT_FOLDS},
+        {"loso", no_argument, 0, OPT_LOSO},
+        HAR_LONGOPT_SEED,
+        {"audit", no_argument, 0, OPT_AUDIT},
+        HAR_LONGOPT_CSV,
+        {"thin-class", required_argument, 0, OPT_THIN},
+        HAR_LONGOPT_QUIET,
+        HAR_LONGOPT_END};
+    memset(o, 0, sizeof *o);
+    har_err e = {0};
+    int c;
+    while ((c = getopt_long(argc, argv, "o:s:qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->prefix = optarg; break;
+        case OPT_TEST: parse_subjects(&o->test, optarg, "--test-subjects"); o->test_arg = optarg; break;
+        case OPT_VAL:
+            parse_subjects(&o->val, optarg, "--val-subjects");
+            if (o->val.n == 0)
+                har_usage_error("--val-subjects: the list is empty");
+            o->have_val = 1;
+            break;
+        case OPT_VALCOUNT: o->so.val_count = har_opt_int(optarg, 1, 1000000, "--val-count"); break;
+        case OPT_FOLDS: o->so.folds = har_opt_int(optarg, 2, 1000000, "--folds"); break;
+        case OPT_LOSO: o->so.loso = 1; break;
+        case 's': o->so.seed = har_opt_seed(optarg, "--seed"); break;
+        case OPT_AUDIT: o->audit = 1; break;
+        case HAR_OPT_CSV: o->csv = optarg; break;
+        case OPT_THIN:
+            if (har_thin_parse(&o->thin, optarg, &e))
+                har_usage_error("--thin-class: %s", e.msg);
+            break;
+        case 'q': o->quiet = 1; break;
+        default: har_opt_common(c, usage);
+        }
+    }
+    if (o->audit && (o->prefix || o->test_arg || o->have_val || o->so.val_count || o->so.folds || o->so.loso ||
+                     o->thin.n))
+        har_usage_error("--audit takes only files (and --csv, --quiet)");
+    if (!o->audit && !o->prefix)
+        har_usage_error("missing -o PREFIX");
+    if (!o->audit && optind != argc - 1)
+        har_usage_error("expected one input file, got %d", argc - optind);
+}
+
 int main(int argc, char **argv)
 {
     har_cli_init(argc, argv);
-    enum { OPT_TEST = 256, OPT_VAL, OPT_VALCOUNT, OPT_FOLDS, OPT_LOSO, OPT_SEED, OPT_AUDIT, OPT_CSV, OPT_THIN };
-    static const struct option longopts[] = {
-        {"output", required_argument, 0, 'o'},       {"test-subjects", required_argument, 0, OPT_TEST},
-        {"val-subjects", required_argument, 0, OPT_VAL}, {"val-count", required_argument, 0, OPT_VALCOUNT},
-        {"folds", required_argument, 0, OPT_FOLDS},  {"loso", no_argument, 0, OPT_LOSO},
-        {"seed", required_argument, 0, OPT_SEED},    {"audit", no_argument, 0, OPT_AUDIT},
-        {"csv", required_argument, 0, OPT_CSV},      {"thin-class", required_argument, 0, OPT_THIN},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},               {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
-    const char *prefix = NULL, *test_arg = NULL, *csv = NULL;
-    int audit = 0, quiet = 0, c, have_val = 0;
-    har_split_opts so = {0};
-    har_idlist test = {0}, val = {0};
-    har_thin thin = {0};
+    options o;
+    parse(argc, argv, &o);
+    if (o.audit)
+        return audit_mode(argc - optind, argv + optind, o.csv, o.quiet);
     har_err e = {0};
-    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': prefix = optarg; break;
-        case OPT_TEST:
-            har_idlist_free(&test);
-            if (har_idlist_parse(&test, optarg, 0, INT32_MAX, "--test-subjects", &e))
-                har_usage_error("%s", e.msg);
-            test_arg = optarg;
-            break;
-        case OPT_VAL:
-            har_idlist_free(&val);
-            if (har_idlist_parse(&val, optarg, 0, INT32_MAX, "--val-subjects", &e))
-                har_usage_error("%s", e.msg);
-            if (val.n == 0)
-                har_usage_error("--val-subjects: the list is empty");
-            have_val = 1;
-            break;
-        case OPT_VALCOUNT: so.val_count = (int)har_opt_long(optarg, 1, 1000000, "--val-count"); break;
-        case OPT_FOLDS: so.folds = (int)har_opt_long(optarg, 2, 1000000, "--folds"); break;
-        case OPT_LOSO: so.loso = 1; break;
-        case OPT_SEED: so.seed = har_opt_seed(optarg, "--seed"); break;
-        case OPT_AUDIT: audit = 1; break;
-        case OPT_CSV: csv = optarg; break;
-        case OPT_THIN:
-            if (har_thin_parse(&thin, optarg, &e))
-                har_usage_error("--thin-class: %s", e.msg);
-            break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': har_print_version(); return 0;
-        default: har_usage_error("unknown or incomplete option");
-        }
-    }
-    if (audit) {
-        if (prefix || test_arg || have_val || so.val_count || so.folds || so.loso || thin.n)
-            har_usage_error("--audit takes only files (and --csv, --quiet)");
-        return audit_mode(argc - optind, argv + optind, csv, quiet);
-    }
-    if (!prefix)
-        har_usage_error("missing -o PREFIX");
-    if (optind != argc - 1)
-        har_usage_error("expected one input file, got %d", argc - optind);
     const char *in = argv[optind];
     har_windows w;
     if (har_windows_load(&w, in, &e))
         har_die(&e);
-    if (har_thin_resolve(&thin, w.classes, w.nclasses, &e))
+    if (har_thin_resolve(&o.thin, w.classes, w.nclasses, &e))
         har_usage_error("--thin-class: %s: %s", in, e.msg);
-    if (!test_arg) {
+    if (!o.test_arg) {
         const char *meta = har_tfile_meta_get(w.file, "test_subjects");
         if (!meta)
             har_usage_error("%s has no test_subjects metadata: give --test-subjects LIST (or none)", in);
-        if (har_idlist_parse(&test, meta, 0, INT32_MAX, "metadata test_subjects", &e)) {
+        if (har_idlist_parse(&o.test, meta, 0, INT32_MAX, "metadata test_subjects", &e)) {
             har_err_prefix(&e, "%s", in);
             e.code = HAR_EDATA;
             har_die(&e);
         }
     }
-    so.test = &test;
-    so.val = have_val ? &val : NULL;
-    const char *mode = so.folds ? "folds" : so.loso ? "loso" : so.val_count ? "val-count" : have_val ? "val-subjects" : "test-only";
+    har_split_opts *so = &o.so;
+    so->test = &o.test;
+    so->val = o.have_val ? &o.val : NULL;
+    const char *mode = so->folds      ? "folds"
+                       : so->loso      ? "loso"
+                       : so->val_count ? "val-count"
+                       : o.have_val    ? "val-subjects"
+                                       : "test-only";
     har_idlist present;
     har_split_plan plan;
-    if (har_windows_subjects(&w, &present, &e) || har_split_plan_make(&present, &so, &plan, &e))
+    if (har_windows_subjects(&w, &present, &e) || har_split_plan_make(&present, so, &plan, &e))
         har_die(&e);
-    split_job job = {.so = &so, .mode = mode, .thin = &thin};
-    write_split(&w, &plan, &job, prefix, csv, quiet);
+    split_job job = {.so = so, .mode = mode, .thin = &o.thin};
+    write_split(&w, &plan, &job, o.prefix, o.csv, o.quiet);
     har_split_plan_free(&plan);
     har_idlist_free(&present);
-    har_idlist_free(&test);
-    har_idlist_free(&val);
-    har_thin_free(&thin);
+    har_idlist_free(&o.test);
+    har_idlist_free(&o.val);
+    har_thin_free(&o.thin);
     har_windows_free(&w);
     return 0;
 }

@@ -185,13 +185,10 @@ typedef struct {
     int set_momentum, set_wd, set_decay, set_eps;
 } options;
 
+/* The shared parser (lib/cli/opt.h): one message form in every tool. */
 static double opt_double(const char *s, double lo, double hi, const char *opt)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < lo || v > hi)
-        har_usage_error("%s must be a number in [%g, %g], got '%s'", opt, lo, hi, s);
-    return v;
+    return har_opt_double(s, lo, hi, opt);
 }
 
 static void parse(int argc, char **argv, options *o)
@@ -240,9 +237,7 @@ static void parse(int argc, char **argv, options *o)
     c->monitor = HAR_MONITOR_F1;
     c->clip = 5;
     c->seed = 1;
-    c->threads = 2;
-    if (getenv("HAR_THREADS"))
-        c->threads = (int)har_opt_long(getenv("HAR_THREADS"), 1, HAR_TRAIN_SHARDS, "HAR_THREADS");
+    c->threads = har_opt_threads(NULL, HAR_TRAIN_SHARDS, 2);
     double lr = 2e-3, momentum = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, alpha = 0.99, wd = 0;
     int decoupled = 0;
     /* Schedule options given on the command line (NAN / -1: keep the default). */
@@ -313,7 +308,7 @@ static void parse(int argc, char **argv, options *o)
         case O_RESUME: o->resume = optarg; break;
         case O_OVERFIT: c->overfit_batches = (int)har_opt_long(optarg, 1, 1 << 24, "--overfit-batches"); break;
         case O_STATS: o->stats = optarg; break;
-        case O_THREADS: c->threads = (int)har_opt_long(optarg, 1, HAR_TRAIN_SHARDS, "--threads"); break;
+        case O_THREADS: c->threads = har_opt_threads(optarg, HAR_TRAIN_SHARDS, 2); break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(); exit(0);
         case 'V': har_print_version(); exit(0);

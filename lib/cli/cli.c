@@ -73,46 +73,6 @@ void har_print_version(void)
     printf("%s (har) %s\n", prog, HAR_VERSION);
 }
 
-int har_parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int har_parse_seed(const char *s, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    if (*s == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-long har_opt_long(const char *s, long lo, long hi, const char *opt)
-{
-    long v;
-    if (har_parse_long(s, lo, hi, &v))
-        har_usage_error("%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
-    return v;
-}
-
-unsigned long long har_opt_seed(const char *s, const char *opt)
-{
-    unsigned long long v;
-    if (har_parse_seed(s, &v))
-        har_usage_error("%s: '%s' is not a non-negative integer", opt, s);
-    return v;
-}
-
 double har_now(void)
 {
     struct timespec ts;

@@ -1,10 +1,11 @@
 /* cli.h - what every har tool does the same way: name in messages, exit
- * codes, --version, numeric option parsing. */
+ * codes, --version, and (cli/opt.h) the shared options and their parsing. */
 #ifndef HAR_CLI_H
 #define HAR_CLI_H
 
 #include <stdio.h>
 
+#include "cli/opt.h"
 #include "core/err.h"
 
 /* Text every --help ends with. */
@@ -28,15 +29,6 @@ _Noreturn void har_die(const har_err *e);
 _Noreturn void har_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void har_print_version(void);
-
-/* The option-value parsers behind har_opt_long and har_opt_seed, without the
- * exit: 0 and *out set, or -1 (not a whole decimal number, or out of range). */
-int har_parse_long(const char *s, long lo, long hi, long *out);
-int har_parse_seed(const char *s, unsigned long long *out);
-
-/* Parses a whole decimal integer in [lo, hi] for option opt, or exits 2. */
-long har_opt_long(const char *s, long lo, long hi, const char *opt);
-unsigned long long har_opt_seed(const char *s, const char *opt);
 
 /* Seconds since an arbitrary point, for timing summaries. */
 double har_now(void);

@@ -1,6 +1,6 @@
 /* har-infer's input lines: har_read_line (bounded line reader) and
- * har_parse_numbers, as the tool's --windows text and --stream loops use
- * them.  The first input byte picks the mode: text windows of 1..64 numbers
+ * har_parse_numbers, as the tool's --input-format text and --stream loops
+ * use them.  The first input byte picks the mode: text windows of 1..64 numbers
  * per line (line buffer as in har-infer: 32 bytes a number + 1024) or a
  * stream of 6-number samples (1024-byte buffer), whose good samples go
  * through the causal filter chain as in har_stream. */
