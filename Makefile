@@ -308,10 +308,11 @@ RUN_ALONE = sh pipelines/run_locked.sh alone $(LOCKS)
 
 GENERATED :=
 # The stages in order (each fragment's rules name what the earlier ones
-# define): the data, runs on the clinic split, the zoo, the recipes'
-# cross-validation, the choice of the final model; then the reports.
-PIPE_FRAGMENTS := pipelines/data.mk pipelines/clinic_runs.mk pipelines/models.mk pipelines/recipes.mk \
-                  pipelines/selection.mk
+# define): the model specs they share, the data, runs on the clinic split,
+# the zoo, the recipes' cross-validation, the choice of the final model;
+# then the reports.
+PIPE_FRAGMENTS := pipelines/specs.mk pipelines/data.mk pipelines/clinic_runs.mk pipelines/models.mk \
+                  pipelines/recipes.mk pipelines/selection.mk
 include $(PIPE_FRAGMENTS) $(filter-out $(PIPE_FRAGMENTS),$(sort $(wildcard pipelines/*.mk)))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)
