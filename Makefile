@@ -7,7 +7,8 @@
 #   make check-unit     tests/unit/: lib/'s modules, in-process
 #   make check-tools    tests/tools/: one tool each, its command line
 #   make check-system   tests/system/: the tools together (the pipelines'
-#                 smoke run, the vendored data, fault injection)
+#                 smoke run, the vendored data, fault injection, the fuzz
+#                 targets' seeds)
 #   make check-grad     tests/grad/: the finite-difference gradient checks
 #   make all      install missing packages, build, run every pipeline stage
 #   make check SANITIZE=address,undefined   the test suite under ASan/UBSan
@@ -83,7 +84,8 @@ NN64_OBJ := $(NN_SRC:%.c=$(BUILD)/nn64/%.o)
 #   tests/unit/    lib/'s modules called in-process; no tool is run
 #   tests/tools/   one tool binary each: its command line, outputs, exit codes
 #   tests/system/  the tools together: the pipelines' smoke run, the
-#                  vendored data end to end, fault injection
+#                  vendored data end to end, fault injection, the fuzz
+#                  targets' seeds replayed through their harnesses
 # tests/*.c are helpers every level links; tests/runner.c is every runner's
 # main.  tests/LEVEL/test_NAME.c defines Suite *NAME_suite(void), the suite
 # NAME (CK_RUN_SUITE=NAME), and a runner's list of suites is written by make
@@ -254,6 +256,19 @@ fuzz-%: $(FUZZ_DIR)/bin/% | packages-fuzz
 	    $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 || \
 	    { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FAILED (input in $(FUZZ_DIR)/crashes/)"; exit 1; }
 
+# make check's system level replays every target's seeds through its
+# harness (tests/system/test_fuzz_seeds.c): the harness linked with
+# tests/fuzz/replay.c instead of libFuzzer, built like the tests (the
+# ordinary compiler, ASan/UBSan with SANITIZE=...), into BUILD/fuzz-replay/.
+FUZZ_REPLAY_DIR := $(BUILD)/fuzz-replay
+FUZZ_REPLAY     := $(FUZZ_TARGETS:%=$(FUZZ_REPLAY_DIR)/%)
+FUZZ_REPLAY_OBJ := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o) $(BUILD)/tests/fuzz/replay.o
+.SECONDARY: $(FUZZ_REPLAY_OBJ)
+$(BUILD)/tests/fuzz/%.o: CFLAGS_ALL += -D_GNU_SOURCE
+$(FUZZ_REPLAY): $(FUZZ_REPLAY_DIR)/%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIBS_HAR)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
+
 # The summary: executions and speed of every target's last run
 # (`make fuzz-summary` prints it again without fuzzing).
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
@@ -279,11 +294,11 @@ FUZZ_SUMMARY = for t in $(FUZZ_TARGETS); do \
 # memcheck.  Uses the ordinary build (no sanitizers).
 VG_TOOL_SUITES ?= $(filter-out pipelines,$(SUITES_tools) $(SUITES_system))
 VG_UNIT_SUITES ?= $(SUITES_unit)
-check-valgrind: $(TOOL_BINS) $(TEST_BIN) $(KILLAT) | packages-valgrind
+check-valgrind: $(TOOL_BINS) $(TEST_BIN) $(KILLAT) $(FUZZ_REPLAY) | packages-valgrind
 ifneq ($(SANITIZE),)
 	$(error check-valgrind runs the ordinary build; drop SANITIZE=$(SANITIZE))
 endif
-	OPENBLAS_NUM_THREADS=1 HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
+	OPENBLAS_NUM_THREADS=1 HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR) \
 	    scripts/check-valgrind $(BIN) $(TEST_BIN) $(BUILD)/valgrind '$(VG_TOOL_SUITES)' '$(VG_UNIT_SUITES)'
 
 packages-valgrind: packages-check
@@ -305,14 +320,14 @@ packages-pipelines: packages-build
 # OpenBLAS runs single-threaded in tests: results must not depend on it, and
 # two runners x two BLAS threads would oversubscribe a 2-core machine.
 RUN_TESTS = $(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
-            HAR_SANITIZE=$(SANITIZE)
+            HAR_SANITIZE=$(SANITIZE) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR)
 
 # One level alone (only unit's runner needs no tool).
 .PHONY: check-unit check-tools check-system check-grad
 check-unit check-tools check-system: check-%: $(BUILD)/tests/check_% | packages-check
 	$(RUN_TESTS) $<
 check-tools check-system: $(TOOL_BINS)
-check-system: $(KILLAT)
+check-system: $(KILLAT) $(FUZZ_REPLAY)
 check-grad: $(GRAD_BIN) | packages-check
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
 
@@ -321,7 +336,7 @@ check-grad: $(GRAD_BIN) | packages-check
 # Then the gradient checks and every level, one after the other; every level
 # runs even if one before it failed (as one runner did), and any failure
 # fails make check.
-test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) | packages-check
+test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) | packages-check
 	sh scripts/check-layers $(BUILD)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
 	@failed=; for level in $(TEST_LEVELS); do \
@@ -385,4 +400,4 @@ PIPE_FRAGMENTS := pipelines/specs.mk pipelines/data.mk pipelines/clinic_runs.mk 
 include $(PIPE_FRAGMENTS) $(filter-out $(PIPE_FRAGMENTS),$(sort $(wildcard pipelines/*.mk)))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
-         $(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.d)
+         $(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.d) $(FUZZ_REPLAY_OBJ:.o=.d)
