@@ -9,6 +9,7 @@
  * suite function has another name fails to link.  CK_RUN_SUITE=NAME runs
  * one suite alone (Check reads it). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define HAR_SUITE(name) Suite *name##_suite(void);
@@ -28,6 +29,15 @@ int main(void)
         srunner_add_suite(sr, suites[i]());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
+    /* Check runs nothing, and passes, for a CK_RUN_SUITE or CK_RUN_CASE that
+     * names no suite or case of this runner: a typo, or a suite whose
+     * suite_create() name is not its file's, must not look like a pass. */
+    const char *suite = getenv("CK_RUN_SUITE"), *tcase = getenv("CK_RUN_CASE");
+    if (srunner_ntests_run(sr) == 0 && ((suite && *suite) || (tcase && *tcase))) {
+        fprintf(stderr, "no test ran: this runner has no suite '%s' with a case '%s'\n", suite ? suite : "(any)",
+                tcase ? tcase : "(any)");
+        failed = 1;
+    }
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
