@@ -159,7 +159,7 @@ $(BIN)/%: $(BUILD)/tools/%.o $(LIBS_HAR)
 	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
 
 # The fault-injection shim (tests/fault/killat.c), preloaded into the tools
-# by tests/test_faults.c; built without sanitizers: it only forwards calls.
+# by tests/system/test_faults.c; built without sanitizers: it only forwards calls.
 KILLAT := $(BUILD)/tests/libkillat.so
 $(KILLAT): tests/fault/killat.c | packages-build
 	@mkdir -p $(@D)
@@ -221,7 +221,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 # HAR_IDLIST_MAX is lowered from 100000: a list at the limit costs the
 # subject-list target 100000 ids parsed, printed and parsed again, and the
 # fuzzer kept steering there (1.5k exec/s); the code at the limit is the
-# same, and tests/test_textparse.c checks the real one.
+# same, and tests/unit/test_textparse.c checks the real one.
 FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) -DHAR_IDLIST_MAX=4096
 # Slow inputs (over -timeout seconds) and huge allocations count as findings:
 # a parser must refuse a hostile size before allocating it.
@@ -361,7 +361,7 @@ clean-artifacts:
 .DELETE_ON_ERROR:
 
 # Where the pipelines read the tools and write their outputs.  make check's
-# smoke run (tests/test_pipelines.c) points them at a temporary folder and
+# smoke run (tests/system/test_pipelines.c) points them at a temporary folder and
 # shortens every run; nothing else needs to change them.
 ARTIFACTS  := artifacts
 PIPE_WORK  := build
