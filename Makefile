@@ -1,7 +1,15 @@
 # har - build, test and reproduce.
 #
 #   make          build every tool into bin/
-#   make check    install missing packages, build, run all tests (Check)
+#   make check    install missing packages, build, run all tests (Check):
+#                 the layer check, the gradient checks and the three levels
+#                 below, each of which also runs alone:
+#   make check-unit     tests/unit/: lib/'s modules, in-process
+#   make check-tools    tests/tools/: one tool each, its command line
+#   make check-system   tests/system/: the tools together (the pipelines'
+#                 smoke run, the vendored data, fault injection, the fuzz
+#                 targets' seeds)
+#   make check-grad     tests/grad/: the finite-difference gradient checks
 #   make all      install missing packages, build, run every pipeline stage
 #   make check SANITIZE=address,undefined   the test suite under ASan/UBSan
 #                 (separate build tree: build/sanitize/)
@@ -71,8 +79,32 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 NN_SRC  := $(wildcard lib/nn/*.c)
 NN_OBJ  := $(NN_SRC:%.c=$(BUILD)/%.o)
 NN64_OBJ := $(NN_SRC:%.c=$(BUILD)/nn64/%.o)
-TEST_SRC := $(wildcard tests/*.c)
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+# The tests by level, one folder and one runner each (build/tests/check_LEVEL):
+#   tests/unit/    lib/'s modules called in-process; no tool is run
+#   tests/tools/   one tool binary each: its command line, outputs, exit codes
+#   tests/system/  the tools together: the pipelines' smoke run, the
+#                  vendored data end to end, fault injection, the fuzz
+#                  targets' seeds replayed through their harnesses
+# tests/*.c are helpers every level links; tests/runner.c is every runner's
+# main.  tests/LEVEL/test_NAME.c defines Suite *NAME_suite(void), the suite
+# NAME (CK_RUN_SUITE=NAME), and a runner's list of suites is written by make
+# from its folder's file names (build/tests/LEVEL/suites.h): a test file
+# added to a folder is built and run, with no list to edit.  tests/grad/
+# (the gradient checks, built in double) is a runner of the same kind, its
+# suites grad_NAME.c; build/tests/check_har runs every level's suites (one
+# of them alone: CK_RUN_SUITE=NAME build/tests/check_har).
+TEST_LEVELS := unit tools system
+test_suites  = $(patsubst tests/$(1)/test_%.c,%,$(sort $(wildcard tests/$(1)/test_*.c)))
+SUITES_unit   = $(call test_suites,unit)
+SUITES_tools  = $(call test_suites,tools)
+SUITES_system = $(call test_suites,system)
+SUITES_har    = $(foreach l,$(TEST_LEVELS),$(SUITES_$(l)))
+SUITES_grad   = $(basename $(notdir $(sort $(wildcard tests/grad/grad_*.c))))
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out tests/runner.c,$(wildcard tests/*.c)))
+TEST_OBJ := $(TEST_SUPPORT_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(foreach l,$(TEST_LEVELS),$(wildcard tests/$(l)/*.c)))
+TEST_RUNNERS := $(TEST_LEVELS:%=$(BUILD)/tests/check_%)
+RUNNER_NAMES := $(TEST_LEVELS) har grad
 GRAD_SRC := $(wildcard tests/grad/*.c)
 GRAD_OBJ := $(GRAD_SRC:%.c=$(BUILD)/nn64/%.o)
 TOOL_BINS := $(TOOLS:%=$(BIN)/%)
@@ -127,23 +159,42 @@ $(BIN)/%: $(BUILD)/tools/%.o $(LIBS_HAR)
 	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
 
 # The fault-injection shim (tests/fault/killat.c), preloaded into the tools
-# by tests/test_faults.c; built without sanitizers: it only forwards calls.
+# by tests/system/test_faults.c; built without sanitizers: it only forwards calls.
 KILLAT := $(BUILD)/tests/libkillat.so
 $(KILLAT): tests/fault/killat.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -O2 -shared -fPIC $< -o $@ -ldl
 
-$(TEST_BIN): $(TEST_OBJ) $(LIBS_HAR)
+# A runner's suites.h: HAR_SUITE(NAME) for each of its suites, rewritten
+# only when the list changes (a new, removed or renamed test file), so that
+# it rebuilds nothing otherwise.
+RUNNER_LISTS := $(RUNNER_NAMES:%=$(BUILD)/tests/%/suites.h)
+$(RUNNER_LISTS): $(BUILD)/tests/%/suites.h: FORCE
+	@mkdir -p $(@D)
+	@t=$@.tmp.$$$$; $(if $(SUITES_$*),printf 'HAR_SUITE(%s)\n' $(SUITES_$*),:) > $$t; cmp -s $$t $@ && rm -f $$t || mv $$t $@
+
+$(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.o): $(BUILD)/tests/%/runner.o: tests/runner.c $(BUILD)/tests/%/suites.h \
+                                            | packages-check
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -I$(@D) -MMD -MP -c $< -o $@
+
+# Each level's runner: its folder's objects, the shared helpers, the library.
+$(foreach l,$(TEST_LEVELS),$(eval $(BUILD)/tests/check_$(l): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/$(l)/*.c))))
+$(TEST_RUNNERS): $(BUILD)/tests/check_%: $(BUILD)/tests/%/runner.o $(TEST_SUPPORT_OBJ) $(LIBS_HAR)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) $(CHECK_LIBS) -o $@
 
-$(GRAD_BIN): $(GRAD_OBJ) $(NN64_OBJ) $(BUILD)/libhar.a
+$(TEST_BIN): $(BUILD)/tests/har/runner.o $(TEST_OBJ) $(LIBS_HAR)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) $(CHECK_LIBS) -o $@
+
+$(GRAD_BIN): $(BUILD)/tests/grad/runner.o $(GRAD_OBJ) $(NN64_OBJ) $(BUILD)/libhar.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $^ $(PKG_LIBS) $(CHECK_LIBS) -o $@
 
+# -Itests: the helpers every level shares (testutil.h, synthetic.h).
 $(BUILD)/tests/%.o: tests/%.c | packages-check
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests -MMD -MP -c $< -o $@
 
 $(BUILD)/nn64/tests/grad/%.o: tests/grad/%.c | packages-check
 	@mkdir -p $(@D)
@@ -170,7 +221,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 # HAR_IDLIST_MAX is lowered from 100000: a list at the limit costs the
 # subject-list target 100000 ids parsed, printed and parsed again, and the
 # fuzzer kept steering there (1.5k exec/s); the code at the limit is the
-# same, and tests/test_textparse.c checks the real one.
+# same, and tests/unit/test_textparse.c checks the real one.
 FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) -DHAR_IDLIST_MAX=4096
 # Slow inputs (over -timeout seconds) and huge allocations count as findings:
 # a parser must refuse a hostile size before allocating it.
@@ -205,6 +256,19 @@ fuzz-%: $(FUZZ_DIR)/bin/% | packages-fuzz
 	    $(FUZZ_DIR)/corpus/$* > $(FUZZ_DIR)/$*.log 2>&1 || \
 	    { tail -n 60 $(FUZZ_DIR)/$*.log; echo "fuzz $*: FAILED (input in $(FUZZ_DIR)/crashes/)"; exit 1; }
 
+# make check's system level replays every target's seeds through its
+# harness (tests/system/test_fuzz_seeds.c): the harness linked with
+# tests/fuzz/replay.c instead of libFuzzer, built like the tests (the
+# ordinary compiler, ASan/UBSan with SANITIZE=...), into BUILD/fuzz-replay/.
+FUZZ_REPLAY_DIR := $(BUILD)/fuzz-replay
+FUZZ_REPLAY     := $(FUZZ_TARGETS:%=$(FUZZ_REPLAY_DIR)/%)
+FUZZ_REPLAY_OBJ := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o) $(BUILD)/tests/fuzz/replay.o
+.SECONDARY: $(FUZZ_REPLAY_OBJ)
+$(BUILD)/tests/fuzz/%.o: CFLAGS_ALL += -D_GNU_SOURCE
+$(FUZZ_REPLAY): $(FUZZ_REPLAY_DIR)/%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIBS_HAR)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
+
 # The summary: executions and speed of every target's last run
 # (`make fuzz-summary` prints it again without fuzzing).
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
@@ -224,15 +288,17 @@ FUZZ_SUMMARY = for t in $(FUZZ_TARGETS); do \
 # so), then VG_UNIT_SUITES with the runner itself under memcheck
 # (CK_FORK=no).  Any memcheck error or definite/indirect leak fails it; one
 # summary line per suite (time, runs, errors, bytes lost, skips).  Logs:
-# BUILD/valgrind/<suite>/.  The pipelines suite (whole trainings) is left
-# out: hours under memcheck.  Uses the ordinary build (no sanitizers).
-VG_TOOL_SUITES ?= cli integration infer train eval latency faults badinput
-VG_UNIT_SUITES ?= tensorfile dsp textparse ingest ucihar split norm parity optim
-check-valgrind: $(TOOL_BINS) $(TEST_BIN) | packages-valgrind
+# BUILD/valgrind/<suite>/.  The suites come from the test folders: those of
+# tests/tools/ and tests/system/ run tools, those of tests/unit/ run
+# in-process.  The pipelines suite (whole trainings) is left out: hours under
+# memcheck.  Uses the ordinary build (no sanitizers).
+VG_TOOL_SUITES ?= $(filter-out pipelines,$(SUITES_tools) $(SUITES_system))
+VG_UNIT_SUITES ?= $(SUITES_unit)
+check-valgrind: $(TOOL_BINS) $(TEST_BIN) $(KILLAT) $(FUZZ_REPLAY) | packages-valgrind
 ifneq ($(SANITIZE),)
 	$(error check-valgrind runs the ordinary build; drop SANITIZE=$(SANITIZE))
 endif
-	OPENBLAS_NUM_THREADS=1 HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
+	OPENBLAS_NUM_THREADS=1 HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR) \
 	    scripts/check-valgrind $(BIN) $(TEST_BIN) $(BUILD)/valgrind '$(VG_TOOL_SUITES)' '$(VG_UNIT_SUITES)'
 
 packages-valgrind: packages-check
@@ -250,17 +316,35 @@ packages-check: packages-build
 packages-pipelines: packages-build
 	@scripts/ensure-packages $(PKGS_PIPE)
 
-# The test runner finds the tools, the data and Python through the environment.
+# The test runners find the tools, the data and Python through the environment.
 # OpenBLAS runs single-threaded in tests: results must not depend on it, and
 # two runners x two BLAS threads would oversubscribe a 2-core machine.
+RUN_TESTS = $(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
+            HAR_SANITIZE=$(SANITIZE) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR)
+
+# One level alone (only unit's runner needs no tool).
+.PHONY: check-unit check-tools check-system check-grad
+check-unit check-tools check-system: check-%: $(BUILD)/tests/check_% | packages-check
+	$(RUN_TESTS) $<
+check-tools check-system: $(TOOL_BINS)
+check-system: $(KILLAT) $(FUZZ_REPLAY)
+check-grad: $(GRAD_BIN) | packages-check
+	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
+
 # check-layers: lib/'s folders use only the folders below them, and nothing in
 # lib/ calls in a circle (includes and the objects' symbols; docs/ARCHITECTURE.md).
 # check-readme: every example of the docs that shows output still prints it.
-test: $(TOOL_BINS) $(TEST_BIN) $(GRAD_BIN) $(KILLAT) | packages-check
+# Then the gradient checks and every level, one after the other; every level
+# runs even if one before it failed (as one runner did), and any failure
+# fails make check.
+test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) | packages-check
 	sh scripts/check-layers $(BUILD)
 	sh scripts/check-readme $(BIN)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
-	$(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) HAR_SANITIZE=$(SANITIZE) $(TEST_BIN)
+	@failed=; for level in $(TEST_LEVELS); do \
+	    echo '$(RUN_TESTS) $(BUILD)/tests/check_'$$level; \
+	    $(RUN_TESTS) $(BUILD)/tests/check_$$level || failed="$$failed $$level"; \
+	done; test -z "$$failed" || { echo "make check: failures in$$failed" >&2; exit 1; }
 
 check: packages-check test
 
@@ -285,7 +369,7 @@ clean-artifacts:
 .DELETE_ON_ERROR:
 
 # Where the pipelines read the tools and write their outputs.  make check's
-# smoke run (tests/test_pipelines.c) points them at a temporary folder and
+# smoke run (tests/system/test_pipelines.c) points them at a temporary folder and
 # shortens every run; nothing else needs to change them.
 ARTIFACTS  := artifacts
 PIPE_WORK  := build
@@ -316,10 +400,12 @@ RUN_ALONE = sh pipelines/run_locked.sh alone $(LOCKS)
 
 GENERATED :=
 # The stages in order (each fragment's rules name what the earlier ones
-# define): the data, runs on the clinic split, the zoo, the recipes'
-# cross-validation, the choice of the final model; then the reports.
-PIPE_FRAGMENTS := pipelines/data.mk pipelines/clinic_runs.mk pipelines/models.mk pipelines/recipes.mk \
-                  pipelines/selection.mk
+# define): the model specs they share, the data, runs on the clinic split,
+# the zoo, the recipes' cross-validation, the choice of the final model;
+# then the reports.
+PIPE_FRAGMENTS := pipelines/specs.mk pipelines/data.mk pipelines/clinic_runs.mk pipelines/models.mk \
+                  pipelines/recipes.mk pipelines/selection.mk
 include $(PIPE_FRAGMENTS) $(filter-out $(PIPE_FRAGMENTS),$(sort $(wildcard pipelines/*.mk)))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
--include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d)
+-include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
+         $(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.d) $(FUZZ_REPLAY_OBJ:.o=.d)

@@ -32,15 +32,14 @@ MODELS_REFIT := gru lstm cnn-gru cnn
 MODELS_VAL   := mlp
 MODELS      := $(MODELS_REFIT) $(MODELS_VAL)
 FIT_PREFIX  := $(MODELS_WORK)/fit
-MODEL_SPEC_gru     := gru:64:readout=mean,dense:6
-MODEL_SPEC_lstm    := lstm:64:readout=mean,dense:6
-MODEL_SPEC_cnn-gru := conv1d:64:5,relu,maxpool:2,gru:64,dropout:0.2,dense:6
-MODEL_SPEC_cnn     := conv1d:64:5,relu,conv1d:64:5,relu,maxpool:2,conv1d:64:5,relu,gap,dropout:0.5,dense:6
-MODEL_SPEC_mlp     := flatten,dense:256,relu,dropout:0.3,dense:256,relu,dropout:0.3,dense:6
-MODEL_OPTS         := --seed 1 --jitter 0.02 --scaling 0.1
-# The phone worn at other angles (har-train --rotate; how it was chosen:
-# pipelines/recipes.mk, which uses it too)
-ROTATE             := --rotate 60 --rotate-share 0.67
+# The specs, the augmentation (AUG_OPTS) and the rotation (ROTATE) are named
+# in pipelines/specs.mk, which the recipes' cross-validation uses too.
+MODEL_SPEC_gru     := $(SPEC_gru-mean)
+MODEL_SPEC_lstm    := $(SPEC_lstm-mean)
+MODEL_SPEC_cnn-gru := $(SPEC_cnn-gru)
+MODEL_SPEC_cnn     := $(SPEC_cnn)
+MODEL_SPEC_mlp     := $(SPEC_mlp)
+MODEL_OPTS         := $(AUG_OPTS)
 MODEL_OPTS_gru     := $(MODEL_OPTS) --patience 0 $(ROTATE)
 MODEL_OPTS_lstm    := $(MODEL_OPTS) --patience 0 $(ROTATE)
 MODEL_OPTS_cnn-gru := $(MODEL_OPTS) --patience 0 $(ROTATE)

@@ -44,7 +44,7 @@ CV_FOLDS     := $(shell seq -f %02g $(CV_K))
 RECIPES_MK   := pipelines/recipes.mk
 # The fold runs' committed outputs: curves, experiment logs, score tables.
 RECIPES_CV_ART := $(MODELS_ART)/cv
-CV_AUG       := --seed 1 --jitter 0.02 --scaling 0.1
+CV_AUG       := $(AUG_OPTS)
 # name: spec | options (har-train defaults otherwise: AdamW 2e-3, cosine,
 # 40 epochs -- a count that was fixed, never compared --, patience 10)
 # ROTATE: the phone worn at other angles (har-train --rotate).  The angle and
@@ -52,32 +52,33 @@ CV_AUG       := --seed 1 --jitter 0.02 --scaling 0.1
 # (10-epoch GRUs, not kept here): up to 60 degrees beat 15, 30, 90 and 180, and turning every
 # window lost accuracy on the folds the model already got right, so two
 # windows in three are turned.  gru-mean vs gru-rot (and lstm-mean vs
-# lstm-rot) is the ablation.  ROTATE is defined in pipelines/models.mk.
+# lstm-rot) is the ablation.  The specs, AUG_OPTS and ROTATE are named in
+# pipelines/specs.mk (the zoo trains the same ones).
 RECIPES_CHOICE   := gru-rot lstm-rot cnn-gru-rot
 RECIPES_ABLATION := gru gru-full gru-loss gru-mean lstm-full lstm-mean cnn-gru-full cnn3-gap
 # Every recipe, in the ablation table's order.
 RECIPES := gru gru-full gru-loss gru-mean gru-rot lstm-full lstm-mean lstm-rot cnn-gru-full cnn-gru-rot cnn3-gap
-RECIPE_SPEC_gru           := gru:64,dense:6
+RECIPE_SPEC_gru           := $(SPEC_gru)
 RECIPE_OPTS_gru           := $(CV_AUG)
-RECIPE_SPEC_gru-full      := gru:64,dense:6
+RECIPE_SPEC_gru-full      := $(SPEC_gru)
 RECIPE_OPTS_gru-full      := $(CV_AUG) --patience 0
-RECIPE_SPEC_gru-loss      := gru:64,dense:6
+RECIPE_SPEC_gru-loss      := $(SPEC_gru)
 RECIPE_OPTS_gru-loss      := $(CV_AUG) --patience 0 --monitor val_loss
-RECIPE_SPEC_gru-mean      := gru:64:readout=mean,dense:6
+RECIPE_SPEC_gru-mean      := $(SPEC_gru-mean)
 RECIPE_OPTS_gru-mean      := $(CV_AUG) --patience 0
-RECIPE_SPEC_gru-rot       := gru:64:readout=mean,dense:6
+RECIPE_SPEC_gru-rot       := $(SPEC_gru-mean)
 RECIPE_OPTS_gru-rot       := $(CV_AUG) --patience 0 $(ROTATE)
-RECIPE_SPEC_lstm-full     := lstm:64,dense:6
+RECIPE_SPEC_lstm-full     := $(SPEC_lstm)
 RECIPE_OPTS_lstm-full     := $(CV_AUG) --patience 0
-RECIPE_SPEC_lstm-mean     := lstm:64:readout=mean,dense:6
+RECIPE_SPEC_lstm-mean     := $(SPEC_lstm-mean)
 RECIPE_OPTS_lstm-mean     := $(CV_AUG) --patience 0
-RECIPE_SPEC_lstm-rot      := lstm:64:readout=mean,dense:6
+RECIPE_SPEC_lstm-rot      := $(SPEC_lstm-mean)
 RECIPE_OPTS_lstm-rot      := $(CV_AUG) --patience 0 $(ROTATE)
-RECIPE_SPEC_cnn-gru-full  := conv1d:64:5,relu,maxpool:2,gru:64,dropout:0.2,dense:6
+RECIPE_SPEC_cnn-gru-full  := $(SPEC_cnn-gru)
 RECIPE_OPTS_cnn-gru-full  := $(CV_AUG) --patience 0
-RECIPE_SPEC_cnn-gru-rot   := conv1d:64:5,relu,maxpool:2,gru:64,dropout:0.2,dense:6
+RECIPE_SPEC_cnn-gru-rot   := $(SPEC_cnn-gru)
 RECIPE_OPTS_cnn-gru-rot   := $(CV_AUG) --patience 0 $(ROTATE)
-RECIPE_SPEC_cnn3-gap      := conv1d:64:5,relu,conv1d:64:5,relu,maxpool:2,conv1d:64:5,relu,gap,dropout:0.5,dense:6
+RECIPE_SPEC_cnn3-gap      := $(SPEC_cnn)
 RECIPE_OPTS_cnn3-gap      := $(CV_AUG) --patience 0
 
 CV_SETS  := $(foreach k,$(CV_FOLDS),$(CV_PREFIX)-fold$(k)-train$(ST) $(CV_PREFIX)-fold$(k)-val$(ST))

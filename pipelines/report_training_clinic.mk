@@ -27,8 +27,8 @@ comma       := ,
 space       := $(empty) $(empty)
 # rep N,ITEMS: ",ITEMS" N times (N <= 12; ITEMS with $(comma) for commas).
 rep          = $(subst $(space),,$(foreach i,$(wordlist 1,$(1),1 2 3 4 5 6 7 8 9 10 11 12),$(comma)$(2)))
-# The clinic's MLP (the baseline's shape) and an oversized one.
-MLP_SPEC    := flatten,dense:256,relu,dropout:0.3,dense:256,relu,dropout:0.3,dense:6
+# The clinic's MLP (the zoo's baseline, pipelines/specs.mk) and an oversized one.
+MLP_SPEC    := $(SPEC_mlp)
 BIG_SPEC    := flatten,dense:1024,relu,dense:1024,relu,dense:6
 BIG_DROP    := flatten,dense:1024,relu,dropout:0.5,dense:1024,relu,dropout:0.5,dense:6
 # 10 sigmoid layers of 64: plain, each in a skip connection, every two in one,

@@ -1,6 +1,6 @@
 /* testutil.h - shared helpers for the Check test suites.
  *
- * The runner (check_har.c) is started by `make test` with:
+ * The runners (tests/runner.c, one per level) are started by make with:
  *   HAR_BIN     folder of the built tools (bin or build/sanitize/bin)
  *   HAR_DATA    the vendored dataset (data/hapt)
  *   HAR_PYTHON  Debian's python3 (with python3-numpy)
@@ -13,25 +13,9 @@
 #include <check.h>
 #include <stddef.h>
 
-/* Suites, one per test file. */
-Suite *tensorfile_suite(void);
-Suite *dsp_suite(void);
-Suite *textparse_suite(void);
-Suite *ingest_suite(void);
-Suite *ucihar_suite(void);
-Suite *split_suite(void);
-Suite *norm_suite(void);
-Suite *cli_suite(void);
-Suite *integration_suite(void);
-Suite *parity_suite(void);
-Suite *optim_suite(void);
-Suite *train_suite(void);
-Suite *eval_suite(void);
-Suite *infer_suite(void);
-Suite *latency_suite(void);
-Suite *pipelines_suite(void);
-Suite *faults_suite(void);
-Suite *badinput_suite(void);
+/* Each test file tests/<level>/test_NAME.c defines Suite *NAME_suite(void);
+ * the runners (tests/runner.c) find them through the list make writes from
+ * the file names, so they are declared there, not here. */
 
 /* Path of a built tool ("har-ingest") - static storage, valid until the next 8 calls. */
 const char *tu_bin(const char *tool);

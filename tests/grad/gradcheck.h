@@ -21,10 +21,9 @@
 
 #define GC_TOL 1e-6
 
-/* Suites of this runner. */
-Suite *grad_layers_suite(void);
-Suite *grad_recurrent_suite(void);
-Suite *grad_model_suite(void);
+/* Each tests/grad/grad_NAME.c defines Suite *grad_NAME_suite(void); the
+ * runner (tests/runner.c) finds them through the list make writes from the
+ * file names, so they are declared there, not here. */
 
 /* Fills v with uniform values in [-scale, scale) from seed. */
 void gc_fill(real *v, size_t n, double scale, uint64_t seed);

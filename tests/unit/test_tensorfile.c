@@ -1,5 +1,5 @@
-/* test_tensorfile.c - the tensor file format (lib/io/tensorfile.c) and the
- * crash-safe outputs it is written through (lib/io/outfile.c).
+/* test_tensorfile.c - the tensor file format (lib/io/tensorfile.c); the
+ * crash-safe outputs it is written through are test_outfile.c's.
  *
  * Every rule the reader enforces gets a hand-built image that breaks exactly
  * that rule, and each test checks the error code AND that the message names
@@ -11,17 +11,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include <cJSON.h>
 #include <check.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -206,25 +203,6 @@ static unsigned char *gunzip_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Number of entries in dir besides . and ..; *hidden gets how many start
- * with '.', i.e. leftover ".name.XXXXXX" temporaries. */
-static int dir_entries(const char *dir, int *hidden)
-{
-    DIR *d = opendir(dir);
-    ck_assert_msg(d != NULL, "cannot list %s", dir);
-    int n = 0;
-    *hidden = 0;
-    for (struct dirent *de; (de = readdir(d));) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        n++;
-        if (de->d_name[0] == '.')
-            (*hidden)++;
-    }
-    closedir(d);
-    return n;
-}
-
 static void write_ok(const har_tfile *f, const char *path)
 {
     har_err e = {0};
@@ -238,14 +216,6 @@ static har_tfile *read_ok(const char *path)
     har_tfile *f = har_tfile_read(path, &e);
     ck_assert_msg(f != NULL, "read %s failed: %s", path, e.msg);
     return f;
-}
-
-static void assert_file_text(const char *path, const char *want)
-{
-    char *got = tu_read_file(path, NULL);
-    ck_assert_msg(got != NULL, "%s is missing", path);
-    ck_assert_str_eq(got, want);
-    free(got);
 }
 
 /* ---- sample content -------------------------------------------------- */
@@ -1473,196 +1443,6 @@ START_TEST(test_expect_missing_tensor)
 }
 END_TEST
 
-/* ---- har_out: atomic, crash-safe outputs ----------------------------- */
-
-START_TEST(test_write_into_missing_directory)
-{
-    char *dir = tu_tmpdir(), path[PATH_BYTES];
-    join(path, dir, "missing/x.st.gz");
-    har_tfile *f = sample();
-    har_err e = {0};
-    ck_assert_int_eq(har_tfile_write(f, path, &e), HAR_EIO);
-    ck_assert_int_eq(e.code, HAR_EIO);
-    tu_assert_contains(e.msg, path);
-    ck_assert(!tu_exists(path));
-    int hidden;
-    ck_assert_int_eq(dir_entries(dir, &hidden), 0);
-    har_tfile_free(f);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
-/* An output that is opened, written and then abandoned leaves the previous
- * file untouched and no temporary behind. */
-START_TEST(test_abort_keeps_old_file)
-{
-    char *dir = tu_tmpdir(), path[PATH_BYTES];
-    join(path, dir, "out.st.gz");
-    tu_write_text(path, "old content\n");
-    har_tfile *f = sample();
-    har_out o;
-    har_err e = {0};
-    ck_assert_int_eq(har_out_open(&o, path, 1, &e), 0);
-    /* The bytes go to a hidden ".out.st.gz.XXXXXX" next to the target. */
-    ck_assert_ptr_nonnull(o.tmp);
-    const char *base = strrchr(o.tmp, '/') + 1;
-    ck_assert_int_eq(strncmp(base, ".out.st.gz.", 11), 0);
-    ck_assert_uint_eq(strlen(base), 11 + 6);
-    ck_assert(tu_exists(o.tmp));
-    ck_assert_int_eq(har_tfile_write_to(f, &o, &e), 0);
-    assert_file_text(path, "old content\n");
-    har_out_abort(&o);
-    assert_file_text(path, "old content\n");
-    int hidden;
-    ck_assert_int_eq(dir_entries(dir, &hidden), 1);
-    ck_assert_int_eq(hidden, 0);
-    har_out_abort(&o); /* twice is harmless */
-    har_tfile_free(f);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
-/* Until commit the target keeps its old content; after it, the new one. */
-START_TEST(test_commit_replaces_atomically)
-{
-    char *dir = tu_tmpdir(), path[PATH_BYTES];
-    join(path, dir, "out.st.gz");
-    tu_write_text(path, "old content\n");
-    har_tfile *f = sample();
-    har_out o;
-    har_err e = {0};
-    ck_assert_int_eq(har_out_open(&o, path, 1, &e), 0);
-    ck_assert_int_eq(har_tfile_write_to(f, &o, &e), 0);
-    assert_file_text(path, "old content\n");
-    int hidden;
-    ck_assert_int_eq(dir_entries(dir, &hidden), 2);
-    ck_assert_int_eq(hidden, 1);
-    ck_assert_msg(har_out_commit(&o, &e) == 0, "%s", e.msg);
-    ck_assert_int_eq(dir_entries(dir, &hidden), 1);
-    ck_assert_int_eq(hidden, 0);
-    har_tfile *g = read_ok(path);
-    assert_same_tfile(f, g);
-    har_out_abort(&o); /* after commit: a no-op that must not delete the file */
-    ck_assert(tu_exists(path));
-    har_tfile_free(g);
-    har_tfile_free(f);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
-/* A real failure halfway through: a 64 KiB file-size limit stops a 1 MiB
- * write (EFBIG, with SIGXFSZ ignored as the tools do).  The error must be
- * HAR_EIO naming the file, the old file intact, no temporary left. */
-START_TEST(test_write_failing_midway_keeps_old_file)
-{
-    char *dir = tu_tmpdir(), path[PATH_BYTES];
-    join(path, dir, "out.st.gz");
-    tu_write_text(path, "old content\n");
-    har_err e = {0};
-    har_tfile *f = har_tfile_new(&e);
-    int64_t shape[] = {1 << 20};
-    fill_bytes(add(f, "noise", HAR_U8, 1, shape)->data, 1 << 20, 3);
-
-    struct rlimit old, lim;
-    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
-    lim.rlim_cur = 64 * 1024;
-    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
-    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    int rc = har_tfile_write(f, path, &e);
-    setrlimit(RLIMIT_FSIZE, &old);
-    signal(SIGXFSZ, prev);
-
-    ck_assert_msg(rc == HAR_EIO, "rc %d: %s", rc, e.msg);
-    tu_assert_contains(e.msg, path);
-    assert_file_text(path, "old content\n");
-    int hidden;
-    ck_assert_int_eq(dir_entries(dir, &hidden), 1);
-    ck_assert_int_eq(hidden, 0);
-    har_tfile_free(f);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
-/* Renaming a file over a directory fails at commit time; the temporary must
- * still be cleaned up. */
-START_TEST(test_write_over_directory_fails_cleanly)
-{
-    char *dir = tu_tmpdir(), sub[PATH_BYTES];
-    join(sub, dir, "sub");
-    ck_assert_int_eq(mkdir(sub, 0755), 0);
-    har_tfile *f = sample();
-    har_err e = {0};
-    ck_assert_int_eq(har_tfile_write(f, sub, &e), HAR_EIO);
-    tu_assert_contains(e.msg, sub);
-    int hidden;
-    ck_assert_int_eq(dir_entries(dir, &hidden), 1);
-    ck_assert_int_eq(hidden, 0);
-    struct stat st;
-    ck_assert(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
-    har_tfile_free(f);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
-/* Mode of a file committed under the given umask (mkstemp alone gives 0600,
- * which would make artifacts unreadable to the group). */
-static unsigned committed_mode(const char *dir, mode_t mask)
-{
-    char path[PATH_BYTES], name[64];
-    snprintf(name, sizeof name, "mode-%03o.st.gz", (unsigned)mask);
-    join(path, dir, name);
-    har_err e = {0};
-    har_tfile *f = har_tfile_new(&e);
-    mode_t old = umask(mask);
-    int rc = har_tfile_write(f, path, &e);
-    umask(old);
-    har_tfile_free(f);
-    ck_assert_msg(rc == 0, "%s", e.msg);
-    struct stat st;
-    ck_assert_int_eq(stat(path, &st), 0);
-    return (unsigned)(st.st_mode & 07777);
-}
-
-START_TEST(test_committed_file_mode_follows_umask)
-{
-    char *dir = tu_tmpdir();
-    ck_assert_uint_eq(committed_mode(dir, 022), 0644);
-    ck_assert_uint_eq(committed_mode(dir, 077), 0600);
-    ck_assert_uint_eq(committed_mode(dir, 002), 0664);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
-/* Overwriting a good file with a good file: one file, the new content. */
-START_TEST(test_write_overwrites_existing)
-{
-    char *dir = tu_tmpdir(), path[PATH_BYTES];
-    join(path, dir, "out.st.gz");
-    har_err e = {0};
-    har_tfile *a = har_tfile_new(&e), *b = sample();
-    meta(a, "version", "1");
-    write_ok(a, path);
-    write_ok(b, path);
-    har_tfile *g = read_ok(path);
-    assert_same_tfile(b, g);
-    int hidden;
-    ck_assert_int_eq(dir_entries(dir, &hidden), 1);
-    ck_assert_int_eq(hidden, 0);
-    har_tfile_free(g);
-    har_tfile_free(a);
-    har_tfile_free(b);
-    tu_rmtree(dir);
-    free(dir);
-}
-END_TEST
-
 /* ---- suite ----------------------------------------------------------- */
 
 static TCase *tcase(const char *name)
@@ -1741,16 +1521,6 @@ Suite *tensorfile_suite(void)
     tcase_add_test(tc, test_expect_wrong_shape);
     tcase_add_test(tc, test_expect_match_and_wildcards);
     tcase_add_test(tc, test_expect_missing_tensor);
-    suite_add_tcase(s, tc);
-
-    tc = tcase("outfile");
-    tcase_add_test(tc, test_write_into_missing_directory);
-    tcase_add_test(tc, test_abort_keeps_old_file);
-    tcase_add_test(tc, test_commit_replaces_atomically);
-    tcase_add_test(tc, test_write_failing_midway_keeps_old_file);
-    tcase_add_test(tc, test_write_over_directory_fails_cleanly);
-    tcase_add_test(tc, test_committed_file_mode_follows_umask);
-    tcase_add_test(tc, test_write_overwrites_existing);
     suite_add_tcase(s, tc);
 
     return s;

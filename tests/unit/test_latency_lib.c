@@ -1,0 +1,195 @@
+/* test_latency_lib.c - the batch-1 kernels behind har-latency and the
+ * serving path, in-process: the matrix-vector products of nn/matvec.h sum
+ * in their documented order on every instruction set the CPU has, and a
+ * model's serving path gives its batched path's values (the tool, and
+ * predict_activity on a trained checkpoint: tests/tools/test_latency.c). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "nn/matvec.h"
+#include "nn/model.h"
+#include "testutil.h"
+
+/* ---- the batch-1 kernels ------------------------------------------------ */
+
+static void fill(float *v, size_t n, uint64_t seed)
+{
+    har_rng r;
+    har_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(har_rng_uniform(&r) * 2 - 1);
+}
+
+/* The orders matvec.h documents, written out plainly. */
+static void chain_reference(float *y, const float *x, const float *W, const int *rows, int K, int n)
+{
+    for (int c = 0; c < n; c++) {
+        float acc = 0;
+        for (int k = 0; k < K; k++)
+            acc = fmaf(x[k], W[(size_t)rows[c] * K + k], acc);
+        y[c] = acc;
+    }
+}
+
+static float dot_reference(const float *w, const float *x, int K)
+{
+    float s[32] = {0};
+    for (int k = 0; k < K; k++)
+        s[k % 32] = fmaf(w[k], x[k], s[k % 32]);
+    for (int k = K; k % 32; k++) /* the tail block: the lanes past K add 0 * 0 */
+        s[k % 32] = fmaf(0.0f, 0.0f, s[k % 32]);
+    for (int half = 16; half; half /= 2)
+        for (int l = 0; l < half; l++)
+            s[l] += s[l + half];
+    return s[0];
+}
+
+static float rows_reference(const float *w, const float *x, float b, int K)
+{
+    float acc = 0;
+    for (int k = 0; k < K; k++)
+        acc = fmaf(w[k], x[k], acc);
+    return b + acc;
+}
+
+/* Every instruction set the CPU has gives the reference's bits, for sizes
+ * that end mid-register and mid-block. */
+START_TEST(matvec_kernels_sum_in_their_order)
+{
+    static const int sizes[][2] = {{1, 1}, {9, 192}, {64, 192}, {64, 256}, {37, 70}, {20, 60}, {3, 17},
+                                   {1152, 40}, {256, 6}, {33, 129}, {70, 300}, {16, 8}};
+    const char *isas[] = {"avx512", "avx2", "c"};
+    int tried = 0;
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        int K = sizes[z][0], N = sizes[z][1];
+        float *W = malloc((size_t)N * K * sizeof *W), *x = malloc((size_t)K * sizeof *x);
+        float *b = malloc((size_t)N * sizeof *b), *blk = malloc((size_t)N * K * sizeof *blk);
+        float *y = malloc((size_t)N * sizeof *y), *want = malloc((size_t)N * sizeof *want);
+        int *rows = malloc((size_t)N * sizeof *rows);
+        fill(W, (size_t)N * K, 1 + z), fill(x, (size_t)K, 100 + z), fill(b, (size_t)N, 200 + z);
+        for (int c = 0; c < N; c++) /* any order of rows: here reversed */
+            rows[c] = N - 1 - c;
+        har_matvec_pack(blk, W, rows, N, K);
+        for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+            if (har_matvec_select(isas[i]))
+                continue; /* the CPU lacks it */
+            tried++;
+            chain_reference(want, x, W, rows, K, N);
+            har_matvec_chain(y, x, blk, K, N);
+            ck_assert_msg(!memcmp(y, want, (size_t)N * sizeof *y), "chain %s K=%d N=%d", isas[i], K, N);
+            for (int j = 0; j < N; j++)
+                want[j] = b[j] + dot_reference(W + (size_t)j * K, x, K);
+            har_matvec_dot(y, W, x, b, N, K);
+            ck_assert_msg(!memcmp(y, want, (size_t)N * sizeof *y), "dot %s K=%d N=%d", isas[i], K, N);
+            for (int j = 0; j < N; j++)
+                want[j] = rows_reference(W + (size_t)j * K, x, b[j], K);
+            har_matvec_rows(y, W, x, b, N, K);
+            ck_assert_msg(!memcmp(y, want, (size_t)N * sizeof *y), "rows %s K=%d N=%d", isas[i], K, N);
+        }
+        free(W), free(x), free(b), free(blk), free(y), free(want), free(rows);
+    }
+    ck_assert_int_ge(tried, (int)(sizeof sizes / sizeof sizes[0])); /* plain C at least */
+    ck_assert_int_eq(har_matvec_select("sse9"), -1);
+    ck_assert_int_eq(har_matvec_select(NULL), 0);
+}
+END_TEST
+
+static har_model *model_of(const char *spec, int T, int C, int K, uint64_t seed)
+{
+    har_model *m = calloc(1, sizeof *m);
+    har_err e = {0};
+    ck_assert_msg(har_model_build(m, spec, (har_shape){T, C}, K, &e) == 0, "%s: %s", spec, e.msg);
+    har_model_init(m, HAR_INIT_TORCH, seed);
+    ck_assert_msg(har_model_reserve(m, 4, &e) == 0, "%s", e.msg);
+    return m;
+}
+
+static void model_free(har_model *m)
+{
+    har_model_free(m);
+    free(m);
+}
+
+/* Logits of one window through the serving path (inference at batch 1)
+ * and through the batched one (the training forward, no dropout here). */
+static void both_paths(har_model *m, const float *x, float *serving, float *batched)
+{
+    size_t K = (size_t)m->nclasses;
+    memcpy(serving, har_model_forward(m, x, 1, 0), K * sizeof *serving);
+    memcpy(batched, har_model_forward(m, x, 1, 1), K * sizeof *batched);
+}
+
+/* Recurrent stacks: the serving path gives the batched path's values, for
+ * sizes that end mid-block, both directions and stacked layers, and
+ * follows the weights when they change (its packed copy is rebuilt).  Bit
+ * for bit where the batched path's OpenBLAS sums in the plain order too:
+ * with AVX-512 kernels, for G*H a multiple of 16; within rounding elsewhere. */
+START_TEST(recurrent_serving_equals_batched)
+{
+    static const struct {
+        const char *spec;
+        int K, gh;
+    } models[] = {{"gru:16", 16, 48},          {"lstm:16", 16, 64},         {"rnn:32", 32, 32},
+                  {"gru:64", 64, 192},         {"lstm:64", 64, 256},        {"gru:16:bidir", 32, 48},
+                  {"lstm:16:layers=2:bidir", 32, 64}, {"gru:32:readout=mean", 32, 96},
+                  {"gru:70:readout=mean", 70, 210}, {"lstm:20", 20, 80},   {"rnn:20", 20, 20}};
+    int avx512 = har_matvec_select("avx512") == 0;
+    ck_assert_int_eq(har_matvec_select(NULL), 0);
+    float x[24 * 9], a[128], b[128];
+    for (size_t i = 0; i < 2 * sizeof models / sizeof models[0]; i++) {
+        /* 5 input channels, then the 9 of the HAPT windows */
+        size_t mi = i % (sizeof models / sizeof models[0]);
+        int C = i == mi ? 5 : 9, K = models[mi].K, exact = avx512 && models[mi].gh % 16 == 0;
+        har_model *m = model_of(models[mi].spec, 24, C, K, 7 + i);
+        for (int w = 0; w < 4; w++) {
+            fill(x, (size_t)24 * C, 50 + 10 * i + w);
+            if (w == 3) /* the weights changed in place, as by an optimizer step */
+                for (size_t j = 0; j < m->nweights; j += 7)
+                    m->w[j] *= 0.5f;
+            both_paths(m, x, a, b);
+            for (int j = 0; j < K; j++)
+                if (exact)
+                    ck_assert_msg(a[j] == b[j], "%s (%d channels) window %d value %d: %a, batched %a",
+                                  models[mi].spec, C, w, j, (double)a[j], (double)b[j]);
+                else
+                    ck_assert_double_eq_tol(a[j], b[j], 1e-5);
+        }
+        model_free(m);
+    }
+}
+END_TEST
+
+/* Dense layers at batch 1: a narrow head keeps the batched order; wider
+ * layers sum in the dot order, within rounding of the batched result. */
+START_TEST(dense_serving_is_close)
+{
+    float x[16 * 3], a[40], b[40];
+    fill(x, sizeof x / sizeof x[0], 3);
+    har_model *m = model_of("flatten,dense:40,relu,dense:3", 16, 3, 3, 5);
+    both_paths(m, x, a, b);
+    for (int j = 0; j < 3; j++)
+        ck_assert_double_eq_tol(a[j], b[j], 1e-5 * (1 + fabsf(b[j])));
+    model_free(m);
+    m = model_of("flatten,dense:40", 16, 3, 40, 6);
+    both_paths(m, x, a, b);
+    for (int j = 0; j < 40; j++)
+        ck_assert_double_eq_tol(a[j], b[j], 1e-5 * (1 + fabsf(b[j])));
+    model_free(m);
+}
+END_TEST
+
+Suite *latency_lib_suite(void)
+{
+    Suite *s = suite_create("latency_lib");
+    TCase *kernels = tcase_create("batch-1 kernels");
+    tcase_set_timeout(kernels, 60);
+    tcase_add_test(kernels, matvec_kernels_sum_in_their_order);
+    tcase_add_test(kernels, recurrent_serving_equals_batched);
+    tcase_add_test(kernels, dense_serving_is_close);
+    suite_add_tcase(s, kernels);
+    return s;
+}
