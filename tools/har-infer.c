@@ -211,34 +211,15 @@ static void run_text(infer *in, const char *path)
     free(st);
 }
 
-/* The tensor file must hold raw windows in the model's channel order. */
-static void check_tensor(const infer *in, const har_windows *w, const char *path, const char *model)
-{
-    har_err e = {0};
-    const har_checkpoint *ck = har_model_checkpoint(in->m);
-    const char *ch = har_tfile_meta_get(w->file, "channels"), *mch = har_tfile_meta_get(ck->file, "channels");
-    if (har_tfile_meta_get(w->file, "normalisation"))
-        har_fail(&e, HAR_EDATA,
-                 "%s is normalised; har-infer takes raw windows (it applies the model's own "
-                 "normalisation): give the file from har-ingest or har-split",
-                 path);
-    else if (w->t != ck->window || w->c != ck->nchannels)
-        har_fail(&e, HAR_EDATA, "%s has windows of %d x %d but the model %s takes %d x %d", path, w->t, w->c,
-                 model, ck->window, ck->nchannels);
-    else if (!ch || strcmp(ch, mch))
-        har_fail(&e, HAR_EDATA, "%s has channels [%s] but the model %s was trained on [%s]", path,
-                 ch ? ch : "none", model, mch);
-    if (e.code)
-        har_die(&e);
-}
-
 static void run_tensor(infer *in, const char *path, const char *model)
 {
     har_err e = {0};
     har_windows w;
     if (har_windows_load(&w, path, &e))
         har_die(&e);
-    check_tensor(in, &w, path, model);
+    /* Raw windows in the model's channel order: predict_activity normalises. */
+    if (har_checkpoint_fits(har_model_checkpoint(in->m), model, &w, HAR_FIT_RAW, &e))
+        har_die(&e);
     print_header(in, "window,subject,recording,start,true");
     size_t per = (size_t)w.t * (size_t)w.c;
     for (int64_t i = 0; i < w.n; i++) {

@@ -164,28 +164,15 @@ static void touch_serving_memory(har_predictor *m)
     free(x);
 }
 
-/* DATA must hold raw windows the model can take. */
+/* DATA must hold raw windows the model can take (predict_activity
+ * normalises them), and at least one. */
 static void check_data(const har_windows *w, const har_checkpoint *ck, const char *model)
 {
     har_err e = {0};
-    const char *name = w->file->source;
-    if (har_tfile_meta_get(w->file, "normalisation"))
-        har_fail(&e, HAR_EDATA,
-                 "%s is normalised (metadata 'normalisation'); give the raw windows: predict_activity "
-                 "normalises with the statistics stored in %s",
-                 name, model),
-            har_die(&e);
-    if (w->t != ck->window || w->c != ck->nchannels)
-        har_fail(&e, HAR_EDATA, "%s has windows of %d x %d but the model %s takes %d x %d (samples x channels)",
-                 name, w->t, w->c, model, ck->window, ck->nchannels),
-            har_die(&e);
-    const char *want = har_tfile_meta_get(ck->file, "channels"), *got = har_tfile_meta_get(w->file, "channels");
-    if (!got || strcmp(want, got))
-        har_fail(&e, HAR_EDATA, "%s has channels [%s] but the model %s was trained on [%s]", name,
-                 got ? got : "none", model, want),
-            har_die(&e);
+    if (har_checkpoint_fits(ck, model, w, HAR_FIT_RAW, &e))
+        har_die(&e);
     if (w->n == 0)
-        har_fail(&e, HAR_EDATA, "%s holds no windows", name), har_die(&e);
+        har_fail(&e, HAR_EDATA, "%s holds no windows", w->file->source), har_die(&e);
 }
 
 /* stride / sample rate from f's metadata, or 0 if either is missing. */

@@ -7,24 +7,10 @@
 #include "evaluate.h"
 #include "data/norm.h"
 
-/* Metadata list key of w must equal the checkpoint's. */
-static int same_list(const har_checkpoint *ck, const char *ck_path, const har_windows *w,
-                     const char *key, har_err *e)
-{
-    const char *a = har_tfile_meta_get(ck->file, key), *b = har_tfile_meta_get(w->file, key);
-    if (!b || strcmp(a, b))
-        return har_fail(e, HAR_EDATA, "%s has %s [%s] but the model %s was trained on [%s]",
-                        w->file->source, key, b ? b : "none", ck_path, a);
-    return 0;
-}
-
 int har_eval_conform(const har_checkpoint *ck, const char *ck_path, har_windows *w, har_err *e)
 {
     const char *name = w->file->source;
-    if (w->t != ck->window || w->c != ck->nchannels)
-        return har_fail(e, HAR_EDATA, "%s has windows of %d x %d but the model %s takes %d x %d", name,
-                        w->t, w->c, ck_path, ck->window, ck->nchannels);
-    if (same_list(ck, ck_path, w, "channels", e) || same_list(ck, ck_path, w, "classes", e))
+    if (har_checkpoint_fits(ck, ck_path, w, HAR_FIT_CLASSES, e))
         return e->code;
     if (!har_tfile_meta_get(w->file, "normalisation"))
         return har_standardise(w, ck->mean, ck->std, ck_path, e);

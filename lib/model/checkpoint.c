@@ -5,6 +5,7 @@
 
 #include "checkpoint.h"
 #include "data/windows.h"
+#include "io/provenance.h"
 
 int har_checkpoint_put_weights(har_tfile *f, const har_model *m, har_err *e)
 {
@@ -148,4 +149,90 @@ void har_checkpoint_free(har_checkpoint *ck)
     free(ck->channels);
     har_tfile_free(ck->file);
     memset(ck, 0, sizeof *ck);
+}
+
+/* ---- saving ---------------------------------------------------------------- */
+
+int har_checkpoint_save(const har_checkpoint_origin *o, har_checkpoint_state_fn *add_state,
+                        const void *state, const char *path, har_err *e)
+{
+    har_tfile *f = har_tfile_new(e);
+    if (!f)
+        return HAR_EIO;
+    const har_windows *tr = o->train;
+    int64_t cs[1] = {tr->c};
+    har_tensor *m = har_tfile_add(f, "norm.mean", HAR_F64, 1, cs, e);
+    har_tensor *s = m ? har_tfile_add(f, "norm.std", HAR_F64, 1, cs, e) : NULL;
+    int rc = !s;
+    if (!rc) {
+        memcpy(m->data, o->mean, (size_t)tr->c * sizeof(double));
+        memcpy(s->data, o->std, (size_t)tr->c * sizeof(double));
+    }
+    /* What a reader needs to feed the model the windows it was trained on,
+     * copied from the training split as it came from har-ingest. */
+    const char *keys[] = {"classes", "activity_ids", "channels", "units", "sample_rate_hz", "stride",
+                          "preprocessing"};
+    rc = rc || add_state(state, f, e) || har_tfile_meta_set(f, "format", HAR_CHECKPOINT_FORMAT, e) ||
+         har_tfile_meta_setf(f, e, "window", "%d", tr->t);
+    for (size_t i = 0; !rc && i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = har_tfile_meta_get(tr->file, keys[i]);
+        if (v)
+            rc = har_tfile_meta_set(f, keys[i], v, e);
+    }
+    rc = rc || har_provenance_stamp(f, o->tool, o->argc, o->argv, tr->file->digest, e) ||
+         har_tfile_meta_set(f, "git_commit", o->git_commit, e) ||
+         /* The same command gives the same bytes only with the same kernels. */
+         har_tfile_meta_set(f, "blas_kernels", o->blas_kernels, e) ||
+         har_tfile_meta_set(f, "train_digest", tr->file->digest, e) ||
+         har_tfile_meta_set(f, "val_digest", o->val_digest, e) || har_tfile_write(f, path, e);
+    har_tfile_free(f);
+    return rc ? (e->code ? e->code : HAR_EIO) : 0;
+}
+
+/* ---- resuming --------------------------------------------------------------- */
+
+int har_checkpoint_check_resume(const har_tfile *f, const char *path, const char *hyperparameters,
+                                const char *train_digest, const char *val_digest, har_err *e)
+{
+    const char *hp = har_tfile_meta_get(f, "hyperparameters");
+    const char *td = har_tfile_meta_get(f, "train_digest"), *vd = har_tfile_meta_get(f, "val_digest");
+    if (!hp || strcmp(hp, hyperparameters))
+        return har_fail(e, HAR_EUSAGE,
+                        "--resume %s: the checkpoint was made with other hyperparameters:\n  %s\nthis command has:\n  %s",
+                        path, hp ? hp : "(none)", hyperparameters);
+    /* Other data would make the resumed run a different run under the same name. */
+    if (!td || !vd || strcmp(td, train_digest) || strcmp(vd, val_digest))
+        return har_fail(e, HAR_EDATA, "--resume %s: the checkpoint was trained on other TRAIN/VAL files", path);
+    return 0;
+}
+
+/* ---- does a dataset fit the model ------------------------------------------- */
+
+/* Metadata list key of w must equal the checkpoint's. */
+static int same_list(const har_checkpoint *ck, const char *ck_path, const har_windows *w, const char *key,
+                     har_err *e)
+{
+    const char *a = har_tfile_meta_get(ck->file, key), *b = har_tfile_meta_get(w->file, key);
+    if (!b || strcmp(a, b))
+        return har_fail(e, HAR_EDATA, "%s has %s [%s] but the model %s was trained on [%s]", w->file->source,
+                        key, b ? b : "none", ck_path, a);
+    return 0;
+}
+
+int har_checkpoint_fits(const har_checkpoint *ck, const char *ck_path, const har_windows *w, int flags,
+                        har_err *e)
+{
+    const char *name = w->file->source;
+    if ((flags & HAR_FIT_RAW) && har_tfile_meta_get(w->file, "normalisation"))
+        return har_fail(e, HAR_EDATA,
+                        "%s is normalised (metadata 'normalisation'); give the raw windows (from har-ingest or "
+                        "har-split): the model %s is applied with the normalisation it stores",
+                        name, ck_path);
+    if (w->t != ck->window || w->c != ck->nchannels)
+        return har_fail(e, HAR_EDATA, "%s has windows of %d x %d but the model %s takes %d x %d", name, w->t,
+                        w->c, ck_path, ck->window, ck->nchannels);
+    if (same_list(ck, ck_path, w, "channels", e) ||
+        ((flags & HAR_FIT_CLASSES) && same_list(ck, ck_path, w, "classes", e)))
+        return e->code;
+    return 0;
 }

@@ -692,3 +692,22 @@ int har_trainer_restore(har_trainer *t, const har_tfile *f, har_err *e)
     return har_fail(e, HAR_EDATA, "%s: metadata 'stop_reason' is '%s', expected running, completed or early-stopped",
                     f->source, stop ? stop : "missing");
 }
+
+int har_trainer_state(const void *trainer, har_tfile *f, har_err *e)
+{
+    return har_trainer_save(trainer, f, e);
+}
+
+int har_trainer_resume(har_trainer *t, const char *path, const char *train_digest, const char *val_digest,
+                       har_err *e)
+{
+    har_tfile *f = har_tfile_read(path, e);
+    if (!f)
+        return e->code;
+    char *hp = har_train_config_json(&t->cfg, e);
+    int rc = !hp || har_checkpoint_check_resume(f, path, hp, train_digest, val_digest, e) ||
+             har_trainer_restore(t, f, e);
+    free(hp);
+    har_tfile_free(f);
+    return rc ? (e->code ? e->code : HAR_EIO) : 0;
+}

@@ -4,7 +4,9 @@
  *
  * The loop reads top to bottom in train.c: shuffle (or oversample), gather a
  * batch, augment, forward, loss, backward, gradient norms, clip, step.  The
- * tool (har-train) owns the files: checkpoints, curves, experiment log. */
+ * checkpoint file is model/checkpoint's (the trainer adds its state to it);
+ * the tool (har-train) owns the curves, the step trace and the experiment
+ * log. */
 #ifndef HAR_TRAIN_H
 #define HAR_TRAIN_H
 
@@ -137,5 +139,15 @@ int har_trainer_epoch(har_trainer *t, volatile sig_atomic_t *interrupt, int *imp
  * har_trainer_restore reads it back so training continues bit-identically. */
 int har_trainer_save(const har_trainer *t, har_tfile *f, har_err *e);
 int har_trainer_restore(har_trainer *t, const har_tfile *f, har_err *e);
+
+/* har_trainer_save as a har_checkpoint_state_fn (state: the trainer), for
+ * har_checkpoint_save. */
+int har_trainer_state(const void *trainer, har_tfile *f, har_err *e);
+
+/* Continues the run from the checkpoint at path: refused (see
+ * har_checkpoint_check_resume) unless it was made with t's configuration on
+ * the splits with these digests; then the whole state is restored. */
+int har_trainer_resume(har_trainer *t, const char *path, const char *train_digest, const char *val_digest,
+                       har_err *e);
 
 #endif

@@ -455,7 +455,7 @@ START_TEST(stream_refuses_other_models)
     ck_assert_int_eq(tu_sh_capture(NULL, &err, "%s --input-format tensor %s %s", tu_bin("har-infer"),
                                    tu_path(work, "model.st.gz"), tu_path(work, "bn.st.gz")),
                      1);
-    tu_assert_contains(err, "is normalised; har-infer takes raw windows");
+    tu_assert_contains(err, "is normalised (metadata 'normalisation'); give the raw windows");
     free(err);
     syn_fixture_free(&f);
 }

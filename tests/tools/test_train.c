@@ -1,7 +1,8 @@
-/* test_train.c - har-train end to end on small synthetic datasets, and the
- * checkpoint loader's size checks.  The other pieces it is made of
- * (metrics, augmentation, the experiment log, the thread team) are
- * tests/unit/test_train_lib.c's. */
+/* test_train.c - har-train end to end on small synthetic datasets.  The
+ * pieces it is made of are tested in-process in tests/unit/:
+ * test_train_lib.c (metrics, augmentation, the experiment log, the thread
+ * team) and test_checkpoint.c (the checkpoint, the resume check, the
+ * training set's checks). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <signal.h>
@@ -414,49 +415,6 @@ START_TEST(bad_inputs_are_refused)
 }
 END_TEST
 
-/* A checkpoint file of the given spec and window (3 channels, 3 classes)
- * holding nfloats F32 values in one tensor "w", built in memory. */
-static har_tfile *spec_file(const char *spec, int window, int64_t nfloats)
-{
-    har_err e = {0};
-    har_tfile *f = har_tfile_new(&e);
-    int64_t cs[1] = {3}, ws[1] = {nfloats};
-    ck_assert_ptr_nonnull(f);
-    har_tensor *mean = har_tfile_add(f, "norm.mean", HAR_F64, 1, cs, &e);
-    har_tensor *std = har_tfile_add(f, "norm.std", HAR_F64, 1, cs, &e);
-    ck_assert(mean && std && har_tfile_add(f, "w", HAR_F32, 1, ws, &e));
-    for (int j = 0; j < 3; j++)
-        ((double *)std->data)[j] = 1;
-    ck_assert(!har_tfile_meta_set(f, "format", HAR_CHECKPOINT_FORMAT, &e) && !har_tfile_meta_set(f, "spec", spec, &e) &&
-              !har_tfile_meta_set(f, "classes", "A,B,C", &e) && !har_tfile_meta_set(f, "channels", "x,y,z", &e) &&
-              !har_tfile_meta_setf(f, &e, "window", "%d", window));
-    return f;
-}
-
-/* Found by fuzzing (tests/fuzz, target checkpoint): a 700-byte checkpoint
- * whose spec asks for a 17 GB model made the loader allocate it before
- * finding no weights.  The spec is now sized first: more parameters than
- * the file holds, or activations too large for one window, are refused
- * before anything is allocated. */
-START_TEST(checkpoint_spec_sized_before_allocation)
-{
-    har_checkpoint ck;
-    har_err e = {0};
-    ck_assert_int_eq(har_checkpoint_from_tfile(&ck, spec_file("conv1d:65536:1,conv1d:65536:1,gap,dense:3", 4, 10), &e),
-                     HAR_EDATA);
-    tu_assert_contains(e.msg, "needs 4295491587 parameters but the file holds only 10");
-    memset(&e, 0, sizeof e);
-    /* 1795 parameters, but 256 x 2^20 values out of the first layer. */
-    ck_assert_int_eq(har_checkpoint_from_tfile(&ck, spec_file("conv1d:256:1,gap,dense:3", 1 << 20, 2000), &e),
-                     HAR_EDATA);
-    tu_assert_contains(e.msg, "values per layer output");
-    memset(&e, 0, sizeof e);
-    /* Enough values but under other names: the weights' own check. */
-    ck_assert_int_eq(har_checkpoint_from_tfile(&ck, spec_file("flatten,dense:3", 4, 39), &e), HAR_EDATA);
-    tu_assert_contains(e.msg, "needs parameter 1.weight");
-}
-END_TEST
-
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
@@ -474,8 +432,5 @@ Suite *train_suite(void)
     tcase_add_test(tc, sigint_is_interrupted);
     tcase_add_test(tc, bad_inputs_are_refused);
     suite_add_tcase(s, tc);
-    TCase *pieces = tcase_create("pieces");
-    tcase_add_test(pieces, checkpoint_spec_sized_before_allocation);
-    suite_add_tcase(s, pieces);
     return s;
 }
