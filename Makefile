@@ -316,11 +316,14 @@ packages-check: packages-build
 packages-pipelines: packages-build
 	@scripts/ensure-packages $(PKGS_PIPE)
 
-# The test runners find the tools, the data and Python through the environment.
+# The test runners find the tools, the data and Python through the environment,
+# and the api suite the compilers, libhar.a's folder and the link flags a
+# program using har.h needs (the sanitizers' too in a SANITIZE= build).
 # OpenBLAS runs single-threaded in tests: results must not depend on it, and
 # two runners x two BLAS threads would oversubscribe a 2-core machine.
 RUN_TESTS = $(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
-            HAR_SANITIZE=$(SANITIZE) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR)
+            HAR_SANITIZE=$(SANITIZE) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR) \
+            HAR_CC='$(CC)' HAR_CXX='$(CXX)' HAR_LIBDIR=$(BUILD) HAR_LINK='$(LDFLAGS_ALL) $(PKG_LIBS)'
 
 # One level alone (only unit's runner needs no tool).
 .PHONY: check-unit check-tools check-system check-grad

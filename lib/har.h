@@ -1,57 +1,88 @@
-/* har.h - the public C API: classify raw IMU windows, or a live stream of raw
- * samples, with a checkpoint from har-train.
+/* har.h - the public C API of har: classify raw IMU windows, or a live stream
+ * of raw samples, with a checkpoint made by har-train.
  *
- *   har_err e = {0};
- *   har_predictor *m = har_load_model("model.safetensors.gz", &e);
+ *   char why[256];
+ *   har_predictor *m = har_predictor_load("model.safetensors.gz", why, sizeof why);
+ *   if (!m)
+ *       ... why says which file and what is wrong ...
  *   int label;
- *   float probs[16];                       (har_model_classes(m) values)
- *   if (!m || predict_activity(m, window, 128, 9, &label, probs))
- *       ... har_model_error(m) or e.msg says why ...
- *   printf("%s %.3f\n", har_class_name(m, label), probs[label]);
- *   har_free_model(m);
+ *   float probs[16];                      (har_predictor_classes(m) values)
+ *   if (predict_activity(m, window, 128, 9, &label, probs) == 0)
+ *       printf("%s %.3f\n", har_predictor_class_name(m, label), probs[label]);
+ *   else
+ *       ... har_predictor_error(m) says why ...
+ *   har_predictor_free(m);
  *
- * A window is T x C floats, time-major, channels in the model's order (UCI:
- * body_acc xyz, body_gyro xyz, total_acc xyz) and in raw units (g, rad/s):
- * the normalisation fitted on the training split is stored in the checkpoint
- * and applied here with the same arithmetic as har-norm, so serving cannot
- * drift from training.  Predictions are computed one window at a time, always
- * the same way, so they are reproducible bit for bit.
+ * Link: -lhar plus its dependencies (-lcjson -lz -lcrypto -lopenblas -lm
+ * -pthread).  This header needs only the C standard headers; the types are
+ * opaque, so the library can change inside without breaking a caller.
  *
- * The streaming API takes raw samples one at a time (ax ay az in g, gx gy gz
- * in rad/s at the model's sample rate), runs them through the causal filter
- * chain of har-ingest (dsp.h: one implementation) and predicts every stride
- * once a full window is buffered.  Its memory is fixed: one window. */
+ * A window is T x C floats, time-major (sample 0's C channels, then sample
+ * 1's, ...), channels in the model's order (har_predictor_channel_name; the
+ * UCI set: body_acc xyz, body_gyro xyz, total_acc xyz) and in raw units (g,
+ * rad/s).  The normalisation fitted on the training split is stored in the
+ * checkpoint and applied here with the same arithmetic as har-norm, so
+ * serving cannot drift from training: the probabilities are those har-eval
+ * reports for the same window, bit for bit, and the same window always gives
+ * the same bits.
+ *
+ * Threads: a predictor (and a stream on it) keeps its scratch space and last
+ * error inside, so give each thread its own predictor; different predictors
+ * share nothing. */
 #ifndef HAR_H
 #define HAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "model/checkpoint.h"
-#include "ingest/dsp.h"
-#include "core/err.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* predict_activity's return when it refuses a window (wrong shape, a value
+ * that is not finite before or after normalising). */
+#define HAR_PREDICT_REFUSED 1
+
+/* The raw values of one stream sample: ax ay az in g, gx gy gz in rad/s. */
+#define HAR_STREAM_CHANNELS 6
 
 typedef struct har_predictor har_predictor;
+typedef struct har_stream har_stream;
 
-/* Loads and validates a checkpoint; NULL (and e set) on failure. */
-har_predictor *har_load_model(const char *path, har_err *e);
-void har_free_model(har_predictor *m);
+/* ---- a predictor: one checkpoint, ready to classify ---------------------- */
 
-/* Classifies one raw window of T x C floats: *label receives the class index
- * (may be NULL), probs (may be NULL) the har_model_classes(m) softmax
- * probabilities.  Returns 0, or HAR_EDATA if T or C differ from the model or
- * a value is not finite (har_model_error says which). */
+/* Loads and validates a checkpoint (format, spec, every parameter, the
+ * normalisation).  Returns NULL on failure, with a one-line message naming
+ * the file in err (errlen bytes, always terminated; err may be NULL). */
+har_predictor *har_predictor_load(const char *path, char *err, size_t errlen);
+/* Frees m; free its streams first (they use it).  NULL is fine. */
+void har_predictor_free(har_predictor *m);
+
+/* Classifies one raw window of T x C floats.  *label receives the class
+ * index (label may be NULL), probs the har_predictor_classes(m) softmax
+ * probabilities (probs may be NULL).  Returns 0, or HAR_PREDICT_REFUSED if T
+ * or C are not the model's or a value is not finite (har_predictor_error
+ * says which sample and channel); window is never modified.  Named as the
+ * product has always named it: the one call a deployment makes. */
 int predict_activity(har_predictor *m, const float *window, int T, int C, int *label, float *probs);
 
-int har_model_window(const har_predictor *m);   /* T */
-int har_model_channels(const har_predictor *m); /* C */
-int har_model_classes(const har_predictor *m);  /* K */
-const char *har_class_name(const har_predictor *m, int label);
-/* The last error of predict_activity or the streaming calls. */
-const char *har_model_error(const har_predictor *m);
-/* The checkpoint behind m: spec, parameters, metadata. */
-const har_checkpoint *har_model_checkpoint(const har_predictor *m);
+int har_predictor_window(const har_predictor *m);   /* T: samples per window */
+int har_predictor_channels(const har_predictor *m); /* C */
+int har_predictor_classes(const har_predictor *m);  /* K */
+/* The name of class label (0..K-1) or channel (0..C-1); NULL out of range.
+ * The strings live as long as m. */
+const char *har_predictor_class_name(const har_predictor *m, int label);
+const char *har_predictor_channel_name(const har_predictor *m, int channel);
+/* A metadata value of the checkpoint ("spec", "classes", "channels",
+ * "units", "sample_rate_hz", "stride", "hyperparameters", "seed",
+ * "git_commit", ...: the keys har-train writes), or NULL if it has none.
+ * The string lives as long as m. */
+const char *har_predictor_metadata(const har_predictor *m, const char *key);
+/* Why the last predict_activity or stream call on m failed ("" if none
+ * has).  Valid until the next call on m. */
+const char *har_predictor_error(const har_predictor *m);
 
-typedef struct har_stream har_stream;
+/* ---- a stream: raw samples in, a prediction every stride samples ---------- */
 
 /* One prediction of a stream.  window and probs point into the stream and
  * stay valid until the next push. */
@@ -62,21 +93,27 @@ typedef struct {
     const float *window; /* [T, C] the raw (filtered, un-normalised) window */
 } har_stream_prediction;
 
-/* A stream predicting every `stride` samples (0: the stride the model's
- * training windows used, metadata "stride").  Refused (NULL, e set) if the
- * model was not trained on the nine channels of har-ingest's filter chain
- * with its default parameters, since the windows would differ. */
-har_stream *har_stream_new(har_predictor *m, int stride, har_err *e);
-void har_stream_free(har_stream *s);
+/* A stream on m predicting every stride samples (0: the stride of the
+ * model's training windows).  Samples go through har-ingest's causal filter
+ * chain (one implementation), so the windows are those har-ingest would
+ * cut.  Returns NULL if the model was not trained on the nine channels of
+ * that chain with its default parameters (the windows would differ), or
+ * stride is negative; har_predictor_error(m) says why.  Memory is fixed: one
+ * window. */
+har_stream *har_stream_new(har_predictor *m, int stride);
+void har_stream_free(har_stream *s); /* NULL is fine */
 
 /* Pushes one raw sample.  Returns 1 with *out filled when a window completed
  * and was classified, 0 when more samples are needed, -1 if a value is not
- * finite (the sample is not consumed) or the window could not be classified
- * (a value overflows after normalising); har_model_error says which.  (-1,
- * not HAR_EDATA: that is 1, the value of success here.) */
-int har_stream_push(har_stream *s, const double raw[HAR_RAW_CHANNELS], har_stream_prediction *out);
+ * finite (the sample is not consumed) or the window was refused (a value
+ * overflows after normalising); har_predictor_error says which. */
+int har_stream_push(har_stream *s, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out);
 
 /* Samples pushed so far. */
 int64_t har_stream_samples(const har_stream *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

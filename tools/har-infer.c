@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "har.h"
+#include "ingest/dsp.h"
+#include "serve/predictor.h"
 #include "io/outfile.h"
 #include "io/textparse.h"
 #include "data/windows.h"
@@ -97,14 +98,14 @@ typedef struct {
  * opened (JSON); this adds the prediction and ends the line. */
 static void finish_row(infer *in, int label)
 {
-    int K = har_model_classes(in->m);
+    int K = har_predictor_classes(in->m);
     if (in->json) {
-        printf("\"label\":\"%s\",\"class\":%d,\"probs\":{", har_class_name(in->m, label), label);
+        printf("\"label\":\"%s\",\"class\":%d,\"probs\":{", har_predictor_class_name(in->m, label), label);
         for (int k = 0; k < K; k++)
-            printf("%s\"%s\":%.6g", k ? "," : "", har_class_name(in->m, k), (double)in->probs[k]);
+            printf("%s\"%s\":%.6g", k ? "," : "", har_predictor_class_name(in->m, k), (double)in->probs[k]);
         printf("}}\n");
     } else {
-        printf("%s,%d", har_class_name(in->m, label), label);
+        printf("%s,%d", har_predictor_class_name(in->m, label), label);
         for (int k = 0; k < K; k++)
             printf(",%.6g", (double)in->probs[k]);
         putchar('\n');
@@ -123,8 +124,8 @@ static void print_header(const infer *in, const char *lead)
     if (in->json)
         return;
     printf("%s,label,class", lead);
-    for (int k = 0; k < har_model_classes(in->m); k++)
-        printf(",p_%s", har_class_name(in->m, k));
+    for (int k = 0; k < har_predictor_classes(in->m); k++)
+        printf(",p_%s", har_predictor_class_name(in->m, k));
     putchar('\n');
 }
 
@@ -158,7 +159,7 @@ static FILE *open_input(const char *path)
 
 static void run_text(infer *in, const char *path)
 {
-    int T = har_model_window(in->m), C = har_model_channels(in->m), want = T * C;
+    int T = har_predictor_window(in->m), C = har_predictor_channels(in->m), want = T * C;
     /* A window line needs at most ~26 bytes per number; longer is garbage. */
     size_t cap = (size_t)want * 32 + 1024;
     char *buf = malloc(cap), why[160];
@@ -189,7 +190,7 @@ static void run_text(infer *in, const char *path)
             x[i] = (float)v[i];
         int label;
         if (predict_activity(in->m, x, T, C, &label, in->probs)) {
-            bad_line(in, line, har_model_error(in->m));
+            bad_line(in, line, har_predictor_error(in->m));
             continue;
         }
         if (in->json)
@@ -218,7 +219,7 @@ static void run_tensor(infer *in, const char *path, const char *model)
     if (har_windows_load(&w, path, &e))
         har_die(&e);
     /* Raw windows in the model's channel order: predict_activity normalises. */
-    if (har_checkpoint_fits(har_model_checkpoint(in->m), model, &w, HAR_FIT_RAW, &e))
+    if (har_checkpoint_fits(har_predictor_checkpoint(in->m), model, &w, HAR_FIT_RAW, &e))
         har_die(&e);
     print_header(in, "window,subject,recording,start,true");
     size_t per = (size_t)w.t * (size_t)w.c;
@@ -227,7 +228,7 @@ static void run_tensor(infer *in, const char *path, const char *model)
         /* Loading checked every value is finite, so only an overflow after
          * normalising can fail here: that is bad data, not a line to skip. */
         if (predict_activity(in->m, w.x + (size_t)i * per, w.t, w.c, &label, in->probs))
-            har_fail(&e, HAR_EDATA, "%s: window %lld: %s", path, (long long)i, har_model_error(in->m)),
+            har_fail(&e, HAR_EDATA, "%s: window %lld: %s", path, (long long)i, har_predictor_error(in->m)),
                 har_die(&e);
         const char *truth = har_list_at(w.classes, w.nclasses, w.y[i]);
         if (in->json)
@@ -251,14 +252,14 @@ static void emit_window(FILE *fp, const float *x, size_t n)
 static void run_stream(infer *in, const char *path, int stride, const char *emit)
 {
     har_err e = {0};
-    har_stream *s = har_stream_new(in->m, stride, &e);
+    har_stream *s = har_stream_open(in->m, stride, &e);
     if (!s)
         har_die(&e);
     har_out out = {0};
     FILE *wf = NULL;
     if (emit && (har_out_open(&out, emit, 0, &e) || !(wf = har_out_stdio(&out, &e))))
         har_die(&e);
-    const har_checkpoint *ck = har_model_checkpoint(in->m);
+    const har_checkpoint *ck = har_predictor_checkpoint(in->m);
     const char *fs_meta = har_tfile_meta_get(ck->file, "sample_rate_hz");
     double fs = fs_meta ? strtod(fs_meta, NULL) : har_preproc_defaults.fs_hz;
     size_t per = (size_t)ck->window * (size_t)ck->nchannels;
@@ -283,14 +284,14 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
         har_stream_prediction p;
         int got = har_stream_push(s, raw, &p);
         if (got < 0) {
-            bad_line(in, line, har_model_error(in->m));
+            bad_line(in, line, har_predictor_error(in->m));
             continue;
         }
         if (!got)
             continue;
         if (wf)
             emit_window(wf, p.window, per);
-        memcpy(in->probs, p.probs, (size_t)har_model_classes(in->m) * sizeof *in->probs);
+        memcpy(in->probs, p.probs, (size_t)har_predictor_classes(in->m) * sizeof *in->probs);
         if (in->json)
             printf("{\"start\":%lld,\"time_s\":%.2f,", (long long)p.start, (double)p.start / fs);
         else
@@ -384,10 +385,10 @@ int main(int argc, char **argv)
     /* Batch-1 products are too small to share: one thread, no contention. */
     openblas_set_num_threads(1);
     har_err e = {0};
-    if (!(in.m = har_load_model(model, &e)))
+    if (!(in.m = har_predictor_open(model, &e)))
         har_die(&e);
     in.input = har_is_stdio(input) ? "<stdin>" : input;
-    if (!(in.probs = malloc((size_t)har_model_classes(in.m) * sizeof *in.probs)))
+    if (!(in.probs = malloc((size_t)har_predictor_classes(in.m) * sizeof *in.probs)))
         har_fail(&e, HAR_EIO, "out of memory"), har_die(&e);
     if (o.mode == MODE_TEXT)
         run_text(&in, input);
@@ -404,6 +405,6 @@ int main(int argc, char **argv)
     else if (!in.quiet && !in.windows && o.mode != MODE_STREAM)
         fprintf(stderr, "%s: %s: no windows: nothing classified\n", har_prog(), in.input);
     free(in.probs);
-    har_free_model(in.m);
+    har_predictor_free(in.m);
     return 0;
 }

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "har.h"
+#include "serve/predictor.h"
 #include "io/outfile.h"
 #include "data/windows.h"
 
@@ -151,7 +151,7 @@ static long peak_rss_kib(void)
  * before the serving memory is read. */
 static void touch_serving_memory(har_predictor *m)
 {
-    const har_checkpoint *ck = har_model_checkpoint(m);
+    const har_checkpoint *ck = har_predictor_checkpoint(m);
     size_t T = (size_t)ck->window, C = (size_t)ck->nchannels;
     float *x = malloc(T * C * sizeof *x);
     har_err e = {0};
@@ -160,7 +160,7 @@ static void touch_serving_memory(har_predictor *m)
     for (size_t i = 0; i < T * C; i++)
         x[i] = (float)ck->mean[i % C];
     if (predict_activity(m, x, (int)T, (int)C, NULL, NULL))
-        har_fail(&e, HAR_EDATA, "%s: %s", ck->file->source, har_model_error(m)), har_die(&e);
+        har_fail(&e, HAR_EDATA, "%s: %s", ck->file->source, har_predictor_error(m)), har_die(&e);
     free(x);
 }
 
@@ -200,12 +200,12 @@ static double elapsed_us(const struct timespec *a, const struct timespec *b)
 static void run(har_predictor *m, const har_windows *w, int warmup, timings *t)
 {
     har_err e = {0};
-    const int T = w->t, C = w->c, K = har_model_classes(m);
+    const int T = w->t, C = w->c, K = har_predictor_classes(m);
     const size_t per = (size_t)T * (size_t)C;
     for (int i = 0; i < warmup; i++)
         if (predict_activity(m, w->x + (size_t)(i % w->n) * per, T, C, NULL, NULL))
             har_fail(&e, HAR_EDATA, "%s, window %lld: %s", w->file->source, (long long)(i % w->n),
-                     har_model_error(m)),
+                     har_predictor_error(m)),
                 har_die(&e);
     for (int i = 0; i < t->n; i++) {
         int64_t k = i % w->n;
@@ -215,7 +215,7 @@ static void run(har_predictor *m, const har_windows *w, int warmup, timings *t)
         int rc = predict_activity(m, x, T, C, &t->label[i], t->probs + (size_t)i * K);
         clock_gettime(CLOCK_MONOTONIC, &b);
         if (rc)
-            har_fail(&e, HAR_EDATA, "%s, window %lld: %s", w->file->source, (long long)k, har_model_error(m)),
+            har_fail(&e, HAR_EDATA, "%s, window %lld: %s", w->file->source, (long long)k, har_predictor_error(m)),
                 har_die(&e);
         t->us[i] = elapsed_us(&a, &b);
         t->index[i] = k;
@@ -326,13 +326,13 @@ static char *json_text(const report *r)
 /* --predictions: one row per timed call, in call order. */
 static void write_predictions(FILE *fp, const har_predictor *m, const timings *t)
 {
-    int K = har_model_classes(m);
+    int K = har_predictor_classes(m);
     fputs("run_index,data_index,class,name", fp);
     for (int k = 0; k < K; k++)
-        fprintf(fp, ",p_%s", har_class_name(m, k));
+        fprintf(fp, ",p_%s", har_predictor_class_name(m, k));
     fputc('\n', fp);
     for (int i = 0; i < t->n; i++) {
-        fprintf(fp, "%d,%lld,%d,%s", i, (long long)t->index[i], t->label[i], har_class_name(m, t->label[i]));
+        fprintf(fp, "%d,%lld,%d,%s", i, (long long)t->index[i], t->label[i], har_predictor_class_name(m, t->label[i]));
         for (int k = 0; k < K; k++)
             fprintf(fp, ",%.9g", (double)t->probs[(size_t)i * K + k]);
         fputc('\n', fp);
@@ -377,10 +377,10 @@ int main(int argc, char **argv)
      * gets one core at most. */
     openblas_set_num_threads(1);
     har_err e = {0};
-    har_predictor *m = har_load_model(o.model, &e);
+    har_predictor *m = har_predictor_open(o.model, &e);
     if (!m)
         har_die(&e);
-    const har_checkpoint *ck = har_model_checkpoint(m);
+    const har_checkpoint *ck = har_predictor_checkpoint(m);
     touch_serving_memory(m);
     report r = {.o = &o, .ck = ck, .serving_rss = peak_rss_kib(), .load1 = -1};
 
@@ -389,7 +389,7 @@ int main(int argc, char **argv)
         har_die(&e);
     check_data(&w, ck, o.model);
     r.data_windows = w.n;
-    int K = har_model_classes(m);
+    int K = har_predictor_classes(m);
     timings t = {.n = o.windows};
     t.us = malloc((size_t)t.n * sizeof *t.us);
     t.label = malloc((size_t)t.n * sizeof *t.label);
@@ -419,6 +419,6 @@ int main(int argc, char **argv)
     free(t.probs);
     free(t.index);
     har_windows_free(&w);
-    har_free_model(m);
+    har_predictor_free(m);
     return 0;
 }

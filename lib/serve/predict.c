@@ -5,10 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "har.h"
-#include "eval/metrics.h"
+#include "predictor.h"
 #include "core/vec.h"
 #include "data/windows.h"
+#include "eval/metrics.h"
+#include "ingest/dsp.h"
+
+/* har.h promises these without including the headers that define them. */
+_Static_assert(HAR_STREAM_CHANNELS == HAR_RAW_CHANNELS, "har.h's stream channels are dsp.h's raw channels");
+_Static_assert(HAR_PREDICT_REFUSED == HAR_EDATA, "predict_activity refuses with HAR_EDATA");
 
 struct har_predictor {
     har_checkpoint ck;
@@ -17,7 +22,7 @@ struct har_predictor {
     /* [T, C] the statistics repeated for every sample: normalising is then
      * one vectorised pass over the window */
     double *mean_row, *std_row;
-    char error[512];
+    char error[sizeof(har_err){0}.msg]; /* as long as a har_err message */
 };
 
 static int set_error(har_predictor *m, const char *fmt, ...)
@@ -29,7 +34,7 @@ static int set_error(har_predictor *m, const char *fmt, ...)
     return HAR_EDATA;
 }
 
-har_predictor *har_load_model(const char *path, har_err *e)
+har_predictor *har_predictor_open(const char *path, har_err *e)
 {
     har_predictor *m = har_malloc(sizeof *m, e);
     if (!m)
@@ -45,7 +50,7 @@ har_predictor *har_load_model(const char *path, har_err *e)
         !(m->p = har_malloc((size_t)m->ck.nclasses * sizeof *m->p, e)) ||
         !(m->mean_row = har_malloc(n * sizeof *m->mean_row, e)) ||
         !(m->std_row = har_malloc(n * sizeof *m->std_row, e)) || har_model_reserve(&m->ck.model, 1, e)) {
-        har_free_model(m);
+        har_predictor_free(m);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -55,7 +60,7 @@ har_predictor *har_load_model(const char *path, har_err *e)
     return m;
 }
 
-void har_free_model(har_predictor *m)
+void har_predictor_free(har_predictor *m)
 {
     if (!m)
         return;
@@ -166,15 +171,43 @@ int predict_activity(har_predictor *m, const float *window, int T, int C, int *l
     return 0;
 }
 
-int har_model_window(const har_predictor *m) { return m->ck.window; }
-int har_model_channels(const har_predictor *m) { return m->ck.nchannels; }
-int har_model_classes(const har_predictor *m) { return m->ck.nclasses; }
-const char *har_model_error(const har_predictor *m) { return m->error; }
-const har_checkpoint *har_model_checkpoint(const har_predictor *m) { return &m->ck; }
+int har_predictor_window(const har_predictor *m) { return m->ck.window; }
+int har_predictor_channels(const har_predictor *m) { return m->ck.nchannels; }
+int har_predictor_classes(const har_predictor *m) { return m->ck.nclasses; }
+const char *har_predictor_error(const har_predictor *m) { return m->error; }
+const har_checkpoint *har_predictor_checkpoint(const har_predictor *m) { return &m->ck; }
 
-const char *har_class_name(const har_predictor *m, int label)
+const char *har_predictor_class_name(const har_predictor *m, int label)
 {
-    return har_list_at(m->ck.classes, m->ck.nclasses, label);
+    return label >= 0 && label < m->ck.nclasses ? m->ck.classes[label] : NULL;
+}
+
+const char *har_predictor_channel_name(const har_predictor *m, int channel)
+{
+    return channel >= 0 && channel < m->ck.nchannels ? m->ck.channels[channel] : NULL;
+}
+
+const char *har_predictor_metadata(const har_predictor *m, const char *key)
+{
+    return har_tfile_meta_get(m->ck.file, key);
+}
+
+/* Copies e's message into err (errlen bytes, terminated). */
+static void copy_error(const har_err *e, char *err, size_t errlen)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", e->msg[0] ? e->msg : "out of memory");
+}
+
+har_predictor *har_predictor_load(const char *path, char *err, size_t errlen)
+{
+    har_err e = {0};
+    har_predictor *m = har_predictor_open(path, &e);
+    if (!m)
+        copy_error(&e, err, errlen);
+    else if (err && errlen)
+        err[0] = 0;
+    return m;
 }
 
 /* ---- streams ---- */
@@ -214,7 +247,7 @@ static int stream_compatible(const har_checkpoint *ck, har_err *e)
     return 0;
 }
 
-har_stream *har_stream_new(har_predictor *m, int stride, har_err *e)
+har_stream *har_stream_open(har_predictor *m, int stride, har_err *e)
 {
     const har_checkpoint *ck = &m->ck;
     if (stream_compatible(ck, e))
@@ -262,7 +295,16 @@ void har_stream_free(har_stream *s)
 
 int64_t har_stream_samples(const har_stream *s) { return s->pp.n; }
 
-int har_stream_push(har_stream *s, const double raw[HAR_RAW_CHANNELS], har_stream_prediction *out)
+har_stream *har_stream_new(har_predictor *m, int stride)
+{
+    har_err e = {0};
+    har_stream *s = har_stream_open(m, stride, &e);
+    if (!s)
+        snprintf(m->error, sizeof m->error, "%s", e.msg[0] ? e.msg : "out of memory");
+    return s;
+}
+
+int har_stream_push(har_stream *s, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out)
 {
     static const char *const raw_names[HAR_RAW_CHANNELS] = {"ax", "ay", "az", "gx", "gy", "gz"};
     for (int j = 0; j < HAR_RAW_CHANNELS; j++)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "har.h"
+#include "serve/predictor.h"
 #include "data/windows.h"
 #include "synthetic.h"
 #include "testutil.h"
@@ -207,7 +207,7 @@ START_TEST(text_windows_equal_tensor_windows)
     char **tensor = csv_lines(tu_path(work, "tensor.csv"), &no, &obuf);
     ck_assert_int_eq((int64_t)nt, n + 1);
     tu_assert_contains(text[0], "line,label,class,p_WALKING");
-    har_predictor *m = har_load_model(tu_path(work, "model.st.gz"), &e);
+    har_predictor *m = har_predictor_open(tu_path(work, "model.st.gz"), &e);
     ck_assert_msg(m != NULL, "%s", e.msg);
     float probs[6];
     for (int64_t i = 0; i < n; i++) {
@@ -218,11 +218,11 @@ START_TEST(text_windows_equal_tensor_windows)
     }
     /* Wrong shapes and non-finite values are refused, with the reason. */
     ck_assert_int_eq(predict_activity(m, w.x, w.t - 1, w.c, NULL, probs), HAR_EDATA);
-    tu_assert_contains(har_model_error(m), "takes 128 x 9");
+    tu_assert_contains(har_predictor_error(m), "takes 128 x 9");
     w.x[5] = NAN;
     ck_assert_int_eq(predict_activity(m, w.x, w.t, w.c, NULL, probs), HAR_EDATA);
-    tu_assert_contains(har_model_error(m), "body_gyro_z is NaN");
-    har_free_model(m);
+    tu_assert_contains(har_predictor_error(m), "body_gyro_z is NaN");
+    har_predictor_free(m);
     free(text), free(tensor), free(tbuf), free(obuf);
     har_windows_free(&w);
 }

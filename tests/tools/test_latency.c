@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "eval/evaluate.h"
-#include "har.h"
+#include "serve/predictor.h"
 #include "nn/matvec.h"
 #include "nn/model.h"
 #include "core/rng.h"
@@ -272,7 +272,7 @@ START_TEST(predict_activity_agrees_with_eval)
     har_checkpoint ck;
     har_predictions p;
     const char *model = tu_path(f.dir, "gru.st.gz");
-    har_predictor *m = har_load_model(model, &e);
+    har_predictor *m = har_predictor_open(model, &e);
     ck_assert_msg(m != NULL, "%s", e.msg);
     ck_assert_msg(har_windows_load(&raw, f.val, &e) == 0 && har_windows_load(&w, f.val, &e) == 0 &&
                       har_checkpoint_load(&ck, model, &e) == 0 && har_eval_conform(&ck, model, &w, &e) == 0 &&
@@ -290,15 +290,15 @@ START_TEST(predict_activity_agrees_with_eval)
     /* A value that is not finite is still named (the slow path). */
     raw.x[4 * 3 + 1] = NAN;
     ck_assert_int_eq(predict_activity(m, raw.x, raw.t, raw.c, NULL, NULL), HAR_EDATA);
-    tu_assert_contains(har_model_error(m), "sample 4, channel ay is NaN");
+    tu_assert_contains(har_predictor_error(m), "sample 4, channel ay is NaN");
     raw.x[4 * 3 + 1] = 3e38f;
     ck_assert_int_eq(predict_activity(m, raw.x, raw.t, raw.c, NULL, NULL), HAR_EDATA);
-    tu_assert_contains(har_model_error(m), "sample 4, channel ay (3e+38) overflows after normalising");
+    tu_assert_contains(har_predictor_error(m), "sample 4, channel ay (3e+38) overflows after normalising");
     har_predictions_free(&p);
     har_checkpoint_free(&ck);
     har_windows_free(&w);
     har_windows_free(&raw);
-    har_free_model(m);
+    har_predictor_free(m);
     syn_fixture_free(&f);
 }
 END_TEST
