@@ -29,7 +29,7 @@ SANITIZE ?=
 
 # Debian packages each goal needs (checked by scripts/ensure-packages).
 PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
-PKGS_TEST  = check python3 python3-numpy gnuplot-nox
+PKGS_TEST  = check python3 python3-numpy gnuplot-nox slurm-wlm munge
 PKGS_PIPE  = gnuplot-nox
 # clang brings libFuzzer's driver only with its runtime package (Debian 12).
 PKGS_FUZZ  = clang libclang-rt-14-dev
