@@ -392,14 +392,32 @@ MONITOR_accuracy := val_acc
 PRIMARY_MONITOR  = $(MONITOR_$(PRIMARY_METRIC))
 $(if $(PRIMARY_MONITOR),,$(error PRIMARY_METRIC must be macro_f1 or accuracy, not '$(PRIMARY_METRIC)'))
 
-# Every training and evaluation of the pipelines runs behind $(RUN); a run
-# whose seconds a report compares runs behind $(RUN_ALONE), which waits until
-# no other run is going and keeps new ones waiting until it ends, so that even
-# under make -j it has the machine to itself (pipelines/run_locked.sh: flock
-# on $(PIPE_WORK)/.locks).
+# Every step of the pipelines that trains, scores or ingests runs behind
+# $(RUN); a run whose seconds a report compares runs behind $(RUN_ALONE).
+# RUNNER=local (the default): here, under a machine lock, where an 'alone'
+# run waits until no other run is going and keeps new ones waiting until it
+# ends, so that even under make -j it has the machine to itself
+# (pipelines/run_locked.sh: flock on $(PIPE_WORK)/.locks).
+# RUNNER=slurm: each step is a Slurm job step (pipelines/run_slurm.sh: srun
+# with the target as job name, the CPUs it computes with, SLURM_MEM,
+# SLURM_TIME, --exclusive for an 'alone' run, and SRUN_FLAGS for partition
+# or account), so make -jN keeps N steps in the queue.
+RUNNER ?= local
 LOCKS     = $(PIPE_WORK)/.locks
+ifeq ($(RUNNER),local)
 RUN       = sh pipelines/run_locked.sh shared $(LOCKS)
 RUN_ALONE = sh pipelines/run_locked.sh alone $(LOCKS)
+else ifeq ($(RUNNER),slurm)
+SLURM_MEM  ?= 3G
+SLURM_TIME ?= 60
+SLURM_TRAIN_CPUS ?= 2
+SRUN_FLAGS ?=
+export SLURM_MEM SLURM_TIME SLURM_TRAIN_CPUS SRUN_FLAGS
+RUN       = sh pipelines/run_slurm.sh shared '$@'
+RUN_ALONE = sh pipelines/run_slurm.sh alone '$@'
+else
+$(error RUNNER must be local or slurm, not '$(RUNNER)')
+endif
 
 GENERATED :=
 # The stages in order (each fragment's rules name what the earlier ones

@@ -7,8 +7,11 @@
  *  - every report is produced, with its required sections and figures;
  *  - a second make does nothing;
  *  - changing one run's hyperparameters reruns only that run and its report;
- *  - make -j1 and make -j2 give the same bytes, timings aside.
- * The run happens once, in the fixture; each test then reads its files. */
+ *  - make -j1 and make -j2 give the same bytes, timings aside, and so does
+ *    make -j2 RUNNER=slurm, every step a job step of a real single-node
+ *    Slurm (scripts/slurm-local; skipped with the reason where Slurm cannot
+ *    run, which is never the case in CI).
+ * The runs happen once, in the fixture; each test then reads their files. */
 #define _XOPEN_SOURCE 700
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 
 static char *work;        /* the temporary folder */
 static char root[PATH_MAX]; /* the source tree: Makefile, pipelines/ */
+static char slurm_skip[2200]; /* why the RUNNER=slurm run did not happen, or "" */
 
 /* The recordings of experiments 1-14 (users 1-7; users 2 and 4 are test
  * subjects), their labels, the activity names and the official test list. */
@@ -38,13 +42,15 @@ static void make_subset(const char *dir)
 
 /* make -jJOBS pipelines into WORK/run (EXTRA: more make arguments); the
  * output goes to WORK/make.log.  MAKEFLAGS of an enclosing make (jobserver,
- * SANITIZE=...) must not reach it. */
+ * SANITIZE=...) must not reach it, nor the SLURM_* of an allocation the
+ * tests run in (the RUNNER=slurm run uses the test's own cluster). */
 static int run_make(int jobs, const char *extra)
 {
     char bin[PATH_MAX];
     const char *tool = tu_bin("har-train");
     snprintf(bin, sizeof bin, "%.*s", (int)(strrchr(tool, '/') - tool), tool);
-    return tu_sh("cd '%s' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES HAR_THREADS=1 "
+    return tu_sh("cd '%s' && unset $(env | sed -n 's/^\\(SLURM_[A-Z_]*\\)=.*/\\1/p') && "
+                 "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES HAR_THREADS=1 "
                  "make -s -j%d --no-print-directory pipelines ARTIFACTS='%s/run/artifacts' PIPE_WORK='%s/run/build' "
                  "MODEL_CARD='%s/run/MODEL_CARD.md' PIPE_BIN='%s' DATA_DIR='%s/hapt' DATA_VAL_COUNT=1 CV_K=2 "
                  "TRAIN_EXTRA='-e 2' LATENCY_N=100 DEMO_EXP=03 DEMO_USER=02 %s > '%s/make.log' 2>&1",
@@ -73,10 +79,27 @@ static void setup(void)
     assert_make(1, "");
     ck_assert_int_eq(tu_sh("mv '%s/run' '%s/j1'", work, work), 0);
     assert_make(2, "");
+    /* Then every step as a Slurm job step (the -j2 run kept as WORK/j2). */
+    char *why = NULL;
+    int rc = tu_sh_capture(NULL, &why, "SLURM_LOCAL_PORT=%d sh scripts/slurm-local start '%s/cluster'",
+                           30000 + (int)(getpid() % 20000), work);
+    slurm_skip[0] = 0;
+    if (rc == 3) {
+        snprintf(slurm_skip, sizeof slurm_skip, "Slurm cannot run here: %s", why);
+    } else {
+        ck_assert_msg(rc == 0, "scripts/slurm-local start failed (%d):\n%s", rc, why);
+        ck_assert_int_eq(tu_sh("mv '%s/run' '%s/j2'", work, work), 0);
+        char extra[PATH_MAX + 64];
+        snprintf(extra, sizeof extra, "RUNNER=slurm SLURM_CONF='%s/cluster/slurm.conf' SLURM_MEM=1G SLURM_TRAIN_CPUS=1",
+                 work);
+        assert_make(2, extra);
+    }
+    free(why);
 }
 
 static void teardown(void)
 {
+    tu_sh("sh scripts/slurm-local stop '%s/cluster'", work);
     tu_rmtree(work);
     free(work);
 }
@@ -206,19 +229,60 @@ START_TEST(model_card)
 }
 END_TEST
 
-/* Every file the -j1 and the -j2 run wrote is the same, except the ones
- * that hold wall-clock times (curves, logs, latency, the reports and
- * figures that show them). */
-START_TEST(parallel_make_gives_the_same_files)
+/* The files of two runs (folders of WORK) that differ, but those that
+ * hold wall-clock times (curves, logs, latency, the reports and figures
+ * that show them); "" if none.  The machine lock's files (build/.locks)
+ * are no output: a RUNNER=slurm run takes no lock. */
+static char *differing(const char *a, const char *b)
 {
     char *out = NULL;
     int rc = tu_sh_capture(&out, NULL,
-                           "cd '%s' && (cd j1 && find . -type f | sort) > j1.list && (cd run && find . -type f | sort) > "
-                           "run.list && diff j1.list run.list && for f in $(cat run.list); do case $f in "
+                           "cd '%s' && (cd %s && find . -type f ! -path './build/.locks/*' | sort) > %s.list && "
+                           "(cd %s && find . -type f ! -path './build/.locks/*' | sort) > "
+                           "%s.list && diff %s.list %s.list && for f in $(cat %s.list); do case $f in "
                            "*-curves.csv|*.log.csv|*/experiments.csv|*/latency.json|*.md|*.png) ;; "
-                           "*) cmp -s j1/$f run/$f || echo $f;; esac; done",
-                           work);
-    ck_assert_msg(rc == 0 && out && !*out, "files differ between make -j1 and make -j2:\n%s", out ? out : "");
+                           "*) cmp -s %s/$f %s/$f || echo $f;; esac; done",
+                           work, a, a, b, b, a, b, b, a, b);
+    ck_assert_msg(rc == 0, "the runs %s and %s did not write the same files:\n%s", a, b, out ? out : "");
+    return out;
+}
+
+/* Every file the -j1 and the -j2 run wrote is the same, timings aside. */
+START_TEST(parallel_make_gives_the_same_files)
+{
+    char *out = differing("j1", slurm_skip[0] ? "run" : "j2");
+    ck_assert_msg(!*out, "files differ between make -j1 and make -j2:\n%s", out);
+    free(out);
+}
+END_TEST
+
+/* make -j2 RUNNER=slurm on a real cluster writes the same bytes as the
+ * local run, timings aside. */
+START_TEST(slurm_runner_gives_the_same_files)
+{
+    if (slurm_skip[0]) {
+        tu_skip("slurm_runner_gives_the_same_files", slurm_skip);
+        return;
+    }
+    char *out = differing("j1", "run");
+    ck_assert_msg(!*out, "files differ between make -j1 and make -j2 RUNNER=slurm:\n%s", out);
+    free(out);
+    /* Each step was a job named after its target, asking for the CPUs it
+     * computes with (1 for a training here, as HAR_THREADS=1 in the local
+     * runs; 1 for an evaluation), and the timed latency run had the node to
+     * itself (the cluster's job log: scripts/slurm-local). */
+    out = NULL;
+    tu_sh_capture(&out, NULL,
+                  "cd '%s' && grep -c . cluster/jobs.log; "
+                  "grep -c 'Name=%s/run/build/models/gru.safetensors.gz .* ProcCnt=1 ' cluster/jobs.log; "
+                  "grep -c 'Name=%s/run/artifacts/models/gru-test[.][a-z]* .* ProcCnt=1 ' cluster/jobs.log; "
+                  "grep -c \"Name=%s/run/artifacts/03_rnn_and_inference/latency.json .* ProcCnt=$(nproc) \" cluster/jobs.log",
+                  work, work, work, work);
+    int jobs = 0, train = 0, eval = 0, alone = 0;
+    ck_assert_msg(out && sscanf(out, "%d %d %d %d", &jobs, &train, &eval, &alone) == 4, "%s", out ? out : "");
+    ck_assert_msg(jobs > 50 && train == 1 && eval == 1 && alone == 1,
+                  "jobs %d, the GRU's training %d, its evaluation %d, the latency run alone %d", jobs, train, eval,
+                  alone);
     free(out);
 }
 END_TEST
@@ -251,7 +315,7 @@ START_TEST(one_changed_run_reruns_alone)
     int rc = tu_sh_capture(&out, NULL,
                            "cd '%s/run' && find . -type f -newer ../marker | sort | grep -v "
                            "-e '^./build/clinic/batch-16[.-]' -e '^./artifacts/02_training_clinic' "
-                           "-e '^./artifacts/experiments.csv$'",
+                           "-e '^./artifacts/experiments.csv$' -e '^./build/.locks/'",
                            work);
     ck_assert_msg(rc == 1 && out && !*out, "also rewritten:\n%s", out ? out : "");
     free(out);
@@ -264,8 +328,8 @@ Suite *pipelines_suite(void)
 {
     Suite *s = suite_create("pipelines");
     TCase *tc = tcase_create("smoke");
-    /* The fixture runs the pipelines twice, once per job count: ~30 s, a few
-     * times that under sanitizers. */
+    /* The fixture runs the pipelines three times (-j1, -j2, -j2 on Slurm):
+     * ~30 s each, a few times that under sanitizers. */
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, data_and_baselines_report);
@@ -273,6 +337,7 @@ Suite *pipelines_suite(void)
     tcase_add_test(tc, rnn_and_inference_report);
     tcase_add_test(tc, model_card);
     tcase_add_test(tc, parallel_make_gives_the_same_files);
+    tcase_add_test(tc, slurm_runner_gives_the_same_files);
     tcase_add_test(tc, second_make_does_nothing);
     tcase_add_test(tc, one_changed_run_reruns_alone);
     suite_add_tcase(s, tc);
