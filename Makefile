@@ -404,6 +404,10 @@ $(if $(PRIMARY_MONITOR),,$(error PRIMARY_METRIC must be macro_f1 or accuracy, no
 # or account), so make -jN keeps N steps in the queue.
 RUNNER ?= local
 LOCKS     = $(PIPE_WORK)/.locks
+# A training recipe continues its run's last checkpoint when a cancelled job
+# (scancel, a time limit, a lost node) left one: $(RESUME_ARGS) LAST $^ prints
+# har-train's --resume LAST then (pipelines/resume_args.sh), else nothing.
+RESUME_ARGS = sh pipelines/resume_args.sh
 ifeq ($(RUNNER),local)
 RUN       = sh pipelines/run_locked.sh shared $(LOCKS)
 RUN_ALONE = sh pipelines/run_locked.sh alone $(LOCKS)

@@ -48,11 +48,12 @@ $(CLINIC)/%.cfg: FORCE
 
 $(CLINIC)/%.log.csv: $(CLINIC)/%.cfg $$(call clinic_train,$$*) $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(call clinic_dir,$*)
-	rm -f $@.tmp $(call clinic_dir,$*)/$*-curves.csv $(call clinic_dir,$*)/$*-steps.csv
+	resume=$$($(RESUME_ARGS) $(CLINIC)/$*-last$(ST) $^) && \
+	rm -f $@.tmp $$(test -n "$$resume" || echo $(call clinic_dir,$*)/$*-curves.csv $(call clinic_dir,$*)/$*-steps.csv) && \
 	$(call clinic_run,$*) $(PIPE_BIN)/har-train -q $(call clinic_train,$*) $(DATA_SPLIT)-val-norm$(ST) \
 	    -m '$(CLINIC_SPEC_$*)' --monitor $(PRIMARY_MONITOR) $(CLINIC_OPTS_$*) $(TRAIN_EXTRA) -o $(CLINIC)/$*$(ST) \
 	    --curves $(call clinic_dir,$*)/$*-curves.csv $(if $(CLINIC_STEPS_$*),--steps $(call clinic_dir,$*)/$*-steps.csv) \
-	    --log $@.tmp --run-id $* --note '$(CLINIC_NOTE_$*)'; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
+	    --log $@.tmp --run-id $* --note '$(CLINIC_NOTE_$*)' $$resume; rc=$$?; test $$rc -eq 0 -o $$rc -eq 5
 	mv $@.tmp $@
 
 # The experiment log of the clinic split: one row per run, in CLINIC_RUNS order.

@@ -83,17 +83,19 @@ $(MODELS_REFIT:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(MODELS_WORK)/%
                                           $(FIT_PREFIX)-stats$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(MODELS_ART)
 	rm -f $(MODELS_WORK)/$*.log.csv
+	resume=$$($(RESUME_ARGS) $(MODELS_WORK)/$*-last$(ST) $^) && \
 	$(RUN) $(PIPE_BIN)/har-train -q $(FIT_PREFIX)-train$(ST) --stats $(FIT_PREFIX)-stats$(ST) \
 	    -m '$(MODEL_SPEC_$*)' $(call model_opts,$*) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
-	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)'
+	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)' $$resume
 
 $(MODELS_VAL:%=$(MODELS_WORK)/%$(ST)): $(MODELS_WORK)/%$(ST): $(MODELS_WORK)/%.cfg $(DATA_SPLIT)-train-norm$(ST) \
                                         $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(MODELS_ART)
 	rm -f $(MODELS_WORK)/$*.log.csv
+	resume=$$($(RESUME_ARGS) $(MODELS_WORK)/$*-last$(ST) $^) && \
 	$(RUN) $(PIPE_BIN)/har-train -q $(DATA_SPLIT)-train-norm$(ST) $(DATA_SPLIT)-val-norm$(ST) \
 	    -m '$(MODEL_SPEC_$*)' $(call model_opts,$*) -o $@ --curves $(MODELS_ART)/$*-curves.csv \
-	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)'
+	    --log $(MODELS_WORK)/$*.log.csv --run-id $* --note '$(call model_note,$*)' $$resume
 
 # The curves and the log row are written by the run that writes the
 # checkpoint (and so are never older than the run's inputs).

@@ -140,11 +140,12 @@ $(RECIPES_WORK)/runs/%$(ST): $$(CV_PREFIX)-fold$$(call cv_fold,$$*)-train$(ST) \
                              $$(RECIPES_WORK)/recipe-$$(call cv_recipe,$$*).txt
 	@mkdir -p $(RECIPES_WORK)/runs $(RECIPES_CV_ART)
 	rm -f $(RECIPES_WORK)/runs/$*.log.csv
+	resume=$$($(RESUME_ARGS) $(RECIPES_WORK)/runs/$*-last$(ST) $^) && \
 	$(RUN) $(PIPE_BIN)/har-train -q $< $(CV_PREFIX)-fold$(call cv_fold,$*)-val$(ST) \
 	    --stats $(RECIPES_WORK)/stats$(call cv_fold,$*)$(ST) \
 	    -m '$(RECIPE_SPEC_$(call cv_recipe,$*))' $(call recipe_opts,$(call cv_recipe,$*)) \
 	    -o $@ --checkpoint $(RECIPES_WORK)/runs/$*-last$(ST) --curves $(RECIPES_CV_ART)/$*-curves.csv \
-	    --log $(RECIPES_WORK)/runs/$*.log.csv --run-id cv-$* --note '$(call cv_note,$*)'
+	    --log $(RECIPES_WORK)/runs/$*.log.csv --run-id cv-$* --note '$(call cv_note,$*)' $$resume
 
 # The curves and the log row are written by the run that writes the
 # checkpoint (and so are never older than the run's inputs).

@@ -69,10 +69,11 @@ $(SEL_WORK)/in%-stats$(ST): $(SEL_WORK)/in%-train$(ST) $(PIPE_BIN)/har-norm
 define sel_train
 	@mkdir -p $(@D)
 	rm -f $(@:$(ST)=.log.csv)
+	resume=$$($(RESUME_ARGS) $(@:$(ST)=-last$(ST)) $^) && \
 	$(RUN) $(PIPE_BIN)/har-train -q $(1) $(2) --stats $(3) -m '$(RECIPE_SPEC_$(4))' \
 	    $(call recipe_opts,$(4)) $(if $(filter-out 1,$(5)),--seed $(5)) -o $@ --checkpoint $(@:$(ST)=-last$(ST)) \
 	    --log $(@:$(ST)=.log.csv) --run-id sel-$(subst /,-,$(@:$(SEL_WORK)/%$(ST)=%)) \
-	    --note 'make model-selection: $(6)'
+	    --note 'make model-selection: $(6)' $$resume
 	$(RUN) $(PIPE_BIN)/har-eval $(@:$(ST)=-last$(ST)) $(2) > $(@:$(ST)=-last-val.txt).tmp
 	mv $(@:$(ST)=-last-val.txt).tmp $(@:$(ST)=-last-val.txt)
 endef

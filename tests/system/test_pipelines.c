@@ -44,17 +44,22 @@ static void make_subset(const char *dir)
  * output goes to WORK/make.log.  MAKEFLAGS of an enclosing make (jobserver,
  * SANITIZE=...) must not reach it, nor the SLURM_* of an allocation the
  * tests run in (the RUNNER=slurm run uses the test's own cluster). */
-static int run_make(int jobs, const char *extra)
+static int make_in(const char *tree, int jobs, const char *extra, const char *goal)
 {
     char bin[PATH_MAX];
     const char *tool = tu_bin("har-train");
     snprintf(bin, sizeof bin, "%.*s", (int)(strrchr(tool, '/') - tool), tool);
     return tu_sh("cd '%s' && unset $(env | sed -n 's/^\\(SLURM_[A-Z_]*\\)=.*/\\1/p') && "
                  "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES HAR_THREADS=1 "
-                 "make -s -j%d --no-print-directory pipelines ARTIFACTS='%s/run/artifacts' PIPE_WORK='%s/run/build' "
-                 "MODEL_CARD='%s/run/MODEL_CARD.md' PIPE_BIN='%s' DATA_DIR='%s/hapt' DATA_VAL_COUNT=1 CV_K=2 "
+                 "make -s -j%d --no-print-directory %s ARTIFACTS='%s/%s/artifacts' PIPE_WORK='%s/%s/build' "
+                 "MODEL_CARD='%s/%s/MODEL_CARD.md' PIPE_BIN='%s' DATA_DIR='%s/hapt' DATA_VAL_COUNT=1 CV_K=2 "
                  "TRAIN_EXTRA='-e 2' LATENCY_N=100 DEMO_EXP=03 DEMO_USER=02 %s > '%s/make.log' 2>&1",
-                 root, jobs, work, work, work, bin, work, extra, work);
+                 root, jobs, goal, work, tree, work, tree, work, tree, bin, work, extra, work);
+}
+
+static int run_make(int jobs, const char *extra)
+{
+    return make_in("run", jobs, extra, "pipelines");
 }
 
 static void assert_make(int jobs, const char *extra)
@@ -287,6 +292,45 @@ START_TEST(slurm_runner_gives_the_same_files)
 }
 END_TEST
 
+/* A training cancelled mid-run (scancel, as a time limit or a lost node
+ * would end it) leaves no artifact under its name; make again continues its
+ * last checkpoint with --resume (pipelines/resume_args.sh), and the model is
+ * the bytes of an uninterrupted run.  On a copy of the Slurm run's tree,
+ * the GRU of the zoo trained for 8 epochs (TRAIN_EXTRA, given last, wins). */
+START_TEST(cancelled_training_resumes)
+{
+    if (slurm_skip[0]) {
+        tu_skip("cancelled_training_resumes", slurm_skip);
+        return;
+    }
+    char extra[PATH_MAX + 64], model[PATH_MAX], last[PATH_MAX];
+    snprintf(extra, sizeof extra, "RUNNER=slurm SLURM_CONF='%s/cluster/slurm.conf' SLURM_MEM=1G SLURM_TRAIN_CPUS=1 "
+             "TRAIN_EXTRA='-e 8'", work);
+    snprintf(model, sizeof model, "%s/r/build/models/gru.safetensors.gz", work);
+    snprintf(last, sizeof last, "%s/r/build/models/gru-last.safetensors.gz", work);
+    ck_assert_int_eq(tu_sh("cp -a '%s/run' '%s/r'", work, work), 0);
+    /* The uninterrupted run. */
+    ck_assert_int_eq(make_in("r", 1, extra, model), 0);
+    ck_assert_int_eq(tu_sh("cp '%s' '%s/uninterrupted.st.gz' && rm -f '%s' '%s'", model, work, model, last), 0);
+    /* Cancelled once its first epoch is saved. */
+    ck_assert_int_eq(tu_sh("(for i in $(seq 1200); do [ -s '%s' ] && break; sleep 0.05; done; "
+                           "SLURM_CONF='%s/cluster/slurm.conf' scancel -n '%s') > /dev/null 2>&1 &",
+                           last, work, model),
+                     0);
+    ck_assert_int_ne(make_in("r", 1, extra, model), 0);
+    ck_assert_msg(!tu_exists(model), "a cancelled training left %s", model);
+    ck_assert_int_eq(tu_sh("gzip -dc '%s' | head -c 1000000 | grep -a -q '\"stop_reason\":\"running\"'", last), 0);
+    /* make again: it continues, and ends where the uninterrupted run ended. */
+    ck_assert_int_eq(make_in("r", 1, extra, model), 0);
+    char *log = tu_read_file(tu_path(work, "make.log"), NULL);
+    ck_assert_ptr_nonnull(log);
+    tu_assert_contains(log, "resume_args.sh: continuing");
+    free(log);
+    ck_assert_msg(tu_same_file(model, tu_path(work, "uninterrupted.st.gz")),
+                  "the resumed model differs from the uninterrupted one");
+}
+END_TEST
+
 /* Marks the time (WORK/marker), then runs make -j2 pipelines again with
  * EXTRA: what it rewrites is newer than the marker. */
 static void make_again(const char *extra)
@@ -338,6 +382,7 @@ Suite *pipelines_suite(void)
     tcase_add_test(tc, model_card);
     tcase_add_test(tc, parallel_make_gives_the_same_files);
     tcase_add_test(tc, slurm_runner_gives_the_same_files);
+    tcase_add_test(tc, cancelled_training_resumes);
     tcase_add_test(tc, second_make_does_nothing);
     tcase_add_test(tc, one_changed_run_reruns_alone);
     suite_add_tcase(s, tc);
