@@ -4,8 +4,9 @@
 # official test subjects are never read here).  Four validation subjects
 # cannot tell recipes apart (every recipe scores 97-99.7 % on them); folds of
 # seven subjects can (one recipe's fold accuracies spread by several points).
-# 3 folds rather than 5: 40 % fewer runs, which keeps `make all` within its
-# 15 minutes.  Recipes are compared on the mean over the folds of the last
+# make all's choice uses 3 folds: 40 % fewer runs than 5, which keeps a
+# local `make all` within its budget; the 5-fold CV is its own target (part
+# of `make all RUNNER=slurm`).  Recipes are compared on the mean over the folds of the last
 # epoch's PRIMARY_METRIC (Makefile); every fold run keeps its best epoch by
 # the same metric (--monitor PRIMARY_MONITOR) too, reported as "kept".
 #
@@ -31,19 +32,58 @@
 #                   rotation, stopping rule, the CNN), with
 #                   artifacts/models/cv/ablation-scores.csv,
 #                   artifacts/models/cv/ablation-experiments.csv (the log of
-#                   every recipe's fold runs) and the curves.  About 8
-#                   minutes more at -j2, so it is NOT part of `make all`
-#                   (whose budget is 15 minutes): make clean-artifacts leaves
-#                   its outputs (those of the recipes make all also runs
-#                   excepted), which only its own target remakes.
+#                   every recipe's fold runs) and the curves.  About 12
+#                   minutes more, so a local `make all` does NOT run it (it
+#                   is one of the cluster's studies: the Makefile's STUDIES,
+#                   which `make all RUNNER=slurm` runs): make clean-artifacts
+#                   leaves its outputs (those of the recipes make all also
+#                   runs excepted), which only its own target remakes.
+#
+#   make recipes-cv5 -> artifacts/models/recipes-cv5.md   RECIPES_CHOICE over
+#                   CV5_K (5) folds, with artifacts/models/cv5/ (scores,
+#                   experiment log, curves) and build/recipes-cv5/: another
+#                   of the STUDIES, kept by make clean-artifacts likewise.
 
-RECIPES_WORK := $(PIPE_WORK)/recipes
-CV_PREFIX    := $(RECIPES_WORK)/cv
+# One set of rules, three cross-validations.  CV_STUDY says which one this
+# make runs them for (paths, folds, run names); make recipes-cv5 and make
+# subjects run a second make with CV_STUDY=cv5 or loso and CV_K (the folds)
+# on its command line, so that each study's runs and files stay apart:
+#   cv     make all's: CV_K folds (3), build/recipes/, artifacts/models/cv/,
+#          artifacts/models/recipes-cv.md
+#   cv5    CV5_K folds (5) dealt the same way: build/recipes-cv5/,
+#          artifacts/models/cv5/, artifacts/models/recipes-cv5.md
+#   loso   one fold per training subject (har-split --loso): build/loso/,
+#          artifacts/04_subject_variability/runs/ (the report is
+#          pipelines/report_subject_variability.mk's)
+CV_STUDY     ?= cv
 CV_K         := 3
-CV_FOLDS     := $(shell seq -f %02g $(CV_K))
+CV5_K        := 5
+SUBJECTS_ART := $(ARTIFACTS)/04_subject_variability
 RECIPES_MK   := pipelines/recipes.mk
+ifeq ($(CV_STUDY),cv)
+RECIPES_WORK := $(PIPE_WORK)/recipes
 # The fold runs' committed outputs: curves, experiment logs, score tables.
 RECIPES_CV_ART := $(MODELS_ART)/cv
+CV_TABLE     := $(MODELS_ART)/recipes-cv.md
+CV_SPLIT     := --folds $(CV_K) --seed 1
+CV_GOAL      := make recipes
+else ifeq ($(CV_STUDY),cv5)
+RECIPES_WORK := $(PIPE_WORK)/recipes-cv5
+RECIPES_CV_ART := $(MODELS_ART)/cv5
+CV_TABLE     := $(MODELS_ART)/recipes-cv5.md
+CV_SPLIT     := --folds $(CV_K) --seed 1
+CV_GOAL      := make recipes-cv5
+else ifeq ($(CV_STUDY),loso)
+RECIPES_WORK := $(PIPE_WORK)/loso
+RECIPES_CV_ART := $(SUBJECTS_ART)/runs
+CV_TABLE     := $(SUBJECTS_ART)/runs/recipes-loso.md
+CV_SPLIT     := --loso
+CV_GOAL      := make subjects
+else
+$(error CV_STUDY must be cv, cv5 or loso, not '$(CV_STUDY)')
+endif
+CV_PREFIX    := $(RECIPES_WORK)/cv
+CV_FOLDS     := $(shell seq -f %02g $(CV_K))
 CV_AUG       := $(AUG_OPTS)
 # name: spec | options (har-train defaults otherwise: AdamW 2e-3, cosine,
 # 40 epochs -- a count that was fixed, never compared --, patience 10)
@@ -94,10 +134,13 @@ cv_curves = $(foreach r,$(1),$(RECIPES_CV_ART)/$(notdir $(r))-curves.csv)
 GENERATED := $(filter-out $(RECIPES_CV_ART),$(GENERATED)) $(RECIPES_WORK) $(call cv_curves,$(CV_CHOICE)) \
              $(RECIPES_CV_ART)/experiments.csv $(RECIPES_CV_ART)/scores.csv
 
-.PHONY: recipes recipes-ablation
+.PHONY: recipes recipes-ablation recipes-cv5
 pipelines: recipes
-recipes: $(MODELS_ART)/recipes-cv.md $(RECIPES_CV_ART)/experiments.csv
+recipes: $(CV_TABLE) $(RECIPES_CV_ART)/experiments.csv
 recipes-ablation: $(MODELS_ART)/recipes-ablation.md
+# The same recipes over CV5_K folds, in a make of its own (CV_STUDY=cv5).
+recipes-cv5: $(DATA_WORK)/windows$(ST)
+	+$(MAKE) --no-print-directory recipes CV_STUDY=cv5 CV_K=$(CV5_K)
 # (Not the definition files below: an intermediate file whose prerequisite
 # is FORCE would make every run that depends on it look out of date.)
 .SECONDARY: $(CV_RUNS:%=%$(ST)) $(CV_RUNS:%=%.log.csv) $(call cv_curves,$(CV_RUNS)) $(CV_SETS) \
@@ -106,7 +149,6 @@ recipes-ablation: $(MODELS_ART)/recipes-ablation.md
 # The official test subjects (from the windows' metadata) go to cv-test,
 # unused.  Like the recipes below, the folds depend on their own parameters
 # (cv-split.txt), not on this whole file.
-CV_SPLIT := --folds $(CV_K) --seed 1
 $(RECIPES_WORK)/cv-split.txt: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CV_SPLIT)' > $@.tmp
@@ -133,7 +175,7 @@ $(RECIPES:%=$(RECIPES_WORK)/recipe-%.txt): $(RECIPES_WORK)/recipe-%.txt: FORCE
 # fixed order below, whatever order make -j finished the runs in).
 cv_fold = $(lastword $(subst -, ,$(1)))
 cv_recipe = $(patsubst %-$(call cv_fold,$(1)),%,$(1))
-cv_note = make recipes: $(call cv_recipe,$(1)), fold $(call cv_fold,$(1)) of $(CV_K)
+cv_note = $(CV_GOAL): $(call cv_recipe,$(1)), fold $(call cv_fold,$(1)) of $(CV_K)
 .SECONDEXPANSION:
 $(RECIPES_WORK)/runs/%$(ST): $$(CV_PREFIX)-fold$$(call cv_fold,$$*)-train$(ST) \
                              $$(RECIPES_WORK)/stats$$(call cv_fold,$$*)$(ST) $(PIPE_BIN)/har-train \
@@ -145,7 +187,7 @@ $(RECIPES_WORK)/runs/%$(ST): $$(CV_PREFIX)-fold$$(call cv_fold,$$*)-train$(ST) \
 	    --stats $(RECIPES_WORK)/stats$(call cv_fold,$*)$(ST) \
 	    -m '$(RECIPE_SPEC_$(call cv_recipe,$*))' $(call recipe_opts,$(call cv_recipe,$*)) \
 	    -o $@ --checkpoint $(RECIPES_WORK)/runs/$*-last$(ST) --curves $(RECIPES_CV_ART)/$*-curves.csv \
-	    --log $(RECIPES_WORK)/runs/$*.log.csv --run-id cv-$* --note '$(call cv_note,$*)' $$resume
+	    --log $(RECIPES_WORK)/runs/$*.log.csv --run-id $(CV_STUDY)-$* --note '$(call cv_note,$*)' $$resume
 
 # The curves and the log row are written by the run that writes the
 # checkpoint (and so are never older than the run's inputs).
@@ -188,7 +230,7 @@ $(RECIPES_CV_ART)/experiments.csv: $(CV_CHOICE:%=%.log.csv)
 	$(call cv_log,$(CV_CHOICE))
 $(RECIPES_CV_ART)/scores.csv: $(CV_CHOICE:%=%-val.txt) $(CV_CHOICE:%=%-last-val.txt)
 	$(call cv_scores,$(RECIPES_CHOICE))
-$(MODELS_ART)/recipes-cv.md: $(RECIPES_CV_ART)/scores.csv $(RECIPES_MK) pipelines/recipes_table.awk
+$(CV_TABLE): $(RECIPES_CV_ART)/scores.csv $(RECIPES_MK) pipelines/recipes_table.awk
 	$(call cv_table)
 
 $(RECIPES_CV_ART)/ablation-experiments.csv: $(CV_RUNS:%=%.log.csv)

@@ -1,7 +1,9 @@
 /* test_pipelines.c - make check's smoke run of the training clinic's
- * pipelines (the fragments in pipelines/): all of `make pipelines`, on 7 of the 30
- * subjects (2 of them official test subjects), 2 epochs per training run,
- * 1 validation subject and 2 cross-validation folds, written to a temporary
+ * pipelines (the fragments in pipelines/): all of `make pipelines studies`
+ * (make all's stages and the cluster's studies), on 7 of the 30 subjects
+ * (2 of them official test subjects, so 5 left out in turn by the LOSO
+ * study), 2 epochs per training run, 1 validation subject and 2
+ * cross-validation folds, written to a temporary
  * folder (ARTIFACTS, PIPE_WORK, MODEL_CARD) with the tools under test
  * (PIPE_BIN).  It checks what `make all` promises, in small:
  *  - every report is produced, with its required sections and figures;
@@ -57,9 +59,12 @@ static int make_in(const char *tree, int jobs, const char *extra, const char *go
                  root, jobs, goal, work, tree, work, tree, work, tree, bin, work, extra, work);
 }
 
+/* make all's pipelines and the cluster's studies (the Makefile's STUDIES:
+ * the leave-one-subject-out report, the 5-fold CV, the ablation): asked
+ * for by name here, part of `pipelines` itself with RUNNER=slurm. */
 static int run_make(int jobs, const char *extra)
 {
-    return make_in("run", jobs, extra, "pipelines");
+    return make_in("run", jobs, extra, strstr(extra, "RUNNER=slurm") ? "pipelines" : "pipelines studies");
 }
 
 static void assert_make(int jobs, const char *extra)
@@ -67,7 +72,7 @@ static void assert_make(int jobs, const char *extra)
     if (run_make(jobs, extra) != 0) {
         char *log = tu_read_file(tu_path(work, "make.log"), NULL);
         size_t n = log ? strlen(log) : 0;
-        ck_abort_msg("make -j%d pipelines failed; its output ends with:\n%s", jobs,
+        ck_abort_msg("make -j%d pipelines studies %s failed; its output ends with:\n%s", jobs, extra,
                      log ? log + (n > 3000 ? n - 3000 : 0) : "(none)");
     }
 }
@@ -234,6 +239,38 @@ START_TEST(model_card)
 }
 END_TEST
 
+/* Report 4: the leave-one-subject-out study (5 training subjects here, so
+ * 3 recipes x 5 held-out subjects) beside the 2 official test subjects;
+ * and the cluster's other studies, the 5-fold CV and the ablation. */
+START_TEST(subject_variability_report)
+{
+    static const char *const req[] = {"## Every held-out subject", "## The spread",
+                                      "## The worst subjects and what they confuse",
+                                      "## Does LOSO predict the test score better than the 2-fold CV?",
+                                      "## The official test subjects", "## The runs", "gru-rot", "lstm-rot",
+                                      "cnn-gru-rot", NULL};
+    check_report("artifacts/04_subject_variability.md", req);
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL,
+                                   "cd '%s/run/artifacts' && grep -c . 04_subject_variability/loso-subjects.csv && "
+                                   "cut -d, -f2 04_subject_variability/loso-subjects.csv | sort -u | grep -c '^[0-9]' && "
+                                   "grep -c . 04_subject_variability/test-subjects.csv && "
+                                   "grep -c . 04_subject_variability/runs/experiments.csv && "
+                                   "grep -c . models/cv5/scores.csv && grep -c '^| ' models/recipes-ablation.md",
+                                   work),
+                     0);
+    int loso = 0, subjects = 0, test = 0, runs = 0, cv5 = 0, ablation = 0;
+    ck_assert_msg(sscanf(out, "%d %d %d %d %d %d", &loso, &subjects, &test, &runs, &cv5, &ablation) == 6, "%s", out);
+    ck_assert_int_eq(loso, 1 + 3 * 5);
+    ck_assert_int_eq(subjects, 5);
+    ck_assert_int_eq(test, 1 + 3 * 2);
+    ck_assert_int_eq(runs, 1 + 3 * 5);
+    ck_assert_int_eq(cv5, 1 + 3 * 5);
+    ck_assert_int_eq(ablation, 1 + 11);
+    free(out);
+}
+END_TEST
+
 /* The files of two runs (folders of WORK) that differ, but those that
  * hold wall-clock times (curves, logs, latency, the reports and figures
  * that show them); "" if none.  The machine lock's files (build/.locks)
@@ -245,7 +282,7 @@ static char *differing(const char *a, const char *b)
                            "cd '%s' && (cd %s && find . -type f ! -path './build/.locks/*' | sort) > %s.list && "
                            "(cd %s && find . -type f ! -path './build/.locks/*' | sort) > "
                            "%s.list && diff %s.list %s.list && for f in $(cat %s.list); do case $f in "
-                           "*-curves.csv|*.log.csv|*/experiments.csv|*/latency.json|*.md|*.png) ;; "
+                           "*-curves.csv|*.log.csv|*experiments.csv|*/latency.json|*.md|*.png) ;; "
                            "*) cmp -s %s/$f %s/$f || echo $f;; esac; done",
                            work, a, a, b, b, a, b, b, a, b);
     ck_assert_msg(rc == 0, "the runs %s and %s did not write the same files:\n%s", a, b, out ? out : "");
@@ -281,13 +318,15 @@ START_TEST(slurm_runner_gives_the_same_files)
                   "cd '%s' && grep -c . cluster/jobs.log; "
                   "grep -c 'Name=%s/run/build/models/gru.safetensors.gz .* ProcCnt=1 ' cluster/jobs.log; "
                   "grep -c 'Name=%s/run/artifacts/models/gru-test[.][a-z]* .* ProcCnt=1 ' cluster/jobs.log; "
-                  "grep -c \"Name=%s/run/artifacts/03_rnn_and_inference/latency.json .* ProcCnt=$(nproc) \" cluster/jobs.log",
-                  work, work, work, work);
-    int jobs = 0, train = 0, eval = 0, alone = 0;
-    ck_assert_msg(out && sscanf(out, "%d %d %d %d", &jobs, &train, &eval, &alone) == 4, "%s", out ? out : "");
-    ck_assert_msg(jobs > 50 && train == 1 && eval == 1 && alone == 1,
-                  "jobs %d, the GRU's training %d, its evaluation %d, the latency run alone %d", jobs, train, eval,
-                  alone);
+                  "grep -c \"Name=%s/run/artifacts/03_rnn_and_inference/latency.json .* ProcCnt=$(nproc) \" cluster/jobs.log; "
+                  "grep -c 'Name=%s/run/build/loso/runs/[a-z-]*-0[1-5][.]safetensors[.]gz .* ProcCnt=1 ' cluster/jobs.log",
+                  work, work, work, work, work);
+    int jobs = 0, train = 0, eval = 0, alone = 0, loso = 0;
+    ck_assert_msg(out && sscanf(out, "%d %d %d %d %d", &jobs, &train, &eval, &alone, &loso) == 5, "%s",
+                  out ? out : "");
+    ck_assert_msg(jobs > 50 && train == 1 && eval == 1 && alone == 1 && loso == 15,
+                  "jobs %d, the GRU's training %d, its evaluation %d, the latency run alone %d, LOSO trainings %d",
+                  jobs, train, eval, alone, loso);
     free(out);
 }
 END_TEST
@@ -339,7 +378,8 @@ static void make_again(const char *extra)
     assert_make(2, extra);
 }
 
-/* make twice: the second writes nothing. */
+/* make twice: the second writes nothing (the studies' second and third
+ * makes included). */
 START_TEST(second_make_does_nothing)
 {
     make_again("");
@@ -380,6 +420,7 @@ Suite *pipelines_suite(void)
     tcase_add_test(tc, training_clinic_report);
     tcase_add_test(tc, rnn_and_inference_report);
     tcase_add_test(tc, model_card);
+    tcase_add_test(tc, subject_variability_report);
     tcase_add_test(tc, parallel_make_gives_the_same_files);
     tcase_add_test(tc, slurm_runner_gives_the_same_files);
     tcase_add_test(tc, cancelled_training_resumes);
