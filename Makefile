@@ -362,12 +362,24 @@ check-readme: $(TOOL_BINS)
 # on a 2-core machine finish in 80 % of the time they take one after the
 # other (13.7 s against 17.1 s for two 10-epoch GRUs), and the build and the
 # evaluations are single-threaded; results do not depend on it (make -j1 and
-# -j2 write the same bytes, timings aside: make check's smoke run checks it),
-# and runs whose seconds a report compares still take the machine alone.
+# -j2 write the same bytes, timings aside: make check's smoke run checks it).
 # A -j given on the command line (-j1 too) is obeyed as it is.
+# The runs whose seconds a report compares take the machine alone (the lock
+# keeps other runs out, but not the report scripts), and their tables show the
+# load average they started at: so make all runs in phases, one make each,
+# every phase with JOBS steps at once: the tools; the timed training runs
+# (TIMED_RUNS) and the data they need, when nothing else is left to run
+# beside them; every other step but the latency measurement and what quotes
+# it; the latency measurement (alone, as nothing else is left); the rest
+# (report 3, the model card; with RUNNER=slurm the STUDIES).
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+ALL_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS))
 all: packages-build packages-pipelines
-	+$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) tools pipelines
+	+$(MAKE) --no-print-directory $(ALL_JOBS) tools
+	+$(MAKE) --no-print-directory $(ALL_JOBS) timed-runs
+	+$(MAKE) --no-print-directory $(ALL_JOBS) untimed-steps
+	+$(MAKE) --no-print-directory $(ALL_JOBS) $(R3)/latency.json
+	+$(MAKE) --no-print-directory $(ALL_JOBS) pipelines
 
 clean:
 	rm -rf build bin
@@ -452,6 +464,12 @@ GENERATED :=
 PIPE_FRAGMENTS := pipelines/specs.mk pipelines/data.mk pipelines/clinic_runs.mk pipelines/models.mk \
                   pipelines/recipes.mk pipelines/selection.mk
 include $(PIPE_FRAGMENTS) $(filter-out $(PIPE_FRAGMENTS),$(sort $(wildcard pipelines/*.mk)))
+# make all's phases (above): the clinic's timed runs, and every step of the
+# pipelines but the latency measurement and what quotes it.
+TIMED_RUNS := $(foreach r,$(CLINIC_RUNS),$(if $(filter yes,$(CLINIC_TIMED_$(r))),$(CLINIC)/$(r).log.csv))
+.PHONY: timed-runs untimed-steps
+timed-runs: $(TIMED_RUNS)
+untimed-steps: data data-and-baselines training-clinic models recipes $(filter-out $(R3)/latency.json,$(R3_INPUTS))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
          $(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.d) $(FUZZ_REPLAY_OBJ:.o=.d)

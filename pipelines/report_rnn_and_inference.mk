@@ -113,10 +113,11 @@ R3_CSVS   := $(MODELS:%=$(R3)/test-%.csv)
 # The candidates' final fits' curves (the chosen one's are shown).
 R3_CURVES := $(foreach c,$(SEL_CANDIDATES),$(MODELS_ART)/$(firstword $(subst :, ,$(c)))-curves.csv)
 
-$(R3).md: $(CHOICE) $(SELECTION_DEPS) $(FINAL_MODEL) $(R3_CSVS) $(R3)/final.csv $(R3)/pair-windows.csv $(R3_PAIR) \
-          $(R3)/failure-modes.txt $(R3)/stream.csv $(R3)/latency.json $(ARCH_LOGS) $(R3_CURVES) \
-          $(MODELS:%=$(MODELS_ART)/%-test.json) $(DATA_DIR)/RawData/labels.txt.gz \
-          $(R3_SCRIPT) pipelines/report_selection.sh pipelines/report_lib.sh $(R3_MK) | packages-pipelines
+R3_INPUTS := $(CHOICE) $(SELECTION_DEPS) $(FINAL_MODEL) $(R3_CSVS) $(R3)/final.csv $(R3)/pair-windows.csv $(R3_PAIR) \
+             $(R3)/failure-modes.txt $(R3)/stream.csv $(R3)/latency.json $(ARCH_LOGS) $(R3_CURVES) \
+             $(MODELS:%=$(MODELS_ART)/%-test.json) $(DATA_DIR)/RawData/labels.txt.gz \
+             $(R3_SCRIPT) pipelines/report_selection.sh pipelines/report_lib.sh $(R3_MK)
+$(R3).md: $(R3_INPUTS) | packages-pipelines
 	sh $(R3_SCRIPT) report $(R3) $(FINAL_MODEL) $(DATA_DIR)/RawData/labels.txt.gz $(DEMO_EXP) $(PRIMARY_MONITOR) \
 	    $(CLINIC) '$(MODELS)' $(ARCH_RUNS) > $@.tmp && mv $@.tmp $@
 
