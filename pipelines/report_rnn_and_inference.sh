@@ -823,7 +823,9 @@ section_latency() {
 
 \`har-latency\`: $batching, $(word "$(json threads)") thread$([ "$(json threads)" = 1 ] || echo s), $(json windows) windows after
 $(json warmup) of warm-up, timed alone on this machine (no other run of the
-pipeline at the same time; load average $(json load_average_1min | awk '{ printf "%.2f", $1 }')).
+pipeline at the same time; the 1-minute load average was $(json load_average_1min | awk '{ printf "%.2f", $1 }') as it
+started: an average that still counts the minute before the run, when other
+steps of the pipeline may have been running).
 
 | parameters | weights | mean | p50 | p90 | p99 | windows/s | peak RSS serving |
 |---:|---:|---:|---:|---:|---:|---:|---:|
