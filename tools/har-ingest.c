@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "ingest/ingest.h"
+#include "io/infile.h"
 #include "io/provenance.h"
 #include "ingest/report.h"
 
@@ -70,12 +71,14 @@ static void usage(void)
 /* The words of --nan and --layout, in the order of har_nan_policy and
  * har_layout. */
 static const char *const nan_policies[] = {"error", "ffill", "drop", NULL};
-static const char *const layouts[] = {"auto", "hapt", "uci", NULL};
+static const char *const layouts[] = {"auto", "hapt", "uci", "csv", NULL};
 
 typedef struct {
     har_ingest_opts in;
     const char *output, *report;
     int quiet;
+    char *layout_text[8]; /* --layout-file contents, which the options point into */
+    int nlayout;
 } options;
 
 /* --activities and --test-subjects: lists of ids (checked here, so that a
@@ -99,54 +102,177 @@ static void check_subjects(const char *arg)
     har_idlist_free(&check);
 }
 
+enum {
+    OPT_LAYOUT = HAR_OPT_TOOL, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT,
+    /* the generic layout (from OPT_INCLUDE on) */
+    OPT_INCLUDE, OPT_SUBJECT, OPT_ACC, OPT_ACC_UNIT, OPT_GYRO, OPT_GYRO_UNIT, OPT_TIME, OPT_TIME_UNIT, OPT_RATE,
+    OPT_LABEL, OPT_LABEL_MAP, OPT_CLASSES, OPT_WINDOW_LABEL, OPT_MAX_GAP, OPT_BAD_TIME, OPT_GRID, OPT_LAYOUT_FILE
+};
+
+static const struct option longopts[] = {
+    HAR_LONGOPT_OUTPUT,
+    {"layout", required_argument, 0, OPT_LAYOUT},
+    {"activities", required_argument, 0, OPT_ACTIVITIES},
+    {"window", required_argument, 0, OPT_WINDOW},
+    {"stride", required_argument, 0, OPT_STRIDE},
+    {"nan", required_argument, 0, OPT_NAN},
+    {"part", required_argument, 0, OPT_PART},
+    {"test-subjects", required_argument, 0, OPT_TEST},
+    {"report", required_argument, 0, OPT_REPORT},
+    {"include", required_argument, 0, OPT_INCLUDE},
+    {"subject", required_argument, 0, OPT_SUBJECT},
+    {"acc", required_argument, 0, OPT_ACC},
+    {"acc-unit", required_argument, 0, OPT_ACC_UNIT},
+    {"gyro", required_argument, 0, OPT_GYRO},
+    {"gyro-unit", required_argument, 0, OPT_GYRO_UNIT},
+    {"time", required_argument, 0, OPT_TIME},
+    {"time-unit", required_argument, 0, OPT_TIME_UNIT},
+    {"rate", required_argument, 0, OPT_RATE},
+    {"label", required_argument, 0, OPT_LABEL},
+    {"label-map", required_argument, 0, OPT_LABEL_MAP},
+    {"classes", required_argument, 0, OPT_CLASSES},
+    {"window-label", required_argument, 0, OPT_WINDOW_LABEL},
+    {"max-gap", required_argument, 0, OPT_MAX_GAP},
+    {"bad-timestamps", required_argument, 0, OPT_BAD_TIME},
+    {"resample-grid", required_argument, 0, OPT_GRID},
+    {"layout-file", required_argument, 0, OPT_LAYOUT_FILE},
+    HAR_LONGOPT_QUIET,
+    HAR_LONGOPT_END};
+
+static const char *const acc_units[] = {"g", "m/s2", NULL};
+static const char *const gyro_units[] = {"rad/s", "deg/s", NULL};
+static const char *const time_units[] = {"s", "ms", "us", "ns", NULL};
+static const double time_factors[] = {1, 1e-3, 1e-6, 1e-9};
+static const char *const window_labels[] = {"inside", "majority", NULL};
+static const char *const time_policies[] = {"error", "drop", NULL};
+
+typedef struct {
+    int hapt_only, uci_only, generic; /* options seen that belong to one layout */
+    int depth;                        /* --layout-file nesting */
+} seen;
+
+static void apply_file(options *o, seen *sn, const char *path);
+
+/* One option, from the command line or a --layout-file.  Strings must
+ * outlive the run (argv, or a layout file's text, which is never freed). */
+static void apply(options *o, seen *sn, int c, const char *arg)
+{
+    har_ingest_opts *in = &o->in;
+    har_csv_opts *cv = &in->csv;
+    sn->generic |= c >= OPT_INCLUDE && c != OPT_LAYOUT_FILE;
+    switch (c) {
+    case 'o': o->output = arg; break;
+    case OPT_LAYOUT: in->layout = (har_layout)har_opt_choice(arg, layouts, "--layout"); break;
+    case OPT_ACTIVITIES: parse_activities(&in->activities, arg); sn->hapt_only |= 2; break;
+    case OPT_WINDOW: in->window = har_opt_int(arg, 1, 1 << 20, "--window"); sn->hapt_only |= 1; break;
+    case OPT_STRIDE: in->stride = har_opt_int(arg, 1, 1 << 20, "--stride"); sn->hapt_only |= 1; break;
+    case OPT_NAN: in->nan = (har_nan_policy)har_opt_choice(arg, nan_policies, "--nan"); break;
+    case OPT_PART: in->uci_part = arg; sn->uci_only = 1; break;
+    case OPT_TEST: check_subjects(arg); in->test_subjects = arg; break;
+    case OPT_REPORT:
+        if (har_report_format_for(arg) < 0)
+            har_usage_error("--report: name the file .md (Markdown) or .csv, not '%s'", arg);
+        o->report = arg;
+        break;
+    case OPT_INCLUDE: cv->include = arg; break;
+    case OPT_SUBJECT: cv->subject = arg; break;
+    case OPT_ACC: cv->acc = arg; break;
+    case OPT_ACC_UNIT: cv->acc_to_g = har_opt_choice(arg, acc_units, "--acc-unit") ? 1 / 9.80665 : 1; break;
+    case OPT_GYRO: cv->gyro = *arg ? arg : NULL; break;
+    case OPT_GYRO_UNIT: cv->gyro_to_rad = har_opt_choice(arg, gyro_units, "--gyro-unit") ? 3.14159265358979323846 / 180 : 1; break;
+    case OPT_TIME: cv->time = *arg ? arg : NULL; break;
+    case OPT_TIME_UNIT: cv->time_to_s = time_factors[har_opt_choice(arg, time_units, "--time-unit")]; break;
+    case OPT_RATE: cv->rate_hz = har_opt_double_open(arg, 0, 1e5, "--rate"); break;
+    case OPT_LABEL: cv->label = arg; break;
+    case OPT_LABEL_MAP: cv->label_map = arg; break;
+    case OPT_CLASSES: cv->classes = arg; break;
+    case OPT_WINDOW_LABEL:
+        cv->window_label = (har_window_label)har_opt_choice(arg, window_labels, "--window-label");
+        break;
+    case OPT_MAX_GAP: cv->timeline.max_gap_s = har_opt_double_open(arg, 0, 3600, "--max-gap"); break;
+    case OPT_BAD_TIME: cv->timeline.bad_time = (har_time_policy)har_opt_choice(arg, time_policies, "--bad-timestamps"); break;
+    case OPT_GRID: cv->timeline.grid_hz = har_opt_double_open(arg, 0, 1e5, "--resample-grid"); break;
+    case OPT_LAYOUT_FILE: apply_file(o, sn, arg); break;
+    case 'q': o->quiet = 1; break;
+    default: har_opt_common(c, usage);
+    }
+}
+
+/* --layout-file: one "name = value" (or "name value") per line, names as the
+ * long options without "--"; blank lines and lines starting with '#' are
+ * skipped.  Options after it on the command line override it. */
+static void apply_file(options *o, seen *sn, const char *path)
+{
+    if (++sn->depth > 4)
+        har_usage_error("%s: --layout-file nested more than 4 deep", path);
+    har_err e = {0};
+    char *buf;
+    size_t len;
+    if (o->nlayout == (int)(sizeof o->layout_text / sizeof o->layout_text[0]))
+        har_usage_error("%s: more than %d --layout-file options", path, o->nlayout);
+    if (har_slurp(path, &buf, &len, NULL, &e))
+        har_usage_error("--layout-file: %s", e.msg);
+    o->layout_text[o->nlayout++] = buf;
+    long line = 0;
+    for (char *p = buf, *next; p && *p; p = next) {
+        line++;
+        next = strchr(p, '\n');
+        if (next)
+            *next++ = '\0';
+        size_t n = strlen(p);
+        while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+            p[--n] = '\0';
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        char *v = p + strcspn(p, " \t=");
+        char *key_end = v;
+        v += strspn(v, " \t");
+        if (*v == '=')
+            v++;
+        v += strspn(v, " \t");
+        *key_end = '\0';
+        const struct option *opt = NULL;
+        for (const struct option *q = longopts; q->name; q++)
+            if (strcmp(q->name, p) == 0)
+                opt = q;
+        if (!opt || opt->has_arg != required_argument || opt->val == 'o' || opt->val == OPT_REPORT)
+            har_usage_error("%s:%ld: '%s' is not an option a layout file may set", path, line, p);
+        if (!*v)
+            har_usage_error("%s:%ld: '%s' needs a value", path, line, p);
+        apply(o, sn, opt->val, v);
+    }
+    sn->depth--;
+}
+
 static void parse(int argc, char **argv, options *o)
 {
-    enum { OPT_LAYOUT = HAR_OPT_TOOL, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT };
-    static const struct option longopts[] = {
-        HAR_LONGOPT_OUTPUT,
-        {"layout", required_argument, 0, OPT_LAYOUT},
-        {"activities", required_argument, 0, OPT_ACTIVITIES},
-        {"window", required_argument, 0, OPT_WINDOW},
-        {"stride", required_argument, 0, OPT_STRIDE},
-        {"nan", required_argument, 0, OPT_NAN},
-        {"part", required_argument, 0, OPT_PART},
-        {"test-subjects", required_argument, 0, OPT_TEST},
-        {"report", required_argument, 0, OPT_REPORT},
-        HAR_LONGOPT_QUIET,
-        HAR_LONGOPT_END};
     har_ingest_opts *in = &o->in;
     har_ingest_opts_default(in);
     o->output = "-";
     o->report = NULL;
     o->quiet = 0;
-    int hapt_only = 0, uci_only = 0, c;
-    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': o->output = optarg; break;
-        case OPT_LAYOUT: in->layout = (har_layout)har_opt_choice(optarg, layouts, "--layout"); break;
-        case OPT_ACTIVITIES: parse_activities(&in->activities, optarg); break;
-        case OPT_WINDOW: in->window = har_opt_int(optarg, 1, 1 << 20, "--window"); hapt_only = 1; break;
-        case OPT_STRIDE: in->stride = har_opt_int(optarg, 1, 1 << 20, "--stride"); hapt_only = 1; break;
-        case OPT_NAN: in->nan = (har_nan_policy)har_opt_choice(optarg, nan_policies, "--nan"); break;
-        case OPT_PART: in->uci_part = optarg; uci_only = 1; break;
-        case OPT_TEST: check_subjects(optarg); in->test_subjects = optarg; break;
-        case OPT_REPORT:
-            if (har_report_format_for(optarg) < 0)
-                har_usage_error("--report: name the file .md (Markdown) or .csv, not '%s'", optarg);
-            o->report = optarg;
-            break;
-        case 'q': o->quiet = 1; break;
-        default: har_opt_common(c, usage);
-        }
-    }
+    o->nlayout = 0;
+    seen sn = {0};
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1)
+        apply(o, &sn, c, optarg);
     if (optind != argc - 1)
         har_usage_error(optind == argc ? "missing dataset folder DIR" : "expected one DIR, got %d arguments",
                         argc - optind);
     in->root = argv[optind];
+    if (in->layout == HAR_LAYOUT_AUTO && sn.generic)
+        in->layout = HAR_LAYOUT_CSV;
     har_layout layout = in->layout == HAR_LAYOUT_AUTO ? har_ingest_detect_layout(in->root) : in->layout;
-    if ((hapt_only && layout == HAR_LAYOUT_UCI) || (uci_only && layout == HAR_LAYOUT_HAPT))
-        har_usage_error("%s applies to the %s layout only", hapt_only ? "--window/--stride" : "--part",
-                        hapt_only ? "HAPT" : "UCI HAR v1");
+    if (sn.generic && layout != HAR_LAYOUT_CSV)
+        har_usage_error("the options of your own recordings (--acc, --time, --label, ...) need --layout csv");
+    if ((sn.hapt_only & 1) && layout == HAR_LAYOUT_UCI)
+        har_usage_error("--window/--stride apply to the HAPT and csv layouts only");
+    if ((sn.hapt_only & 2) && layout == HAR_LAYOUT_CSV)
+        har_usage_error("--activities applies to the HAPT and UCI layouts; map labels with --label-map");
+    if (sn.uci_only && layout != HAR_LAYOUT_UCI)
+        har_usage_error("--part applies to the UCI HAR v1 layout only");
 }
 
 int main(int argc, char **argv)
@@ -185,5 +311,7 @@ int main(int argc, char **argv)
     har_windows_free(&w);
     har_ingest_log_free(&log);
     har_idlist_free(&o.in.activities);
+    for (int i = 0; i < o.nlayout; i++)
+        free(o.layout_text[i]);
     return 0;
 }

@@ -13,6 +13,7 @@ const har_preproc_params har_preproc_defaults = {
 const char *const har_channel_names[HAR_CHANNELS] = {
     "body_acc_x",  "body_acc_y",  "body_acc_z",  "body_gyro_x", "body_gyro_y",
     "body_gyro_z", "total_acc_x", "total_acc_y", "total_acc_z"};
+const int har_acc_channels[HAR_ACC_CHANNELS] = {0, 1, 2, 6, 7, 8};
 const char *const har_channel_units[HAR_CHANNELS] = {"g",     "g",     "g", "rad/s", "rad/s",
                                                      "rad/s", "g", "g", "g"};
 

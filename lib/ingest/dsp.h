@@ -65,6 +65,10 @@ enum { HAR_RAW_AX, HAR_RAW_AY, HAR_RAW_AZ, HAR_RAW_GX, HAR_RAW_GY, HAR_RAW_GZ, H
 #define HAR_CHANNELS 9
 extern const char *const har_channel_names[HAR_CHANNELS];
 extern const char *const har_channel_units[HAR_CHANNELS];
+/* The accelerometer-only channel set (no gyroscope): body_acc xyz,
+ * total_acc xyz, as indices into the nine. */
+#define HAR_ACC_CHANNELS 6
+extern const int har_acc_channels[HAR_ACC_CHANNELS];
 
 typedef struct {
     har_preproc_params p;

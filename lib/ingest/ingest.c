@@ -18,6 +18,14 @@ void har_ingest_opts_default(har_ingest_opts *o)
     o->nan = HAR_NAN_ERROR;
     o->preproc = har_preproc_defaults;
     o->uci_part = "all";
+    har_csv_opts *c = &o->csv;
+    c->include = "\\.(csv|tsv)(\\.gz)?$";
+    c->subject = "([0-9]+)";
+    c->acc_to_g = 1;
+    c->gyro_to_rad = 1;
+    c->time_to_s = 1;
+    c->window_label = HAR_LABEL_INSIDE;
+    c->timeline = har_timeline_defaults;
 }
 
 const char *har_nan_policy_name(har_nan_policy p)
@@ -75,8 +83,15 @@ har_layout har_ingest_detect_layout(const char *root)
 static int common_meta(const har_ingest_opts *o, har_windows *w, const har_ingest_log *log, har_err *e)
 {
     har_tfile *f = w->file;
-    char *channels = har_ingest_join(har_channel_names, HAR_CHANNELS, e);
-    char *units = har_ingest_join(har_channel_units, HAR_CHANNELS, e);
+    const char *names[HAR_CHANNELS], *unit[HAR_CHANNELS];
+    int n = w->c == HAR_ACC_CHANNELS ? HAR_ACC_CHANNELS : HAR_CHANNELS;
+    for (int i = 0; i < n; i++) {
+        int c = n == HAR_CHANNELS ? i : har_acc_channels[i];
+        names[i] = har_channel_names[c];
+        unit[i] = har_channel_units[c];
+    }
+    char *channels = har_ingest_join(names, n, e);
+    char *units = har_ingest_join(unit, n, e);
     int rc = !channels || !units || har_tfile_meta_set(f, "format", HAR_WINDOWS_FORMAT, e) ||
              har_tfile_meta_set(f, "channels", channels, e) || har_tfile_meta_set(f, "units", units, e) ||
              har_tfile_meta_setf(f, e, "sample_rate_hz", "%g", o->preproc.fs_hz) ||
@@ -104,10 +119,15 @@ int har_ingest(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, 
         rc = har_ingest_hapt(o, out, log, e);
     else if (layout == HAR_LAYOUT_UCI)
         rc = har_ingest_uci(o, out, log, e);
+    else if (layout == HAR_LAYOUT_CSV) {
+        har_ingest_opts oc = *o; /* one rate for the resampler and the filters */
+        oc.csv.timeline.preproc = o->preproc;
+        rc = har_ingest_csv(&oc, out, log, e);
+    }
     else
         return har_fail(e, HAR_EDATA,
                         "%s: neither the HAPT layout (RawData/labels.txt) nor the UCI HAR v1 layout "
-                        "(train/Inertial Signals/) was found",
+                        "(train/Inertial Signals/) was found; for your own recordings give --layout csv",
                         o->root);
     if (rc)
         return rc;
@@ -116,16 +136,29 @@ int har_ingest(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, 
         if (log->dropped_windows)
             return har_fail(e, HAR_EDATA, "%s: no windows left: --nan drop removed all %lld", o->root,
                             (long long)log->dropped_windows);
+        if (layout == HAR_LAYOUT_CSV)
+            return har_fail(e, HAR_EDATA,
+                            "%s: no windows: no piece of a recording has %d resampled samples under one label "
+                            "(%lld rows read, %lld windows mixed)",
+                            o->root, o->window, (long long)log->rows, (long long)log->windows_mixed);
         return har_fail(e, HAR_EDATA, "%s: no windows: no selected activity has a segment of %d samples or more",
                         o->root, o->window);
     }
-    if (layout == HAR_LAYOUT_HAPT) {
-        char desc[600];
+    if (layout == HAR_LAYOUT_HAPT || layout == HAR_LAYOUT_CSV) {
+        char desc[600], resampling[600];
         har_preproc_describe(&o->preproc, desc, sizeof desc);
+        har_timeline_params tp = o->csv.timeline;
+        tp.preproc = o->preproc;
+        har_timeline_describe(&tp, resampling, sizeof resampling);
+        int csv = layout == HAR_LAYOUT_CSV;
         if (har_tfile_meta_setf(out->file, e, "window", "%d", o->window) ||
             har_tfile_meta_setf(out->file, e, "stride", "%d", o->stride) ||
-            har_tfile_meta_set(out->file, "source", "HAPT v2.1 raw recordings", e) ||
-            har_tfile_meta_set(out->file, "preprocessing", desc, e)) {
+            har_tfile_meta_set(out->file, "source", csv ? "delimited text recordings" : "HAPT v2.1 raw recordings", e) ||
+            har_tfile_meta_set(out->file, "preprocessing", desc, e) ||
+            (csv && (har_tfile_meta_set(out->file, "resampling", resampling, e) ||
+                     har_tfile_meta_set(out->file, "window_label", o->csv.window_label == HAR_LABEL_MAJORITY ?
+                                        "majority: a label on more than half of the samples" :
+                                        "inside: every sample has the label", e)))) {
             har_windows_free(out);
             return HAR_EIO;
         }

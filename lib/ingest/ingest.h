@@ -22,9 +22,27 @@
 #include "core/err.h"
 #include "io/idlist.h"
 #include "data/windows.h"
+#include "timeline.h"
 
 typedef enum { HAR_NAN_ERROR, HAR_NAN_FFILL, HAR_NAN_DROP } har_nan_policy;
-typedef enum { HAR_LAYOUT_AUTO, HAR_LAYOUT_HAPT, HAR_LAYOUT_UCI } har_layout;
+typedef enum { HAR_LAYOUT_AUTO, HAR_LAYOUT_HAPT, HAR_LAYOUT_UCI, HAR_LAYOUT_CSV } har_layout;
+typedef enum { HAR_LABEL_INSIDE, HAR_LABEL_MAJORITY } har_window_label;
+
+/* The generic layout: one delimited text file per recording (see csv.c). */
+typedef struct {
+    const char *include;        /* POSIX ERE on the path below root: the recordings */
+    const char *subject;        /* ERE on that path; its first group (or the match) is the subject number */
+    const char *acc, *gyro;     /* "x,y,z": three column names or 1-based numbers; gyro NULL = none */
+    double acc_to_g, gyro_to_rad; /* unit factors */
+    const char *time;           /* timestamp column, or NULL with rate_hz */
+    double time_to_s;
+    double rate_hz;             /* samples per second when there is no timestamp column */
+    const char *label;          /* per-sample label column */
+    const char *label_map;      /* "FROM=TO,FROM=-": rename labels, '-' drops them */
+    const char *classes;        /* output classes in order (NULL: labels in order of appearance) */
+    har_window_label window_label;
+    har_timeline_params timeline;
+} har_csv_opts;
 
 typedef struct {
     const char *root;
@@ -34,6 +52,7 @@ typedef struct {
     har_nan_policy nan;
     har_preproc_params preproc; /* HAPT */
     const char *uci_part;       /* UCI: "train", "test" or "all" */
+    har_csv_opts csv;           /* the generic layout */
     const char *test_subjects;  /* recorded as metadata "test_subjects"; NULL = the
                                    dataset's own test list (HAPT Test/subject_id_test.txt,
                                    UCI test/subject_test.txt) */
@@ -62,7 +81,15 @@ typedef struct {
     int64_t segments_short;     /* ... selected but shorter than one window */
     int64_t labelled_samples;   /* samples in selected segments */
     int64_t windowed_samples;   /* ... of which inside at least one window */
-    int64_t windows_excluded;   /* UCI: windows of activities not selected */
+    int64_t windows_excluded;   /* UCI: windows of activities not selected; CSV: of dropped labels */
+    /* the generic layout */
+    int64_t rows, rows_unlabelled;  /* data rows read; rows with an empty label */
+    int64_t time_dropped_equal, time_dropped_backwards, rows_bad_time;
+    int64_t pieces, gaps;       /* recordings' pieces after splitting at gaps */
+    double longest_gap_s;
+    int64_t resampled;          /* samples at the output rate */
+    int64_t windows_mixed;      /* windows with no label over half of them (majority) or two labels (inside) */
+    int64_t pieces_short;       /* pieces shorter than one window */
     char digest[HAR_SHA256_HEX];
 } har_ingest_log;
 

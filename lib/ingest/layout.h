@@ -27,6 +27,7 @@ int har_ingest_nan_hint(har_err *e);
 
 int har_ingest_hapt(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
 int har_ingest_uci(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
+int har_ingest_csv(const har_ingest_opts *o, har_windows *out, har_ingest_log *log, har_err *e);
 
 /* "a,b,c" of n names, or NULL (e set); freed by the caller. */
 char *har_ingest_join(const char *const *items, int n, har_err *e);

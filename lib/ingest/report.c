@@ -64,6 +64,32 @@ static const char *meta(const har_windows *w, const char *key)
     return v ? v : "-";
 }
 
+/* The generic layout's counts: CSV key, Markdown wording, value. */
+typedef struct {
+    const char *key, *what;
+    long long v;
+} count;
+
+static int csv_counts(const har_ingest_log *log, count *c)
+{
+    const count all[] = {
+        {"recordings,read", "recordings read", log->recordings},
+        {"rows,read", "data rows read", log->rows},
+        {"rows,unlabelled", "rows with an empty label", log->rows_unlabelled},
+        {"rows,bad_timestamp", "rows dropped for an unreadable timestamp", log->rows_bad_time},
+        {"timestamps,repeated", "rows dropped for repeating the previous timestamp", log->time_dropped_equal},
+        {"timestamps,backwards", "rows dropped for a timestamp before the previous one", log->time_dropped_backwards},
+        {"gaps,split", "gaps that split a recording", log->gaps},
+        {"pieces,total", "pieces (recordings split at gaps)", log->pieces},
+        {"pieces,too_short", "pieces shorter than one window (no windows)", log->pieces_short},
+        {"samples,resampled", "samples after resampling", log->resampled},
+        {"windows,mixed", "windows without one label under the window-label rule", log->windows_mixed},
+        {"windows,excluded", "windows of dropped or empty labels", log->windows_excluded},
+    };
+    memcpy(c, all, sizeof all);
+    return (int)(sizeof all / sizeof all[0]);
+}
+
 static void write_text(FILE *out, const har_windows *w, const summary *s, const har_ingest_log *log)
 {
     fprintf(out, "windows: N=%lld T=%d C=%d, %zu subjects, %d classes, NaN/Inf values: %lld\n", (long long)w->n,
@@ -79,7 +105,16 @@ static void write_text(FILE *out, const har_windows *w, const summary *s, const 
         fprintf(out, "official split: %lld windows from non-test subjects, %lld from test subjects\n",
                 (long long)tr, (long long)te);
     }
-    if (log)
+    if (log && log->layout == HAR_LAYOUT_CSV)
+        fprintf(out,
+                "inputs: %zu files, %lld rows, %lld bad values, %lld samples repaired (nan policy %s), %lld windows "
+                "dropped; timestamps: %lld repeated and %lld backwards rows dropped, %lld gaps (longest %.3g s) -> "
+                "%lld pieces; %lld windows mixed, %lld of dropped labels\n",
+                log->nfiles, (long long)log->rows, (long long)log->bad_values, (long long)log->repaired_samples,
+                meta(w, "nan_policy"), (long long)log->dropped_windows, (long long)log->time_dropped_equal,
+                (long long)log->time_dropped_backwards, (long long)log->gaps, log->longest_gap_s,
+                (long long)log->pieces, (long long)log->windows_mixed, (long long)log->windows_excluded);
+    else if (log)
         fprintf(out,
                 "inputs: %zu files, %lld bad values, %lld samples repaired (nan policy %s), %lld windows dropped, "
                 "%lld segments too short for a window, %lld recordings without labels\n",
@@ -101,6 +136,8 @@ static void write_markdown(FILE *out, const har_windows *w, const summary *s, co
                           "input_digest"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         fprintf(out, "| %s | %s |\n", keys[i], meta(w, keys[i]));
+    if (har_tfile_meta_get(w->file, "resampling"))
+        fprintf(out, "\nResampling: %s.  Window labels: %s.\n", meta(w, "resampling"), meta(w, "window_label"));
     fprintf(out, "\nPreprocessing: %s.\n", meta(w, "preprocessing"));
     fprintf(out, "\n## Windows per class\n\n| class | name | windows | share |\n|---:|---|---:|---:|\n");
     for (int k = 0; k < w->nclasses; k++)
@@ -131,6 +168,11 @@ static void write_markdown(FILE *out, const har_windows *w, const summary *s, co
         fprintf(out, "| samples in selected segments | %lld |\n", (long long)log->labelled_samples);
         fprintf(out, "| of which in no window (segment tails and short segments) | %lld |\n",
                 (long long)(log->labelled_samples - log->windowed_samples));
+    } else if (log->layout == HAR_LAYOUT_CSV) {
+        count c[16];
+        for (int i = 0, n = csv_counts(log, c); i < n; i++)
+            fprintf(out, "| %s | %lld |\n", c[i].what, c[i].v);
+        fprintf(out, "| longest gap that split a recording (s) | %.3f |\n", log->longest_gap_s);
     } else {
         fprintf(out, "| windows of activities not selected | %lld |\n", (long long)log->windows_excluded);
     }
@@ -168,7 +210,12 @@ static void write_csv(FILE *out, const har_windows *w, const summary *s, const h
                 (long long)log->recordings, (long long)log->recordings_unlabelled, (long long)log->segments,
                 (long long)log->segments_excluded, (long long)log->segments_short, (long long)log->labelled_samples,
                 (long long)(log->labelled_samples - log->windowed_samples));
-    else
+    else if (log->layout == HAR_LAYOUT_CSV) {
+        count c[16];
+        for (int i = 0, n = csv_counts(log, c); i < n; i++)
+            fprintf(out, "ingest,%s,%lld\n", c[i].key, c[i].v);
+        fprintf(out, "ingest,gaps,longest_s,%.6f\n", log->longest_gap_s);
+    } else
         fprintf(out, "ingest,windows,excluded,%lld\n", (long long)log->windows_excluded);
     for (size_t i = 0; i < log->nfiles; i++)
         fprintf(out, "file,%s,sha256,%s\n", log->files[i].path, log->files[i].sha);
