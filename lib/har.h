@@ -43,7 +43,8 @@ extern "C" {
  * that is not finite before or after normalising). */
 #define HAR_PREDICT_REFUSED 1
 
-/* The raw values of one stream sample: ax ay az in g, gx gy gz in rad/s. */
+/* The raw values of one stream sample: ax ay az in g, gx gy gz in rad/s (a
+ * model of the six accelerometer channels ignores gx gy gz). */
 #define HAR_STREAM_CHANNELS 6
 
 typedef struct har_predictor har_predictor;
@@ -87,7 +88,10 @@ const char *har_predictor_error(const har_predictor *m);
 /* One prediction of a stream.  window and probs point into the stream and
  * stay valid until the next push. */
 typedef struct {
-    int64_t start;       /* index of the window's first sample (0 = first pushed) */
+    int64_t start;       /* index of the window's first sample at the model's rate
+                            (0 = the first sample, or the first timestamp) */
+    double time_s;       /* the same in seconds (start / rate, or the time since
+                            the first timestamp) */
     int label;
     const float *probs;  /* [K] */
     const float *window; /* [T, C] the raw (filtered, un-normalised) window */
@@ -109,7 +113,22 @@ void har_stream_free(har_stream *s); /* NULL is fine */
  * overflows after normalising); har_predictor_error says which. */
 int har_stream_push(har_stream *s, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out);
 
-/* Samples pushed so far. */
+/* Pushes one sample taken at time t (seconds from any fixed origin; small
+ * numbers keep precision, e.g. seconds since the stream began) at the
+ * device's own rate, regular or not.  Samples are resampled to the model's
+ * rate as har-ingest resamples a recording of the generic layout (the same
+ * code: the windows are those it cuts, bit for bit, 0.2 s late), and an
+ * interval over 0.1 s restarts the filters (no window spans a gap).
+ * Returns like har_stream_push; one sample can complete more than one
+ * window, so after a 1 call har_stream_next until it returns 0.  A
+ * timestamp that does not increase is refused (-1, the sample not
+ * consumed).  A stream takes either har_stream_push or har_stream_push_at. */
+int har_stream_push_at(har_stream *s, double t, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out);
+/* The next window a har_stream_push_at completed: 1 with *out, 0 when none
+ * is left, -1 if it was refused. */
+int har_stream_next(har_stream *s, har_stream_prediction *out);
+
+/* Samples pushed so far (timed streams: counting dropped ones). */
 int64_t har_stream_samples(const har_stream *s);
 
 #ifdef __cplusplus

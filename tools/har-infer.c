@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "ingest/dsp.h"
+#include "ingest/timeline.h"
 #include "serve/predictor.h"
 #include "io/outfile.h"
 #include "io/textparse.h"
@@ -31,7 +32,12 @@ static void usage(void)
            "           normalised); its subject, recording, start and true class are\n"
            "           copied to the output\n"
            "  stream   raw samples, one per line: ax ay az gx gy gz (acceleration in g,\n"
-           "           angular velocity in rad/s) at the model's sample rate (50 Hz).\n"
+           "           angular velocity in rad/s; ax ay az only for a model of the six\n"
+           "           accelerometer channels) at the model's sample rate (50 Hz), or\n"
+           "           with --timestamps 'TIME ax ay az ...' at the device's own rate,\n"
+           "           regular or not: then resampled to 50 Hz exactly as har-ingest\n"
+           "           resamples a csv-layout recording (same code; 0.2 s later), an\n"
+           "           interval over --max-gap restarting the filters.\n"
            "           They run through har-ingest's causal filter chain (the same code,\n"
            "           so a recording streamed here gives the same windows, bit for bit,\n"
            "           as har-ingest) and every --stride samples, once a whole window is\n"
@@ -45,7 +51,9 @@ static void usage(void)
            "  text     line, label, class, p_<class>...\n"
            "  tensor   window, subject, recording, start, true, label, class, p_<class>...\n"
            "  stream   start (index of the window's first sample; skipped lines are not\n"
-           "           counted), time_s (start / sample rate), label, class, p_<class>...\n"
+           "           counted; with --timestamps, on the 50 Hz timeline from the first\n"
+           "           timestamp, as har-ingest numbers a recording's windows), time_s\n"
+           "           (start / sample rate), label, class, p_<class>...\n"
            "\n"
            "Bad lines (a wrong number of values, a value that is not a number, NaN or\n"
            "infinite, a line longer than a window can be) are reported on standard error\n"
@@ -60,6 +68,15 @@ static void usage(void)
            "                          stride of the model's training windows, 64)\n"
            "      --format FORMAT     csv (default) or json: JSON lines instead of CSV\n"
            "      --strict            stop at the first bad line\n"
+           "      --timestamps        stream: each line starts with the sample's time\n"
+           "      --time-unit U       ... in s (default), ms, us or ns\n"
+           "      --acc-unit U        stream: g (default) or m/s2\n"
+           "      --gyro-unit U       stream: rad/s (default) or deg/s\n"
+           "      --max-gap S         longest interval inside a piece (default 0.1 s)\n"
+           "      --bad-timestamps P  error (default: the line is reported and skipped)\n"
+           "                          or drop (skipped and counted): a repeated or\n"
+           "                          decreasing timestamp\n"
+           "      --resample-grid HZ  interpolation grid, a multiple of 50 (default 200)\n"
            "      --emit-windows FILE stream: also write every classified window to FILE in\n"
            "                          the text input format (exact: %%.9g round-trips\n"
            "                          floats), written atomically when the input ends\n"
@@ -76,11 +93,20 @@ static void usage(void)
            "  zcat data/hapt/RawData/acc_exp01_user01.txt.gz > acc.txt\n"
            "  zcat data/hapt/RawData/gyro_exp01_user01.txt.gz | paste -d' ' acc.txt - |\n"
            "      har-infer --stream model.safetensors.gz\n"
+           "  zcat s01_01_sp.csv.gz | awk -F, 'NR > 1 { print $7,$1,$2,$3,$4,$5,$6 }' |\n"
+           "      har-infer --stream --timestamps --time-unit ms --acc-unit m/s2 model.st.gz\n"
            "  har-infer --input-format tensor model.safetensors.gz \\\n"
            "      build/data/hapt-test.safetensors.gz\n"
            "\n" HAR_EXIT_CODES_HELP,
            har_prog(), 20);
 }
+
+/* How --stream reads its samples. */
+typedef struct {
+    int timed;                 /* --timestamps: each line starts with the sample's time */
+    double time_to_s, acc_to_g, gyro_to_rad;
+    har_timeline_params timeline;
+} stream_opts;
 
 enum { MODE_TEXT, MODE_TENSOR, MODE_STREAM };
 enum { MAX_REPORTED = 20 };
@@ -249,10 +275,33 @@ static void emit_window(FILE *fp, const float *x, size_t n)
     fputc('\n', fp);
 }
 
-static void run_stream(infer *in, const char *path, int stride, const char *emit)
+/* The summary of a timed stream: what its timeline dropped and split. */
+static void timeline_summary(const har_stream *s, int64_t windows)
+{
+    const har_timeline *tl = har_stream_timeline(s);
+    fprintf(stderr,
+            "%s: %lld timestamped samples: %lld dropped for a repeated and %lld for a decreasing timestamp, "
+            "%lld gaps over %g s (longest %.3g s)%s\n",
+            har_prog(), (long long)tl->pushed, (long long)tl->dropped_equal, (long long)tl->dropped_backwards,
+            (long long)tl->gaps, tl->p.max_gap_s, tl->longest_gap_s, windows ? "" : "; no window: nothing classified");
+}
+
+static void print_prediction(infer *in, const har_stream_prediction *p, FILE *wf, size_t per)
+{
+    if (wf)
+        emit_window(wf, p->window, per);
+    memcpy(in->probs, p->probs, (size_t)har_predictor_classes(in->m) * sizeof *in->probs);
+    if (in->json)
+        printf("{\"start\":%lld,\"time_s\":%.2f,", (long long)p->start, p->time_s);
+    else
+        printf("%lld,%.2f,", (long long)p->start, p->time_s);
+    finish_row(in, p->label);
+}
+
+static void run_stream(infer *in, const char *path, int stride, const char *emit, const stream_opts *so)
 {
     har_err e = {0};
-    har_stream *s = har_stream_open(in->m, stride, &e);
+    har_stream *s = har_stream_open_timed(in->m, stride, &so->timeline, &e);
     if (!s)
         har_die(&e);
     har_out out = {0};
@@ -260,14 +309,15 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
     if (emit && (har_out_open(&out, emit, 0, &e) || !(wf = har_out_stdio(&out, &e))))
         har_die(&e);
     const har_checkpoint *ck = har_predictor_checkpoint(in->m);
-    const char *fs_meta = har_tfile_meta_get(ck->file, "sample_rate_hz");
-    double fs = fs_meta ? strtod(fs_meta, NULL) : har_preproc_defaults.fs_hz;
     size_t per = (size_t)ck->window * (size_t)ck->nchannels;
+    /* An accelerometer-only model reads ax ay az; a time goes first. */
+    const int naxes = ck->nchannels == HAR_ACC_CHANNELS ? 3 : HAR_RAW_CHANNELS, nvals = so->timed + naxes;
     FILE *fp = open_input(path);
     print_header(in, "start,time_s");
     char buf[1024], why[160];
-    double raw[HAR_RAW_CHANNELS];
-    unsigned char st[HAR_RAW_CHANNELS];
+    double vals[1 + HAR_RAW_CHANNELS], first_time = 0;
+    unsigned char st[1 + HAR_RAW_CHANNELS];
+    int have_first = 0;
     size_t n;
     int r;
     for (long line = 1; (r = har_read_line(fp, buf, sizeof buf, &n)) != 0; line++) {
@@ -277,26 +327,33 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
         }
         if (har_line_blank(buf, n))
             continue;
-        if (har_parse_numbers(buf, n, raw, st, HAR_RAW_CHANNELS, why, sizeof why)) {
+        if (har_parse_numbers(buf, n, vals, st, nvals, why, sizeof why)) {
             bad_line(in, line, why);
             continue;
         }
+        /* The arithmetic of har-ingest's csv layout, so the same reading
+         * becomes the same double: v x unit factor, and times as
+         * (t - first t) x unit factor. */
+        double raw[HAR_RAW_CHANNELS] = {0};
+        for (int c = 0; c < naxes; c++)
+            raw[c] = vals[so->timed + c] * (c < 3 ? so->acc_to_g : so->gyro_to_rad);
         har_stream_prediction p;
-        int got = har_stream_push(s, raw, &p);
-        if (got < 0) {
-            bad_line(in, line, har_predictor_error(in->m));
-            continue;
+        int got;
+        if (so->timed) {
+            if (!have_first) {
+                first_time = vals[0];
+                have_first = 1;
+            }
+            got = har_stream_push_at(s, (vals[0] - first_time) * so->time_to_s, raw, &p);
+        } else {
+            got = har_stream_push(s, raw, &p);
         }
-        if (!got)
-            continue;
-        if (wf)
-            emit_window(wf, p.window, per);
-        memcpy(in->probs, p.probs, (size_t)har_predictor_classes(in->m) * sizeof *in->probs);
-        if (in->json)
-            printf("{\"start\":%lld,\"time_s\":%.2f,", (long long)p.start, (double)p.start / fs);
-        else
-            printf("%lld,%.2f,", (long long)p.start, (double)p.start / fs);
-        finish_row(in, p.label);
+        while (got > 0) {
+            print_prediction(in, &p, wf, per);
+            got = so->timed ? har_stream_next(s, &p) : 0;
+        }
+        if (got < 0)
+            bad_line(in, line, har_predictor_error(in->m));
     }
     if (ferror(fp))
         har_fail(&e, HAR_EIO, "%s: read error", in->input), har_die(&e);
@@ -304,7 +361,9 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
         fclose(fp);
     if (wf && har_out_commit(&out, &e))
         har_die(&e);
-    if (!in->quiet && har_stream_samples(s) < ck->window)
+    if (!in->quiet && so->timed)
+        timeline_summary(s, in->windows);
+    else if (!in->quiet && har_stream_samples(s) < ck->window)
         fprintf(stderr, "%s: %lld samples read, fewer than one window (%d): nothing classified\n", har_prog(),
                 (long long)har_stream_samples(s), ck->window);
     har_stream_free(s);
@@ -315,6 +374,8 @@ static void run_stream(infer *in, const char *path, int stride, const char *emit
 typedef struct {
     int mode, stride, json, strict, quiet;
     const char *emit, *model, *input;
+    stream_opts st;
+    int stream_only;           /* an option of --stream was given */
 } options;
 
 /* The words of --input-format and --format, in the order of their values. */
@@ -324,7 +385,8 @@ static const char *const output_formats[] = {"csv", "json", NULL};
 static void parse(int argc, char **argv, options *o)
 {
     enum { OPT_INPUT_FORMAT = HAR_OPT_TOOL, OPT_STREAM, OPT_STRIDE, OPT_FORMAT, OPT_STRICT, OPT_EMIT,
-           OPT_OLD_WINDOWS, OPT_OLD_JSON };
+           OPT_OLD_WINDOWS, OPT_OLD_JSON, OPT_TIMESTAMPS, OPT_TIME_UNIT, OPT_ACC_UNIT, OPT_GYRO_UNIT, OPT_MAX_GAP,
+           OPT_BAD_TIME, OPT_GRID };
     static const struct option longopts[] = {
         {"input-format", required_argument, 0, OPT_INPUT_FORMAT},
         {"stream", no_argument, 0, OPT_STREAM},
@@ -332,13 +394,22 @@ static void parse(int argc, char **argv, options *o)
         {"format", required_argument, 0, OPT_FORMAT},
         {"strict", no_argument, 0, OPT_STRICT},
         {"emit-windows", required_argument, 0, OPT_EMIT},
+        {"timestamps", no_argument, 0, OPT_TIMESTAMPS},
+        {"time-unit", required_argument, 0, OPT_TIME_UNIT},
+        {"acc-unit", required_argument, 0, OPT_ACC_UNIT},
+        {"gyro-unit", required_argument, 0, OPT_GYRO_UNIT},
+        {"max-gap", required_argument, 0, OPT_MAX_GAP},
+        {"bad-timestamps", required_argument, 0, OPT_BAD_TIME},
+        {"resample-grid", required_argument, 0, OPT_GRID},
         HAR_LONGOPT_QUIET,
         /* deprecated: --windows collided with har-latency's count, and --json
          * names a FILE in every other tool */
         {"windows", required_argument, 0, OPT_OLD_WINDOWS},
         {"json", no_argument, 0, OPT_OLD_JSON},
         HAR_LONGOPT_END};
-    *o = (options){.mode = MODE_TEXT};
+    *o = (options){.mode = MODE_TEXT,
+                   .st = {.time_to_s = 1, .acc_to_g = 1, .gyro_to_rad = 1, .timeline = har_timeline_defaults}};
+    stream_opts *st = &o->st;
     int c, modes = 0;
     while ((c = getopt_long(argc, argv, "qhV", longopts, NULL)) != -1) {
         /* each of these chooses the input mode, and only one may */
@@ -350,6 +421,17 @@ static void parse(int argc, char **argv, options *o)
         case OPT_FORMAT: o->json = har_opt_choice(optarg, output_formats, "--format"); break;
         case OPT_STRICT: o->strict = 1; break;
         case OPT_EMIT: o->emit = optarg; break;
+        case OPT_TIMESTAMPS: st->timed = 1; break;
+        case OPT_TIME_UNIT: st->time_to_s = har_time_to_s[har_opt_choice(optarg, har_time_units, "--time-unit")]; break;
+        case OPT_ACC_UNIT: st->acc_to_g = har_acc_to_g[har_opt_choice(optarg, har_acc_units, "--acc-unit")]; break;
+        case OPT_GYRO_UNIT:
+            st->gyro_to_rad = har_gyro_to_rad[har_opt_choice(optarg, har_gyro_units, "--gyro-unit")];
+            break;
+        case OPT_MAX_GAP: st->timeline.max_gap_s = har_opt_double_open(optarg, 0, 3600, "--max-gap"); break;
+        case OPT_BAD_TIME:
+            st->timeline.bad_time = (har_time_policy)har_opt_choice(optarg, har_time_policies, "--bad-timestamps");
+            break;
+        case OPT_GRID: st->timeline.grid_hz = har_opt_double_open(optarg, 0, 1e5, "--resample-grid"); break;
         case 'q': o->quiet = 1; break;
         case OPT_OLD_WINDOWS:
             har_opt_deprecated("--windows", "--input-format");
@@ -361,7 +443,14 @@ static void parse(int argc, char **argv, options *o)
             break;
         default: har_opt_common(c, usage);
         }
+        o->stream_only |= c >= OPT_TIMESTAMPS;
     }
+    if (o->stream_only && !st->timed && (st->time_to_s != 1 || st->timeline.max_gap_s != har_timeline_defaults.max_gap_s ||
+                                        st->timeline.bad_time != har_timeline_defaults.bad_time ||
+                                        st->timeline.grid_hz != har_timeline_defaults.grid_hz))
+        har_usage_error("--time-unit, --max-gap, --bad-timestamps and --resample-grid apply with --timestamps");
+    if (o->stream_only && o->mode != MODE_STREAM)
+        har_usage_error("--timestamps and the unit options apply to --stream only");
     if (modes > 1)
         har_usage_error("choose one input mode: --input-format text, --input-format tensor or --stream");
     if ((o->stride || o->emit) && o->mode != MODE_STREAM)
@@ -395,7 +484,7 @@ int main(int argc, char **argv)
     else if (o.mode == MODE_TENSOR)
         run_tensor(&in, input, model);
     else
-        run_stream(&in, input, o.stride, o.emit);
+        run_stream(&in, input, o.stride, o.emit, &o.st);
     if (!in.quiet && in.bad_lines)
         fprintf(stderr, "%s: %lld windows classified; %lld bad lines skipped\n", har_prog(),
                 (long long)in.windows, (long long)in.bad_lines);

@@ -188,12 +188,7 @@ static const struct option longopts[] = {
     HAR_LONGOPT_QUIET,
     HAR_LONGOPT_END};
 
-static const char *const acc_units[] = {"g", "m/s2", NULL};
-static const char *const gyro_units[] = {"rad/s", "deg/s", NULL};
-static const char *const time_units[] = {"s", "ms", "us", "ns", NULL};
-static const double time_factors[] = {1, 1e-3, 1e-6, 1e-9};
 static const char *const window_labels[] = {"inside", "majority", NULL};
-static const char *const time_policies[] = {"error", "drop", NULL};
 
 typedef struct {
     int hapt_only, uci_only, generic; /* options seen that belong to one layout */
@@ -226,11 +221,11 @@ static void apply(options *o, seen *sn, int c, const char *arg)
     case OPT_INCLUDE: cv->include = arg; break;
     case OPT_SUBJECT: cv->subject = arg; break;
     case OPT_ACC: cv->acc = arg; break;
-    case OPT_ACC_UNIT: cv->acc_to_g = har_opt_choice(arg, acc_units, "--acc-unit") ? 1 / 9.80665 : 1; break;
+    case OPT_ACC_UNIT: cv->acc_to_g = har_acc_to_g[har_opt_choice(arg, har_acc_units, "--acc-unit")]; break;
     case OPT_GYRO: cv->gyro = *arg ? arg : NULL; break;
-    case OPT_GYRO_UNIT: cv->gyro_to_rad = har_opt_choice(arg, gyro_units, "--gyro-unit") ? 3.14159265358979323846 / 180 : 1; break;
+    case OPT_GYRO_UNIT: cv->gyro_to_rad = har_gyro_to_rad[har_opt_choice(arg, har_gyro_units, "--gyro-unit")]; break;
     case OPT_TIME: cv->time = *arg ? arg : NULL; break;
-    case OPT_TIME_UNIT: cv->time_to_s = time_factors[har_opt_choice(arg, time_units, "--time-unit")]; break;
+    case OPT_TIME_UNIT: cv->time_to_s = har_time_to_s[har_opt_choice(arg, har_time_units, "--time-unit")]; break;
     case OPT_RATE: cv->rate_hz = har_opt_double_open(arg, 0, 1e5, "--rate"); break;
     case OPT_LABEL: cv->label = arg; break;
     case OPT_LABEL_MAP: cv->label_map = arg; break;
@@ -239,7 +234,7 @@ static void apply(options *o, seen *sn, int c, const char *arg)
         cv->window_label = (har_window_label)har_opt_choice(arg, window_labels, "--window-label");
         break;
     case OPT_MAX_GAP: cv->timeline.max_gap_s = har_opt_double_open(arg, 0, 3600, "--max-gap"); break;
-    case OPT_BAD_TIME: cv->timeline.bad_time = (har_time_policy)har_opt_choice(arg, time_policies, "--bad-timestamps"); break;
+    case OPT_BAD_TIME: cv->timeline.bad_time = (har_time_policy)har_opt_choice(arg, har_time_policies, "--bad-timestamps"); break;
     case OPT_GRID: cv->timeline.grid_hz = har_opt_double_open(arg, 0, 1e5, "--resample-grid"); break;
     case OPT_LAYOUT_FILE: apply_file(o, sn, arg); break;
     case 'q': o->quiet = 1; break;

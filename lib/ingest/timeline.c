@@ -8,6 +8,14 @@
 const har_timeline_params har_timeline_defaults = {
     .max_gap_s = 0.1, .grid_hz = 0, .bad_time = HAR_TIME_ERROR, .preproc = {50.0, 20.0, 0.3, 3, 3}};
 
+const char *const har_acc_units[] = {"g", "m/s2", NULL};
+const double har_acc_to_g[] = {1, 1 / 9.80665};
+const char *const har_gyro_units[] = {"rad/s", "deg/s", NULL};
+const double har_gyro_to_rad[] = {1, 3.14159265358979323846 / 180};
+const char *const har_time_units[] = {"s", "ms", "us", "ns", NULL};
+const double har_time_to_s[] = {1, 1e-3, 1e-6, 1e-9};
+const char *const har_time_policies[] = {"error", "drop", NULL};
+
 const char *har_time_policy_name(har_time_policy p)
 {
     return p == HAR_TIME_DROP ? "drop" : "error";
@@ -53,19 +61,22 @@ void har_timeline_free(har_timeline *tl)
 
 int har_timeline_push(har_timeline *tl, double t, const double raw[HAR_RAW_CHANNELS], har_err *e)
 {
-    tl->pushed++;
+    if (!isfinite(t))
+        return har_fail(e, HAR_EDATA, "timestamp is not finite");
     if (tl->piece >= 0 && !(t > tl->last_t)) {
         int equal = t == tl->last_t;
-        if (tl->p.bad_time == HAR_TIME_ERROR)
+        if (tl->p.bad_time == HAR_TIME_ERROR) /* refused: as if never pushed */
             return har_fail(e, HAR_EDATA, "timestamp %s the previous sample's (%.9g s after the first); "
                             "--bad-timestamps drop skips such samples",
                             equal ? "repeats" : "lies before", tl->last_t);
+        tl->pushed++;
         if (equal)
             tl->dropped_equal++;
         else
             tl->dropped_backwards++;
         return 0;
     }
+    tl->pushed++;
     if (tl->piece < 0 || t - tl->last_t > tl->p.max_gap_s) {
         if (tl->piece >= 0) {
             tl->gaps++;

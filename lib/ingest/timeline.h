@@ -68,4 +68,15 @@ void har_timeline_describe(const har_timeline_params *p, char *buf, size_t n);
 
 const char *har_time_policy_name(har_time_policy p);
 
+/* The units har-ingest and har-infer --stream accept, NULL-terminated, and
+ * the factor each value is multiplied by (one place, so both tools turn a
+ * reading into the same double). */
+extern const char *const har_acc_units[];   /* g, m/s2 -> g */
+extern const double har_acc_to_g[];
+extern const char *const har_gyro_units[];  /* rad/s, deg/s -> rad/s */
+extern const double har_gyro_to_rad[];
+extern const char *const har_time_units[];  /* s, ms, us, ns -> s */
+extern const double har_time_to_s[];
+extern const char *const har_time_policies[]; /* error, drop: har_time_policy's order */
+
 #endif

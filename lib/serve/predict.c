@@ -10,6 +10,7 @@
 #include "data/windows.h"
 #include "eval/metrics.h"
 #include "ingest/dsp.h"
+#include "ingest/timeline.h"
 
 /* har.h promises these without including the headers that define them. */
 _Static_assert(HAR_STREAM_CHANNELS == HAR_RAW_CHANNELS, "har.h's stream channels are dsp.h's raw channels");
@@ -216,23 +217,38 @@ struct har_stream {
     har_predictor *m;
     har_preproc pp;
     int stride, t, c;
+    int sel[HAR_CHANNELS]; /* the model's channels among the chain's nine */
     float *ring;     /* [T, C] the last T filtered samples, oldest at n % T */
+    double *ring_t;  /* [T] their times (timed streams) */
     float *window;   /* [T, C] the ring in time order */
     float *probs;    /* [K] */
+    /* timed streams (har_stream_push_at): timestamps -> resampled samples,
+     * queued until har_stream_next classifies them */
+    int timed;       /* -1 not yet known, 0 har_stream_push, 1 har_stream_push_at */
+    har_timeline tl;
+    double origin;   /* the first timestamp */
+    double *queue, *queue_t;
+    int64_t *queue_piece;
+    int64_t qhead, qlen, qcap;
+    int64_t piece, piece_n; /* current piece; samples of it in the ring */
 };
 
 /* The stream rebuilds windows with the default filter chain; a model
- * trained on anything else would be fed different windows. */
-static int stream_compatible(const har_checkpoint *ck, har_err *e)
+ * trained on anything else would be fed different windows.  The model may
+ * take the nine channels or the six accelerometer ones, in the chain's
+ * order. */
+static int stream_compatible(const har_checkpoint *ck, int *sel, har_err *e)
 {
     const char *src = ck->file->source ? ck->file->source : "<checkpoint>";
-    if (ck->nchannels != HAR_CHANNELS)
-        return har_fail(e, HAR_EDATA, "%s: streams produce the %d UCI channels, but the model takes %d",
-                        src, HAR_CHANNELS, ck->nchannels);
-    for (int j = 0; j < HAR_CHANNELS; j++)
-        if (strcmp(ck->channels[j], har_channel_names[j]))
+    if (ck->nchannels != HAR_CHANNELS && ck->nchannels != HAR_ACC_CHANNELS)
+        return har_fail(e, HAR_EDATA, "%s: streams produce the %d UCI channels (or the %d accelerometer ones), "
+                        "but the model takes %d", src, HAR_CHANNELS, HAR_ACC_CHANNELS, ck->nchannels);
+    for (int j = 0; j < ck->nchannels; j++) {
+        sel[j] = ck->nchannels == HAR_CHANNELS ? j : har_acc_channels[j];
+        if (strcmp(ck->channels[j], har_channel_names[sel[j]]))
             return har_fail(e, HAR_EDATA, "%s: channel %d is %s, but streams produce %s there", src, j,
-                            ck->channels[j], har_channel_names[j]);
+                            ck->channels[j], har_channel_names[sel[j]]);
+    }
     char want[600];
     har_preproc_describe(&har_preproc_defaults, want, sizeof want);
     const char *pre = har_tfile_meta_get(ck->file, "preprocessing");
@@ -247,10 +263,48 @@ static int stream_compatible(const har_checkpoint *ck, har_err *e)
     return 0;
 }
 
-har_stream *har_stream_open(har_predictor *m, int stride, har_err *e)
+/* A resampled sample of a timed stream: queued for har_stream_next. */
+static int enqueue(void *ctx, int64_t piece, int64_t k, int64_t nearest, double t, const double out[HAR_CHANNELS])
+{
+    har_stream *s = ctx;
+    (void)k, (void)nearest;
+    if (s->qhead > 0 && s->qhead == s->qlen)
+        s->qhead = s->qlen = 0;
+    if (s->qlen == s->qcap) {
+        if (s->qhead > 0) { /* slide the unread part to the front */
+            int64_t n = s->qlen - s->qhead;
+            memmove(s->queue, s->queue + s->qhead * HAR_CHANNELS, (size_t)(n * HAR_CHANNELS) * sizeof *s->queue);
+            memmove(s->queue_t, s->queue_t + s->qhead, (size_t)n * sizeof *s->queue_t);
+            memmove(s->queue_piece, s->queue_piece + s->qhead, (size_t)n * sizeof *s->queue_piece);
+            s->qhead = 0;
+            s->qlen = n;
+        } else {
+            int64_t cap = s->qcap ? 2 * s->qcap : 16;
+            double *q = realloc(s->queue, (size_t)(cap * HAR_CHANNELS) * sizeof *q);
+            if (q)
+                s->queue = q;
+            double *qt = q ? realloc(s->queue_t, (size_t)cap * sizeof *qt) : NULL;
+            if (qt)
+                s->queue_t = qt;
+            int64_t *qp = qt ? realloc(s->queue_piece, (size_t)cap * sizeof *qp) : NULL;
+            if (!qp)
+                return HAR_EIO;
+            s->queue_piece = qp;
+            s->qcap = cap;
+        }
+    }
+    memcpy(s->queue + s->qlen * HAR_CHANNELS, out, HAR_CHANNELS * sizeof *out);
+    s->queue_t[s->qlen] = t;
+    s->queue_piece[s->qlen] = piece;
+    s->qlen++;
+    return 0;
+}
+
+har_stream *har_stream_open_timed(har_predictor *m, int stride, const har_timeline_params *timing, har_err *e)
 {
     const har_checkpoint *ck = &m->ck;
-    if (stream_compatible(ck, e))
+    int sel[HAR_CHANNELS];
+    if (stream_compatible(ck, sel, e))
         return NULL;
     if (stride == 0) {
         const char *s = har_tfile_meta_get(ck->file, "stride");
@@ -273,27 +327,42 @@ har_stream *har_stream_open(har_predictor *m, int stride, har_err *e)
     s->stride = stride;
     s->t = ck->window;
     s->c = ck->nchannels;
+    s->timed = -1;
+    memcpy(s->sel, sel, sizeof sel);
+    har_timeline_params tp = timing ? *timing : har_timeline_defaults;
+    tp.preproc = har_preproc_defaults;
     size_t n = (size_t)s->t * (size_t)s->c;
     if (!(s->ring = har_malloc(n * sizeof *s->ring, e)) || !(s->window = har_malloc(n * sizeof *s->window, e)) ||
+        !(s->ring_t = har_malloc((size_t)s->t * sizeof *s->ring_t, e)) ||
         !(s->probs = har_malloc((size_t)ck->nclasses * sizeof *s->probs, e)) ||
-        har_preproc_init(&s->pp, &har_preproc_defaults, e)) {
+        har_preproc_init(&s->pp, &har_preproc_defaults, e) || har_timeline_init(&s->tl, &tp, enqueue, s, e)) {
         har_stream_free(s);
         return NULL;
     }
     return s;
 }
 
+har_stream *har_stream_open(har_predictor *m, int stride, har_err *e)
+{
+    return har_stream_open_timed(m, stride, NULL, e);
+}
+
 void har_stream_free(har_stream *s)
 {
     if (!s)
         return;
+    har_timeline_free(&s->tl);
     free(s->ring);
+    free(s->ring_t);
     free(s->window);
     free(s->probs);
+    free(s->queue);
+    free(s->queue_t);
+    free(s->queue_piece);
     free(s);
 }
 
-int64_t har_stream_samples(const har_stream *s) { return s->pp.n; }
+int64_t har_stream_samples(const har_stream *s) { return s->timed == 1 ? s->tl.pushed : s->pp.n; }
 
 har_stream *har_stream_new(har_predictor *m, int stride)
 {
@@ -304,22 +373,28 @@ har_stream *har_stream_new(har_predictor *m, int stride)
     return s;
 }
 
-int har_stream_push(har_stream *s, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out)
+/* Checks the raw values a stream uses (an accelerometer-only model ignores
+ * the gyroscope). */
+static int check_raw(har_stream *s, const double raw[HAR_STREAM_CHANNELS], int64_t index)
 {
     static const char *const raw_names[HAR_RAW_CHANNELS] = {"ax", "ay", "az", "gx", "gy", "gz"};
-    for (int j = 0; j < HAR_RAW_CHANNELS; j++)
-        if (!isfinite(raw[j])) {
-            set_error(s->m, "sample %lld: %s is %s", (long long)s->pp.n, raw_names[j],
-                      isnan(raw[j]) ? "NaN" : "infinite");
-            return -1;
-        }
-    double ch[HAR_CHANNELS];
-    int64_t n = s->pp.n; /* index of this sample */
-    har_preproc_push(&s->pp, raw, ch);
+    int used = s->c == HAR_ACC_CHANNELS ? 3 : HAR_RAW_CHANNELS;
+    for (int j = 0; j < used; j++)
+        if (!isfinite(raw[j]))
+            return set_error(s->m, "sample %lld: %s is %s", (long long)index, raw_names[j],
+                             isnan(raw[j]) ? "NaN" : "infinite");
+    return 0;
+}
+
+/* One filtered sample into the ring as sample n of the current run; when a
+ * window of T ends on it at a multiple of the stride, classifies it. */
+static int feed(har_stream *s, const double ch[HAR_CHANNELS], int64_t n, double t, har_stream_prediction *out)
+{
     /* Stored as float, exactly as har-ingest stores its windows. */
     float *row = s->ring + (size_t)(n % s->t) * (size_t)s->c;
     for (int j = 0; j < s->c; j++)
-        row[j] = (float)ch[j];
+        row[j] = (float)ch[s->sel[j]];
+    s->ring_t[n % s->t] = t;
     int64_t start = n + 1 - s->t;
     if (start < 0 || start % s->stride)
         return 0;
@@ -330,9 +405,78 @@ int har_stream_push(har_stream *s, const double raw[HAR_STREAM_CHANNELS], har_st
     int label;
     if (predict_activity(s->m, s->window, s->t, s->c, &label, s->probs))
         return -1;
-    out->start = start;
+    double rate = har_preproc_defaults.fs_hz;
+    if (s->timed == 1) {
+        /* On the stream's own timeline, as har-ingest numbers the windows
+         * of a recording: 0 = its first timestamp. */
+        out->time_s = s->ring_t[start % s->t] - s->origin;
+        out->start = llround(out->time_s * rate);
+    } else {
+        out->start = start;
+        out->time_s = (double)start / rate;
+    }
     out->label = label;
     out->probs = s->probs;
     out->window = s->window;
     return 1;
+}
+
+int har_stream_push(har_stream *s, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out)
+{
+    if (s->timed == 1) {
+        set_error(s->m, "this stream takes timestamped samples (har_stream_push_at)");
+        return -1;
+    }
+    if (check_raw(s, raw, s->pp.n))
+        return -1;
+    s->timed = 0;
+    double ch[HAR_CHANNELS];
+    int64_t n = s->pp.n; /* index of this sample */
+    har_preproc_push(&s->pp, raw, ch);
+    return feed(s, ch, n, NAN, out);
+}
+
+int har_stream_next(har_stream *s, har_stream_prediction *out)
+{
+    while (s->qhead < s->qlen) {
+        int64_t i = s->qhead++;
+        if (s->queue_piece[i] != s->piece) { /* after a gap: no window spans it */
+            s->piece = s->queue_piece[i];
+            s->piece_n = 0;
+        }
+        int r = feed(s, s->queue + i * HAR_CHANNELS, s->piece_n++, s->queue_t[i], out);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+int har_stream_push_at(har_stream *s, double t, const double raw[HAR_STREAM_CHANNELS], har_stream_prediction *out)
+{
+    if (s->timed == 0) {
+        set_error(s->m, "this stream takes samples without timestamps (har_stream_push)");
+        return -1;
+    }
+    if (check_raw(s, raw, s->tl.pushed))
+        return -1;
+    if (s->timed < 0) {
+        s->timed = 1;
+        s->origin = t;
+    }
+    har_err e = {0};
+    double full[HAR_RAW_CHANNELS];
+    memcpy(full, raw, sizeof full);
+    if (s->c == HAR_ACC_CHANNELS) /* the gyroscope is not used: keep the filters finite */
+        full[3] = full[4] = full[5] = 0;
+    int rc = har_timeline_push(&s->tl, t, full, &e);
+    if (rc) {
+        set_error(s->m, "sample %lld: %s", (long long)s->tl.pushed, e.msg[0] ? e.msg : "out of memory");
+        return -1;
+    }
+    return har_stream_next(s, out);
+}
+
+const har_timeline *har_stream_timeline(const har_stream *s)
+{
+    return &s->tl;
 }
