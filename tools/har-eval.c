@@ -50,7 +50,9 @@ static void usage(void)
         "                 windows: the uncertainty for new people, which is what a\n"
         "                 deployed model meets.  Usually wider, and the honest one for\n"
         "                 a handful of test subjects; needs at least 2 subjects.\n"
-        "Both are seeded (--seed): the same command prints the same intervals.\n"
+        "Both are seeded (--seed): the same command prints the same intervals.  The\n"
+        "--json and --csv outputs also give each class's F1 interval under both\n"
+        "(f1_windows, f1_subjects; over the replicates that hold the class).\n"
         "\n"
         "Subjects: accuracy and macro-F1 of each subject on its own windows, then their\n"
         "mean and population standard deviation over subjects (each subject counts\n"
@@ -400,6 +402,8 @@ static void report_free(report *r)
 {
     har_confusion_free(r->conf);
     free(r->precision);
+    har_bootstrap_ci_free(&r->windows_ci);
+    har_bootstrap_ci_free(&r->subjects_ci);
     har_idlist_free(&r->subjects);
     har_subject_table_free(&r->table);
 }
@@ -590,6 +594,16 @@ static void json_classes(cJSON *o, const report *r)
         cJSON_AddNumberToObject(c, "recall", r->recall[i]);
         cJSON_AddNumberToObject(c, "f1", r->f1[i]);
         cJSON_AddNumberToObject(c, "support", (double)support);
+        /* the F1's bootstrap intervals (JSON has no NaN: a class no
+         * replicate held gets null) */
+        const har_bootstrap_ci *cis[2] = {r->have_windows_ci ? &r->windows_ci : NULL,
+                                          r->have_subjects_ci ? &r->subjects_ci : NULL};
+        const char *names[2] = {"f1_windows", "f1_subjects"};
+        for (int b = 0; b < 2; b++)
+            if (cis[b] && !isnan(cis[b]->class_f1[i].lo))
+                cJSON_AddItemToObject(c, names[b], interval_json(&cis[b]->class_f1[i]));
+            else if (r->have_windows_ci)
+                cJSON_AddNullToObject(c, names[b]);
         cJSON_AddItemToArray(cl, c);
         cJSON_AddItemToArray(cm, row);
         cJSON_AddItemToArray(cn, nrow);
@@ -717,6 +731,14 @@ static void csv_classes(FILE *fp, const report *r)
         csv_num(fp, "class", cl[i], "recall", r->recall[i]);
         csv_num(fp, "class", cl[i], "f1", r->f1[i]);
         csv_int(fp, "class", cl[i], "support", har_confusion_support(r->conf, i));
+        if (r->have_windows_ci) {
+            csv_num(fp, "class", cl[i], "f1_windows_lo", r->windows_ci.class_f1[i].lo);
+            csv_num(fp, "class", cl[i], "f1_windows_hi", r->windows_ci.class_f1[i].hi);
+        }
+        if (r->have_subjects_ci) {
+            csv_num(fp, "class", cl[i], "f1_subjects_lo", r->subjects_ci.class_f1[i].lo);
+            csv_num(fp, "class", cl[i], "f1_subjects_hi", r->subjects_ci.class_f1[i].hi);
+        }
     }
     /* name: true class, key: predicted class. */
     for (int i = 0; i < k; i++)

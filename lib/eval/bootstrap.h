@@ -36,7 +36,12 @@ typedef struct {
 
 typedef struct {
     har_interval accuracy, macro_f1;
+    /* per class (k intervals, malloc'ed: har_bootstrap_ci_free), over the
+     * replicates that hold the class at all; NaN if none does */
+    har_interval *class_f1;
 } har_bootstrap_ci;
+
+void har_bootstrap_ci_free(har_bootstrap_ci *ci);
 
 /* Resamples the n windows (truth[i], pred[i] in 0..k-1). */
 int har_bootstrap_windows(const int32_t *truth, const int32_t *pred, int64_t n, int k,

@@ -164,13 +164,20 @@ START_TEST(bootstrap_is_deterministic_and_honest)
     har_confusion *c = har_confusion_new(3);
     for (int i = 0; i < BS_N; i++)
         har_confusion_add(c, truth[i], pred[i]);
-    har_scores s = har_confusion_scores(c, NULL, NULL, NULL);
+    double f1[3];
+    har_scores s = har_confusion_scores(c, NULL, NULL, f1);
     har_confusion_free(c);
     ck_assert_double_eq_tol(s.accuracy, 0.725, 1e-12);
     assert_contains(&w1.accuracy, s.accuracy);
     assert_contains(&w1.macro_f1, s.macro_f1);
     assert_contains(&c1.accuracy, s.accuracy);
     assert_contains(&c1.macro_f1, s.macro_f1);
+    /* Each class's F1 interval holds its F1 and is wider over subjects. */
+    for (int k = 0; k < 3; k++) {
+        assert_contains(&w1.class_f1[k], f1[k]);
+        assert_contains(&c1.class_f1[k], f1[k]);
+        ck_assert(c1.class_f1[k].hi - c1.class_f1[k].lo > 2 * (w1.class_f1[k].hi - w1.class_f1[k].lo));
+    }
     /* Windows alone: about +-1.96 sqrt(.725 .275 / 1000) = +-0.028.  Subjects
      * (accuracies 0.5 .. 0.95, sd 0.144, 10 of them): about +-0.09. */
     double ww = w1.accuracy.hi - w1.accuracy.lo, cw = c1.accuracy.hi - c1.accuracy.lo;
@@ -179,8 +186,12 @@ START_TEST(bootstrap_is_deterministic_and_honest)
     ck_assert(c1.macro_f1.hi - c1.macro_f1.lo > 2 * (w1.macro_f1.hi - w1.macro_f1.lo));
     /* A higher level widens the interval. */
     o.level = 0.5;
+    har_bootstrap_ci_free(&w3);
     ck_assert_int_eq(har_bootstrap_windows(truth, pred, BS_N, 3, &o, &w3, &e), 0);
     ck_assert(w3.accuracy.hi - w3.accuracy.lo < 0.6 * (w1.accuracy.hi - w1.accuracy.lo));
+    har_bootstrap_ci *all[] = {&w1, &w2, &w3, &c1, &c2, &c3};
+    for (int i = 0; i < 6; i++)
+        har_bootstrap_ci_free(all[i]);
 }
 END_TEST
 
@@ -193,6 +204,12 @@ START_TEST(bootstrap_edge_cases)
     /* A perfect classifier: every replicate scores 1. */
     ck_assert_int_eq(har_bootstrap_windows(truth, truth, 6, 3, &o, &ci, &e), 0);
     ck_assert(ci.accuracy.lo == 1 && ci.accuracy.hi == 1 && ci.macro_f1.lo == 1);
+    ck_assert(ci.class_f1[2].lo == 1 && ci.class_f1[2].hi == 1);
+    har_bootstrap_ci_free(&ci);
+    /* A class no window has gets no interval (NaN), not F1 0. */
+    ck_assert_int_eq(har_bootstrap_windows(truth, truth, 6, 4, &o, &ci, &e), 0);
+    ck_assert(isnan(ci.class_f1[3].lo) && isnan(ci.class_f1[3].hi));
+    har_bootstrap_ci_free(&ci);
     /* One subject cannot be resampled. */
     ck_assert_int_eq(har_bootstrap_clusters(truth, truth, subject, 6, 3, &o, &ci, &e), HAR_EDATA);
     tu_assert_contains(e.msg, "at least 2 subjects");
