@@ -469,7 +469,7 @@ include $(PIPE_FRAGMENTS) $(filter-out $(PIPE_FRAGMENTS),$(sort $(wildcard pipel
 TIMED_RUNS := $(foreach r,$(CLINIC_RUNS),$(if $(filter yes,$(CLINIC_TIMED_$(r))),$(CLINIC)/$(r).log.csv))
 .PHONY: timed-runs untimed-steps
 timed-runs: $(TIMED_RUNS)
-untimed-steps: data data-and-baselines training-clinic models recipes $(filter-out $(R3)/latency.json,$(R3_INPUTS))
+untimed-steps: data data-and-baselines training-clinic models recipes geotec $(filter-out $(R3)/latency.json,$(R3_INPUTS))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
 -include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
          $(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.d) $(FUZZ_REPLAY_OBJ:.o=.d)

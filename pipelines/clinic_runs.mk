@@ -43,8 +43,7 @@ clinic_run   = $(if $(filter yes,$(CLINIC_TIMED_$(1))),$(RUN_ALONE),$(RUN))
 $(CLINIC)/%.cfg: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(CLINIC_SPEC_$*)' '$(strip $(CLINIC_OPTS_$*) $(TRAIN_EXTRA))' '$(CLINIC_NOTE_$*)' \
-	    '$(call clinic_train,$*) $(call clinic_dir,$*) $(CLINIC_STEPS_$*) $(CLINIC_TIMED_$*)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	    '$(call clinic_train,$*) $(call clinic_dir,$*) $(CLINIC_STEPS_$*) $(CLINIC_TIMED_$*)' | sh pipelines/update_if_changed.sh $@
 
 $(CLINIC)/%.log.csv: $(CLINIC)/%.cfg $$(call clinic_train,$$*) $(DATA_SPLIT)-val-norm$(ST) $(PIPE_BIN)/har-train
 	@mkdir -p $(call clinic_dir,$*)

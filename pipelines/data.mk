@@ -30,8 +30,7 @@ GENERATED   += $(DATA_ART) $(DATA_WORK)
 .SECONDARY: $(DATA_CFG)
 $(DATA_CFG): FORCE
 	@mkdir -p $(@D)
-	@printf 'ingest %s\nsplit %s\n' '$(DATA_INGEST_OPTS)' '$(DATA_SPLIT_OPTS)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@printf 'ingest %s\nsplit %s\n' '$(DATA_INGEST_OPTS)' '$(DATA_SPLIT_OPTS)' | sh pipelines/update_if_changed.sh $@
 
 .PHONY: data
 pipelines: data

@@ -73,8 +73,7 @@ model_opts = $(strip $(or $(MODEL_OPTS_$(1)),$(MODEL_OPTS)) $(TRAIN_EXTRA))
 model_note = make models: $(if $(filter $(1),$(MODELS_VAL)),early stopping on the validation subjects,final fit on every training subject)
 $(MODELS_WORK)/%.cfg: FORCE
 	@mkdir -p $(@D)
-	@printf '%s\n' '$(MODEL_SPEC_$*)' '$(call model_opts,$*)' '$(call model_note,$*)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@printf '%s\n' '$(MODEL_SPEC_$*)' '$(call model_opts,$*)' '$(call model_note,$*)' | sh pipelines/update_if_changed.sh $@
 
 # Each run writes its curves and its own row of the experiment log
 # (NAME.log.csv): the log is assembled in MODELS order, whatever order

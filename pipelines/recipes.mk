@@ -151,8 +151,7 @@ recipes-cv5: $(DATA_WORK)/windows$(ST)
 # (cv-split.txt), not on this whole file.
 $(RECIPES_WORK)/cv-split.txt: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CV_SPLIT)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@echo '$(CV_SPLIT)' | sh pipelines/update_if_changed.sh $@
 
 $(CV_SETS) $(CV_PREFIX)-test$(ST) &: $(DATA_WORK)/windows$(ST) $(PIPE_BIN)/har-split $(RECIPES_WORK)/cv-split.txt
 	$(RUN) $(PIPE_BIN)/har-split -q $(CV_SPLIT) -o $(CV_PREFIX) $<
@@ -166,8 +165,7 @@ $(RECIPES_WORK)/stats%$(ST): $(CV_PREFIX)-fold%-train$(ST) $(PIPE_BIN)/har-norm
 recipe_opts = $(strip --monitor $(PRIMARY_MONITOR) $(RECIPE_OPTS_$(1)) $(TRAIN_EXTRA))
 $(RECIPES:%=$(RECIPES_WORK)/recipe-%.txt): $(RECIPES_WORK)/recipe-%.txt: FORCE
 	@mkdir -p $(@D)
-	@echo '$(strip $(RECIPE_SPEC_$*) $(call recipe_opts,$*))' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@echo '$(strip $(RECIPE_SPEC_$*) $(call recipe_opts,$*))' | sh pipelines/update_if_changed.sh $@
 
 # runs/RECIPE-FOLD.safetensors.gz: the fold's kept checkpoint (the fold is
 # the last '-' field of the stem).  The run also writes its curves and its

@@ -177,8 +177,7 @@ CLINIC_NOTE_warp-all       := time-warp study, small CNN: time warp, jitter and 
 # The thinned training split, from its options (rewritten only when they change).
 $(R2_THIN).opts: FORCE
 	@mkdir -p $(@D)
-	@printf '%s\n' '--test-subjects none --thin-class $(R2_THIN_CLASS)=$(R2_THIN_FRACTION) --seed 1' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@printf '%s\n' '--test-subjects none --thin-class $(R2_THIN_CLASS)=$(R2_THIN_FRACTION) --seed 1' | sh pipelines/update_if_changed.sh $@
 
 $(R2_THIN)-train$(ST): $(DATA_SPLIT)-train-norm$(ST) $(R2_THIN).opts $(PIPE_BIN)/har-split
 	$(RUN) $(PIPE_BIN)/har-split -q $$(cat $(R2_THIN).opts) -o $(R2_THIN) $<

@@ -73,8 +73,7 @@ $(SEL_DEFS): FORCE
 	@{ echo 'metric $(PRIMARY_METRIC)'; echo 'candidates $(SEL_CANDIDATES)'; \
 	   echo 'outer folds $(CV_SPLIT)'; echo 'inner folds $(SEL_INNER_SPLIT)'; echo 'seeds 1 $(SEL_SEEDS)'; \
 	   echo 'data $(strip $(DATA_DIR) $(DATA_INGEST_OPTS))'; \
-	   $(foreach r,$(SEL_RECIPES),echo 'recipe $(r) $(RECIPE_SPEC_$(r)) $(call recipe_opts,$(r))';) } > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	   $(foreach r,$(SEL_RECIPES),echo 'recipe $(r) $(RECIPE_SPEC_$(r)) $(call recipe_opts,$(r))';) } | sh pipelines/update_if_changed.sh $@
 
 $(SEL_SUMMARY): $(CHOICE) $(RECIPES_CV_ART)/scores.csv $(RECIPES_CV_ART)/experiments.csv $(SEL_RECORD) $(SEL_DIR)/final.csv \
                 $(SEL_DEFS) $(wildcard $(SEL_STUDY_OUT)) pipelines/selection_summary.sh pipelines/report_lib.sh

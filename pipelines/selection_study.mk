@@ -35,8 +35,7 @@ SEL_INNER_SPLIT := --folds $(CV_K) --seed 1
 # all of SEL_DEFS: changing a recipe reruns that recipe's runs alone.
 $(SEL_WORK)/inner-split.txt: FORCE
 	@mkdir -p $(@D)
-	@echo '$(SEL_INNER_SPLIT)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	@echo '$(SEL_INNER_SPLIT)' | sh pipelines/update_if_changed.sh $@
 
 .PHONY: model-selection selection-study
 model-selection: $(CHOICE) $(RECIPES_CV_ART)/scores.csv $(SEL_DEFS)

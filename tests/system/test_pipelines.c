@@ -28,7 +28,9 @@ static char root[PATH_MAX]; /* the source tree: Makefile, pipelines/ */
 static char slurm_skip[2200]; /* why the RUNNER=slurm run did not happen, or "" */
 
 /* The recordings of experiments 1-14 (users 1-7; users 2 and 4 are test
- * subjects), their labels, the activity names and the official test list. */
+ * subjects), their labels, the activity names and the official test list;
+ * and GeoTec's subjects 1-7 (3 and 7 are its test subjects) with its
+ * subjects' table. */
 static void make_subset(const char *dir)
 {
     char data[PATH_MAX];
@@ -39,6 +41,12 @@ static void make_subset(const char *dir)
                            "zcat '%s/RawData/labels.txt.gz' | awk '$1 <= 14' | gzip -n > RawData/labels.txt.gz;"
                            "ln -s '%s/activity_labels.txt.gz' .; ln -s '%s/Test/subject_id_test.txt.gz' Test/",
                            dir, dir, dir, data, data, data, data, data),
+                     0);
+    char geotec[PATH_MAX];
+    ck_assert_msg(realpath("data/geotec/raw/DATA", geotec) != NULL, "data/geotec/raw/DATA not found");
+    ck_assert_int_eq(tu_sh("set -e; mkdir -p '%1$s/geotec'; for s in 01 02 03 04 05 06 07; do ln -s '%2$s'/s$s '%1$s/geotec/'; "
+                           "done; ln -s '%2$s/subjects_info.csv' '%1$s/geotec/'",
+                           dir, geotec),
                      0);
 }
 
@@ -54,9 +62,9 @@ static int make_in(const char *tree, int jobs, const char *extra, const char *go
     return tu_sh("cd '%s' && unset $(env | sed -n 's/^\\(SLURM_[A-Z_]*\\)=.*/\\1/p') && "
                  "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES HAR_THREADS=1 "
                  "make -s -j%d --no-print-directory %s ARTIFACTS='%s/%s/artifacts' PIPE_WORK='%s/%s/build' "
-                 "MODEL_CARD='%s/%s/MODEL_CARD.md' PIPE_BIN='%s' DATA_DIR='%s/hapt' DATA_VAL_COUNT=1 CV_K=2 "
+                 "MODEL_CARD='%s/%s/MODEL_CARD.md' PIPE_BIN='%s' DATA_DIR='%s/hapt' GEOTEC_RAW='%s/geotec' DATA_VAL_COUNT=1 CV_K=2 "
                  "TRAIN_EXTRA='-e 2' LATENCY_N=100 DEMO_EXP=03 DEMO_USER=02 %s > '%s/make.log' 2>&1",
-                 root, jobs, goal, work, tree, work, tree, work, tree, bin, work, extra, work);
+                 root, jobs, goal, work, tree, work, tree, work, tree, bin, work, work, extra, work);
 }
 
 /* make all's pipelines and the cluster's studies (the Makefile's STUDIES:
@@ -271,6 +279,34 @@ START_TEST(subject_variability_report)
 }
 END_TEST
 
+/* Report 5: GeoTec's phases on its 2 test subjects of the 7 here, phone and
+ * watch, and the HAPT models on its phone. */
+START_TEST(geotec_report)
+{
+    static const char *const req[] = {"## 1. Ingestion", "rows dropped: timestamp equal to the previous one",
+                                      "## 2. The TUG phases, each device on its own",
+                                      "### Which device recognises which phase", "### Person by person",
+                                      "## 3. The HAPT models on the GeoTec phone", "CNN-GRU without rotation",
+                                      "Rotation: ", NULL};
+    check_report("artifacts/05_geotec.md", req);
+    char *out = NULL;
+    ck_assert_int_eq(tu_sh_capture(&out, NULL,
+                                   "cd '%s/run/artifacts/05_geotec' && grep -c . scores.csv && grep -c . classes.csv && "
+                                   "grep -c . subjects.csv && grep -c . cross.csv && "
+                                   "awk -F, '$1 == \"ingest\" && $2 == \"recordings\" { print $4 }' ingest-phone.csv",
+                                   work),
+                     0);
+    int scores = 0, classes = 0, subjects = 0, cross = 0, recordings = 0;
+    ck_assert_msg(sscanf(out, "%d %d %d %d %d", &scores, &classes, &subjects, &cross, &recordings) == 5, "%s", out);
+    ck_assert_int_eq(scores, 1 + 2 * 4);      /* 2 devices x (2 baselines + 2 models) */
+    ck_assert_int_eq(classes, 1 + 2 * 4 * 5); /* ... x 5 phases */
+    ck_assert_int_eq(subjects, 1 + 2 * 2 * 2); /* 2 devices x 2 models x 2 test subjects */
+    ck_assert_int_eq(cross, 1 + 6);           /* the 5 zoo models and cnn-gru-norot */
+    ck_assert_int_eq(recordings, 66);         /* GeoTec subjects 1-7's phone recordings */
+    free(out);
+}
+END_TEST
+
 /* The files of two runs (folders of WORK) that differ, but those that
  * hold wall-clock times (curves, logs, latency, the reports and figures
  * that show them); "" if none.  The machine lock's files (build/.locks)
@@ -421,6 +457,7 @@ Suite *pipelines_suite(void)
     tcase_add_test(tc, rnn_and_inference_report);
     tcase_add_test(tc, model_card);
     tcase_add_test(tc, subject_variability_report);
+    tcase_add_test(tc, geotec_report);
     tcase_add_test(tc, parallel_make_gives_the_same_files);
     tcase_add_test(tc, slurm_runner_gives_the_same_files);
     tcase_add_test(tc, cancelled_training_resumes);
