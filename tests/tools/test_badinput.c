@@ -71,6 +71,10 @@ static const char *const TENSOR_SLOTS[] = {
 
 #define ACC "acc_exp01_user07.txt"
 #define INGEST(dir) "har-ingest " dir " -o {o}/o.st.gz"
+/* The generic layout's folders (csv_folders): one recording of subject 1. */
+#define CSV_OPTS "--acc ax,ay,az --gyro gx,gy,gz --time t --time-unit ms --label y --window 50 --stride 25 "
+#define INGEST_CSV(dir) "har-ingest " CSV_OPTS dir " -o {o}/o.st.gz"
+#define STREAM_TS "har-infer --stream --timestamps --time-unit ms "
 
 static const row ROWS[] = {
     {"empty file", "empty.st.gz", "file ends while reading the 8-byte header length",
@@ -184,6 +188,25 @@ static const row ROWS[] = {
       {"har-infer --strict model.st.gz long.txt", 1, "long.txt:2: line too long for one window", NULL, STDOUT_OK},
       {"har-infer --stream m9.st.gz slong.txt", 0, "slong.txt:150: line too long for one sample; line skipped", NULL,
        STDOUT_OK}}},
+    {"repeated or decreasing timestamps", NULL, NULL,
+     {{INGEST_CSV("c-rep"), 1, "c-rep/p01/r.csv:202: timestamp repeats the previous sample's", "--bad-timestamps drop", 0},
+      {INGEST_CSV("c-back"), 1, "c-back/p01/r.csv:202: timestamp lies before the previous sample's", NULL, 0},
+      {INGEST_CSV("--bad-timestamps drop c-rep"), 0, "timestamps: 1 repeated and 0 backwards rows dropped", NULL, MAKES},
+      {INGEST_CSV("--bad-timestamps drop c-back"), 0, "timestamps: 0 repeated and 1 backwards rows dropped", NULL, MAKES},
+      {STREAM_TS "m9.st.gz ts-rep.txt", 0, "ts-rep.txt:150: sample 149: timestamp repeats", "line skipped", STDOUT_OK},
+      {STREAM_TS "--strict m9.st.gz ts-rep.txt", 1, "ts-rep.txt:150: sample 149: timestamp repeats", NULL, STDOUT_OK},
+      {STREAM_TS "--bad-timestamps drop m9.st.gz ts-rep.txt", 0, "300 timestamped samples: 1 dropped for a repeated",
+       NULL, STDOUT_OK}}},
+    {"a gap in a timestamped recording", NULL, NULL,
+     {{INGEST_CSV("c-gap"), 0, "1 gaps (longest 0.51 s) -> 2 pieces", NULL, MAKES},
+      {STREAM_TS "m9.st.gz ts-gap.txt", 0, "1 gaps over 0.1 s (longest 0.51 s)", NULL, STDOUT_OK}}},
+    {"bad rows and columns of a CSV recording", NULL, NULL,
+     {{INGEST_CSV("c-fields"), 1, "c-fields/p01/r.csv:7: 7 fields, but the header has 8", NULL, 0},
+      {INGEST_CSV("c-text"), 1, "c-text/p01/r.csv:252: column 3: 'abc' is not a finite number", "--nan ffill", 0},
+      {INGEST_CSV("--nan ffill c-text"), 0, "1 bad values, 1 samples repaired", NULL, MAKES},
+      {INGEST_CSV("c-badtime"), 1, "c-badtime/p01/r.csv:100: timestamp 'x' is not a finite number", NULL, 0},
+      {INGEST_CSV("--time when c-ok"), 1, "c-ok/p01/r.csv:1: no column 'when' (--time) in the header", NULL, 0},
+      {INGEST_CSV("--classes A,B c-ok"), 1, "c-ok/p01/r.csv:2: label 'sit' is not among --classes", NULL, 0}}},
 };
 #define NROWS (int)(sizeof ROWS / sizeof ROWS[0])
 
@@ -375,6 +398,36 @@ static void hapt_folders(void)
                      "mv gyro_exp01_user07.txt gyro_exp02_user08.txt");
 }
 
+/* The generic layout: a recording of subject 1 at 100 Hz (timestamps in
+ * ms), 600 rows, sit then walk, with one flaw each (awk variable f): a
+ * repeated timestamp at row 200 (line 202), one going back there, a 0.5 s
+ * gap after row 300, a short row at line 7, "abc" in ay at line 252, "x" as
+ * the timestamp at line 100.  And timestamped stream lines (300 samples): one
+ * repeated timestamp at line 150, a 0.5 s gap at line 150. */
+static void csv_folders(void)
+{
+    static const char *const flaws[] = {"ok", "rep", "back", "gap", "fields", "text", "badtime"};
+    for (int i = 0; i < 7; i++)
+        ck_assert_int_eq(
+            tu_sh("cd %s && mkdir -p c-%s/p01 && awk -v f=%s 'BEGIN { print \"t,ax,ay,az,gx,gy,gz,y\"; t = 1000; "
+                  "for (i = 0; i < 600; i++) { t += 10; tt = t; if (f == \"rep\" && i == 200) tt = t - 10; "
+                  "if (f == \"back\" && i == 200) tt = t - 15; if (f == \"gap\" && i == 300) { t += 500; tt = t } "
+                  "ay = (f == \"text\" && i == 250) ? \"abc\" : 0.5 + i %% 41 / 100; "
+                  "if (f == \"badtime\" && i == 98) tt = \"x\"; "
+                  "if (f == \"fields\" && i == 5) { print tt \",1,2,3,4,5,6\"; continue } "
+                  "printf \"%%s,%%g,%%s,%%g,%%g,%%g,%%g,%%s\\n\", tt, 1 + i %% 37 / 100, ay, -0.25 + i %% 43 / 100, "
+                  "0.1 + i %% 29 / 100, -0.2 + i %% 31 / 100, i %% 47 / 100, i < 300 ? \"sit\" : \"walk\" } }' "
+                  "> c-%s/p01/r.csv",
+                  work, flaws[i], flaws[i], flaws[i]),
+            0);
+    ck_assert_int_eq(tu_sh("cd %s && awk 'BEGIN { for (i = 0; i < 300; i++) print 1000 + 10 * i - (i == 149 ? 10 : 0), "
+                           "1 + i %% 7 / 10, 0.5, -0.25, 0.1, -0.2, i %% 5 / 10 }' > ts-rep.txt && "
+                           "awk 'BEGIN { for (i = 0; i < 300; i++) print 1000 + 10 * i + (i >= 149 ? 500 : 0), "
+                           "1 + i %% 7 / 10, 0.5, -0.25, 0.1, -0.2, i %% 5 / 10 }' > ts-gap.txt",
+                           work),
+                     0);
+}
+
 /* Text windows (3 lines of 16 x 3) and a stream (300 samples), good and bad. */
 static void text_inputs(void)
 {
@@ -401,6 +454,7 @@ static void build_fixture(void)
      * --resume; stats20 for the 20-sample windows; m9.st.gz takes the 9 UCI
      * channels, for --stream. */
     hapt_folders();
+    csv_folders();
     ck_assert_int_eq(tu_sh("cd %s && H=$(dirname %s) && $H/har-norm fit train.st.gz -o stats.st.gz && "
                            "$H/har-train -q train.st.gz val.st.gz --stats stats.st.gz -m flatten,dense:3 -e 2 "
                            "--log none --checkpoint run-last.st.gz -o model.st.gz && "
