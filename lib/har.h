@@ -101,9 +101,10 @@ typedef struct {
  * model's training windows).  Samples go through har-ingest's causal filter
  * chain (one implementation), so the windows are those har-ingest would
  * cut.  Returns NULL if the model was not trained on the nine channels of
- * that chain with its default parameters (the windows would differ), or
- * stride is negative; har_predictor_error(m) says why.  Memory is fixed: one
- * window. */
+ * that chain (or its six accelerometer ones) with its default parameters
+ * (the windows would differ), or stride is negative; har_predictor_error(m)
+ * says why.  Memory is fixed: one window (timed streams add the resampler's
+ * 0.2 s of samples). */
 har_stream *har_stream_new(har_predictor *m, int stride);
 void har_stream_free(har_stream *s); /* NULL is fine */
 
