@@ -81,6 +81,12 @@ static void usage(void)
            "      --time-unit U       ... in s (default), ms, us or ns\n"
            "      --rate HZ           ... or, without timestamps, the rows' sample rate\n"
            "      --label COL         per-sample label column (an empty field: unlabelled)\n"
+           "      --segments FILE     ... or labelled stretches: 'RECORDING START END LABEL'\n"
+           "                          a line (RECORDING: its path below DIR; START and\n"
+           "                          END inclusive); rows outside them are unlabelled\n"
+           "      --segments-by B     time: START END are --time values (the default with\n"
+           "                          timestamps); row: row numbers, 1 = the first row\n"
+           "                          after the header (the default without)\n"
            "      --label-map LIST    FROM=TO,...: rename labels; TO '-' drops a label\n"
            "                          (SEATED=SITTING,TURNING=-)\n"
            "      --classes LIST      the output classes in this order, e.g. those of a\n"
@@ -155,7 +161,7 @@ enum {
     OPT_LAYOUT = HAR_OPT_TOOL, OPT_ACTIVITIES, OPT_WINDOW, OPT_STRIDE, OPT_NAN, OPT_PART, OPT_TEST, OPT_REPORT,
     /* the generic layout (from OPT_INCLUDE on) */
     OPT_INCLUDE, OPT_SUBJECT, OPT_ACC, OPT_ACC_UNIT, OPT_GYRO, OPT_GYRO_UNIT, OPT_TIME, OPT_TIME_UNIT, OPT_RATE,
-    OPT_LABEL, OPT_LABEL_MAP, OPT_CLASSES, OPT_WINDOW_LABEL, OPT_MAX_GAP, OPT_BAD_TIME, OPT_GRID, OPT_LAYOUT_FILE
+    OPT_LABEL, OPT_LABEL_MAP, OPT_CLASSES, OPT_WINDOW_LABEL, OPT_MAX_GAP, OPT_BAD_TIME, OPT_GRID, OPT_SEGMENTS, OPT_SEGMENTS_BY, OPT_LAYOUT_FILE
 };
 
 static const struct option longopts[] = {
@@ -184,11 +190,14 @@ static const struct option longopts[] = {
     {"max-gap", required_argument, 0, OPT_MAX_GAP},
     {"bad-timestamps", required_argument, 0, OPT_BAD_TIME},
     {"resample-grid", required_argument, 0, OPT_GRID},
+    {"segments", required_argument, 0, OPT_SEGMENTS},
+    {"segments-by", required_argument, 0, OPT_SEGMENTS_BY},
     {"layout-file", required_argument, 0, OPT_LAYOUT_FILE},
     HAR_LONGOPT_QUIET,
     HAR_LONGOPT_END};
 
 static const char *const window_labels[] = {"inside", "majority", NULL};
+static const char *const segments_by[] = {"time", "row", NULL};
 
 typedef struct {
     int hapt_only, uci_only, generic; /* options seen that belong to one layout */
@@ -236,6 +245,8 @@ static void apply(options *o, seen *sn, int c, const char *arg)
     case OPT_MAX_GAP: cv->timeline.max_gap_s = har_opt_double_open(arg, 0, 3600, "--max-gap"); break;
     case OPT_BAD_TIME: cv->timeline.bad_time = (har_time_policy)har_opt_choice(arg, har_time_policies, "--bad-timestamps"); break;
     case OPT_GRID: cv->timeline.grid_hz = har_opt_double_open(arg, 0, 1e5, "--resample-grid"); break;
+    case OPT_SEGMENTS: cv->segments = arg; break;
+    case OPT_SEGMENTS_BY: cv->segments_by_row = har_opt_choice(arg, segments_by, "--segments-by"); break;
     case OPT_LAYOUT_FILE: apply_file(o, sn, arg); break;
     case 'q': o->quiet = 1; break;
     default: har_opt_common(c, usage);

@@ -325,6 +325,113 @@ static int label_class(labels *l, const char *s, size_t n, int32_t *cls, const c
     return 0;
 }
 
+/* ---- a segments file ------------------------------------------------------- */
+
+/* --segments: one labelled stretch of a recording a line,
+ *   RECORDING START END LABEL
+ * (blank- or comma-separated; RECORDING as found below DIR, START and END
+ * inclusive: timestamps in the --time column's own values, or with
+ * --segments-by row (or without timestamps) rows numbered from 1 after the
+ * header), '#' lines skipped. */
+typedef struct {
+    char *rec, *label;
+    double start, end;
+    long line;
+} segment;
+
+typedef struct {
+    segment *v;
+    size_t n;
+    const char *path;
+} segments;
+
+static void segments_free(segments *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->v[i].rec);
+        free(g->v[i].label);
+    }
+    free(g->v);
+    memset(g, 0, sizeof *g);
+}
+
+static int segments_read(segments *g, const char *path, const char *root, har_ingest_log *log, har_err *e)
+{
+    memset(g, 0, sizeof *g);
+    g->path = path;
+    char *buf = NULL, sha[HAR_SHA256_HEX];
+    size_t len;
+    if (har_slurp(path, &buf, &len, sha, e))
+        return e ? e->code : HAR_EIO;
+    har_lines it;
+    har_lines_init(&it, buf, len);
+    const char *s;
+    size_t n;
+    int rc = 0;
+    while (!rc && har_lines_next(&it, &s, &n)) {
+        if (har_line_blank(s, n) || s[strspn(s, " \t")] == '#')
+            continue;
+        const char *tok[5];
+        size_t tl[5];
+        int k = 0;
+        for (size_t i = 0; i < n && k < 5;) {
+            while (i < n && strchr(" \t,\r", s[i]))
+                i++;
+            if (i == n)
+                break;
+            tok[k] = s + i;
+            while (i < n && !strchr(" \t,\r", s[i]))
+                i++;
+            tl[k] = (size_t)(s + i - tok[k]);
+            k++;
+        }
+        double a = k == 4 ? number(tok[1], tl[1]) : NAN, b = k == 4 ? number(tok[2], tl[2]) : NAN;
+        if (k != 4) {
+            rc = har_fail(e, HAR_EDATA, "%s:%ld: expected RECORDING START END LABEL", path, it.line);
+            break;
+        }
+        if (isnan(a) || isnan(b) || b < a) {
+            rc = har_fail(e, HAR_EDATA, "%s:%ld: START and END must be numbers with START <= END", path, it.line);
+            break;
+        }
+        segment *v = realloc(g->v, (g->n + 1) * sizeof *v);
+        if (!v) {
+            rc = har_fail(e, HAR_EIO, "out of memory");
+            break;
+        }
+        g->v = v;
+        segment *sg = &g->v[g->n];
+        sg->rec = malloc(tl[0] + 1);
+        sg->label = malloc(tl[3] + 1);
+        if (!sg->rec || !sg->label) {
+            free(sg->rec);
+            free(sg->label);
+            rc = har_fail(e, HAR_EIO, "out of memory");
+            break;
+        }
+        memcpy(sg->rec, tok[0], tl[0]);
+        sg->rec[tl[0]] = '\0';
+        memcpy(sg->label, tok[3], tl[3]);
+        sg->label[tl[3]] = '\0';
+        sg->start = a;
+        sg->end = b;
+        sg->line = it.line;
+        g->n++;
+    }
+    /* Overlapping segments of one recording would give a row two labels. */
+    for (size_t i = 0; !rc && i < g->n; i++)
+        for (size_t j = i + 1; !rc && j < g->n; j++)
+            if (!strcmp(g->v[i].rec, g->v[j].rec) && g->v[i].start <= g->v[j].end && g->v[j].start <= g->v[i].end)
+                rc = har_fail(e, HAR_EDATA, "%s: lines %ld and %ld: segments of %s overlap", path, g->v[i].line,
+                              g->v[j].line, g->v[i].rec);
+    if (!rc)
+        rc = har_ingest_log_file(log, root, path, sha, (int64_t)g->n, 0, 0, e);
+    free(buf);
+    if (rc)
+        segments_free(g);
+    return rc;
+}
+
 /* ---- one recording ----------------------------------------------------------- */
 
 #define UNLABELLED (-2) /* an empty label field */
@@ -627,8 +734,34 @@ static int repair(recording *r, const char *path, har_ingest_log *log, har_err *
     return 0;
 }
 
+/* Labels rows from the segments of recording rel: by row number (1 = the
+ * first row after the header) or by raw timestamp.  Rows no segment holds
+ * stay unlabelled. */
+static int label_from_segments(recording *r, const segments *g, const char *rel, int by_time, labels *lab,
+                               har_ingest_log *log, int *used, har_err *e)
+{
+    for (size_t j = 0; j < g->n; j++) {
+        const segment *sg = &g->v[j];
+        if (strcmp(sg->rec, rel))
+            continue;
+        used[j] = 1;
+        int32_t cls;
+        if (label_class(lab, sg->label, strlen(sg->label), &cls, g->path, sg->line, e))
+            return e ? e->code : HAR_EDATA;
+        for (int64_t i = 0; i < r->n; i++) {
+            double x = by_time ? r->t[i] : (double)(r->line[i] - 1);
+            if (x >= sg->start && x <= sg->end) {
+                log->rows_unlabelled -= r->cls[i] == UNLABELLED;
+                r->cls[i] = cls;
+            }
+        }
+    }
+    return 0;
+}
+
 static int one_recording(const har_ingest_opts *o, const char *rel, int32_t subject, int32_t rec, labels *lab,
-                         const int *chans, int nch, har_windows *w, int64_t *m, har_ingest_log *log, har_err *e)
+                         const segments *g, int *used, const int *chans, int nch, har_windows *w, int64_t *m,
+                         har_ingest_log *log, har_err *e)
 {
     char *path = har_path_join(o->root, rel, e), *buf = NULL, sha[HAR_SHA256_HEX];
     size_t len = 0;
@@ -636,7 +769,8 @@ static int one_recording(const har_ingest_opts *o, const char *rel, int32_t subj
     har_timeline tl;
     int64_t bad_values = 0, rows_before = log->rows;
     int rc = !path || har_slurp(path, &buf, &len, sha, e) ||
-             read_rows(path, buf, len, o, lab, &r, log, &bad_values, e) || repair(&r, path, log, e);
+             read_rows(path, buf, len, o, lab, &r, log, &bad_values, e) || repair(&r, path, log, e) ||
+             (g->n && label_from_segments(&r, g, rel, o->csv.time && !o->csv.segments_by_row, lab, log, used, e));
     if (rc) {
         free(path);
         free(buf);
@@ -700,8 +834,9 @@ int har_ingest_csv(const har_ingest_opts *o, har_windows *out, har_ingest_log *l
         return har_fail(e, HAR_EUSAGE, "the generic layout needs --acc (three columns: x,y,z)");
     if (!co->time && !(co->rate_hz > 0))
         return har_fail(e, HAR_EUSAGE, "the generic layout needs --time COLUMN or --rate HZ");
-    if (!co->label)
-        return har_fail(e, HAR_EUSAGE, "the generic layout needs --label COLUMN (the per-sample label)");
+    if (!co->label == !co->segments)
+        return har_fail(e, HAR_EUSAGE, "the generic layout needs one of --label COLUMN (a label per row) and "
+                                       "--segments FILE (labelled stretches of each recording)");
     if (o->window < 1 || o->stride < 1)
         return har_fail(e, HAR_EUSAGE, "window and stride must be at least 1");
     static const int all[HAR_CHANNELS] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
@@ -711,7 +846,12 @@ int har_ingest_csv(const har_ingest_opts *o, har_windows *out, har_ingest_log *l
     int have_inc = 0, have_subj = 0;
     strings files = {0};
     labels lab;
+    segments g = {0};
+    int *used = NULL;
     int rc = labels_init(&lab, co, e);
+    if (!rc && co->segments && !(rc = segments_read(&g, co->segments, o->root, log, e)) &&
+        !(used = calloc(g.n + 1, sizeof *used)))
+        rc = har_fail(e, HAR_EIO, "out of memory");
     if (!rc && !(rc = compile(&inc, co->include, "--include", e)))
         have_inc = 1;
     if (!rc && !(rc = compile(&subj, co->subject, "--subject", e)))
@@ -728,8 +868,13 @@ int har_ingest_csv(const har_ingest_opts *o, har_windows *out, har_ingest_log *l
     for (size_t i = 0; !rc && i < files.n; i++) {
         int32_t subject = 0;
         rc = subject_of(&subj, files.v[i], co->subject, &subject, e) ||
-             one_recording(o, files.v[i], subject, (int32_t)i + 1, &lab, chans, nch, out, &m, log, e);
+             one_recording(o, files.v[i], subject, (int32_t)i + 1, &lab, &g, used, chans, nch, out, &m, log, e);
     }
+    /* A segment of a recording that is not there is a typo or a missing file. */
+    for (size_t j = 0; !rc && j < g.n; j++)
+        if (!used[j])
+            rc = har_fail(e, HAR_EDATA, "%s:%ld: no recording %s below %s matches --include", g.path, g.v[j].line,
+                          g.v[j].rec, o->root);
     if (!rc)
         rc = har_windows_resize(out, m, e) || class_meta(&lab, out, e);
     if (rc) {
@@ -742,5 +887,7 @@ int har_ingest_csv(const har_ingest_opts *o, har_windows *out, har_ingest_log *l
         regfree(&subj);
     strings_free(&files);
     labels_free(&lab);
+    segments_free(&g);
+    free(used);
     return rc;
 }

@@ -37,7 +37,9 @@ typedef struct {
     const char *time;           /* timestamp column, or NULL with rate_hz */
     double time_to_s;
     double rate_hz;             /* samples per second when there is no timestamp column */
-    const char *label;          /* per-sample label column */
+    const char *label;          /* per-sample label column, or ... */
+    const char *segments;       /* ... a file of labelled stretches (csv.c) */
+    int segments_by_row;        /* its START END are row numbers, not timestamps */
     const char *label_map;      /* "FROM=TO,FROM=-": rename labels, '-' drops them */
     const char *classes;        /* output classes in order (NULL: labels in order of appearance) */
     har_window_label window_label;

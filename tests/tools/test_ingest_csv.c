@@ -54,8 +54,9 @@ static void teardown(void)
     free(dir);
 }
 
-#define COLUMNS "--acc ax,ay,az --acc-unit m/s2 --gyro gx,gy,gz --gyro-unit deg/s --time time_ms --time-unit ms " \
-                "--label activity --subject 'p([0-9]+)/' --window 50 --stride 25"
+#define UNLABELLED_COLUMNS "--acc ax,ay,az --acc-unit m/s2 --gyro gx,gy,gz --gyro-unit deg/s --time time_ms " \
+                           "--time-unit ms --subject 'p([0-9]+)/' --window 50 --stride 25"
+#define COLUMNS UNLABELLED_COLUMNS " --label activity"
 
 static har_windows load(const char *path)
 {
@@ -179,6 +180,54 @@ START_TEST(timestamps_and_bad_rows)
 }
 END_TEST
 
+/* Labels from a segments file, by row or by time, give the windows the
+ * label column gives; overlapping segments and a segment of a recording that
+ * is not there are errors. */
+START_TEST(segments_file_labels)
+{
+    const char *lab = tu_path(dir, "lab.st.gz"), *row = tu_path(dir, "row.st.gz"), *tim = tu_path(dir, "time.st.gz");
+    char ingest[4096];
+    snprintf(ingest, sizeof ingest, "%s", tu_bin("har-ingest"));
+    /* rows 1-300 sit, 301-600 walk; by time, the timestamps of those rows */
+    ck_assert_int_eq(tu_sh("cd '%s' && for r in p01/walk_p01_a p01/walk_p01_b p02/walk_p02_a; do "
+                           "echo \"$r.csv 1 300 sit\"; echo \"$r.csv,301,600,walk\"; done > rows.seg && "
+                           "{ echo '# recording start end label'; for r in p01/walk_p01_a p01/walk_p01_b p02/walk_p02_a; do "
+                           "awk -F';' -v r=$r 'NR == 2 { a = $1 } NR == 301 { b = $1 } NR == 302 { c = $1 } END { "
+                           "print r \".csv\", a, b, \"sit\"; print r \".csv\", c, $1, \"walk\" }' rec/$r.csv; done; } > time.seg",
+                           dir),
+                     0);
+    ck_assert_int_eq(tu_sh("%s -q %s '%s/rec' -o '%s'", ingest, COLUMNS, dir, lab), 0);
+    ck_assert_int_eq(tu_sh("%s -q " UNLABELLED_COLUMNS " --segments '%s/rows.seg' --segments-by row '%s/rec' -o '%s'",
+                           ingest, dir, dir, row),
+                     0);
+    ck_assert_int_eq(tu_sh("%s -q " UNLABELLED_COLUMNS " --segments '%s/time.seg' '%s/rec' -o '%s'", ingest, dir, dir,
+                           tim),
+                     0);
+    har_windows a = load(lab), b = load(row), c = load(tim);
+    ck_assert_int_eq(a.n, b.n);
+    ck_assert_int_eq(a.n, c.n);
+    size_t per = (size_t)a.t * (size_t)a.c;
+    ck_assert_int_eq(memcmp(a.x, b.x, (size_t)a.n * per * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(a.x, c.x, (size_t)a.n * per * sizeof(float)), 0);
+    ck_assert_int_eq(memcmp(a.y, b.y, (size_t)a.n * sizeof *a.y), 0);
+    ck_assert_int_eq(memcmp(a.y, c.y, (size_t)a.n * sizeof *a.y), 0);
+    har_windows_free(&a), har_windows_free(&b), har_windows_free(&c);
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd '%1$s' && printf 'p01/walk_p01_a.csv 1 300 sit\\np01/walk_p01_a.csv 300 600 walk\\n' > "
+                                   "bad.seg && %2$s " UNLABELLED_COLUMNS " --segments bad.seg --segments-by row rec -o x.st.gz",
+                                   dir, ingest),
+                     1);
+    ck_assert_msg(strstr(err, "bad.seg: lines 1 and 2: segments of p01/walk_p01_a.csv overlap") != NULL, "%s", err);
+    free(err);
+    ck_assert_int_eq(tu_sh_capture(NULL, &err, "cd '%1$s' && echo 'p09/none.csv 1 300 sit' > none.seg && "
+                                   "%2$s " UNLABELLED_COLUMNS " --segments none.seg rec -o x.st.gz",
+                                   dir, ingest),
+                     1);
+    ck_assert_msg(strstr(err, "none.seg:1: no recording p09/none.csv below rec matches --include") != NULL, "%s", err);
+    free(err);
+}
+END_TEST
+
 Suite *ingest_csv_suite(void)
 {
     Suite *s = suite_create("ingest_csv");
@@ -188,6 +237,7 @@ Suite *ingest_csv_suite(void)
     tcase_add_test(tc, recordings_become_windows);
     tcase_add_test(tc, accelerometer_only_and_layout_file);
     tcase_add_test(tc, timestamps_and_bad_rows);
+    tcase_add_test(tc, segments_file_labels);
     suite_add_tcase(s, tc);
     return s;
 }
