@@ -94,6 +94,11 @@ $(R5)/timestamps.csv: $(GEOTEC_INPUTS) pipelines/geotec_timestamps.sh
 	@mkdir -p $(R5)
 	sh pipelines/geotec_timestamps.sh $(GEOTEC_RAW) phone:sp watch:sw > $@.tmp && mv $@.tmp $@
 
+# How long each phase lasts.
+$(R5)/phases.csv: $(GEOTEC_INPUTS) pipelines/geotec_phases.sh
+	@mkdir -p $(R5)
+	sh pipelines/geotec_phases.sh $(GEOTEC_RAW) phone:sp watch:sw > $@.tmp && mv $@.tmp $@
+
 # Along which axis gravity lies in HAPT's and in GeoTec's phone recordings.
 $(R5)/gravity.csv: $(GEOTEC_INPUTS) $(HAPT_INPUTS) pipelines/geotec_gravity.sh
 	@mkdir -p $(R5)
@@ -194,9 +199,9 @@ $(R5)/cross-%.csv: $(GEOTEC_WORK)/cross$(ST) $(MODELS_WORK)/%$(ST) $(PIPE_BIN)/h
 $(R5)/cross-cnn-gru-norot.csv: $(GEOTEC_WORK)/cross$(ST) $(GEOTEC_NOROT)$(ST) $(PIPE_BIN)/har-eval
 	$(RUN) $(PIPE_BIN)/har-eval $(GEOTEC_NOROT)$(ST) $< --csv $@ > /dev/null
 
-R5_INPUTS := $(R5)/timestamps.csv $(R5)/gravity.csv $(GEOTEC_EVALS) $(GEOTEC_CROSS:%=$(R5)/cross-%.csv) $(R5)/experiments.csv \
+R5_INPUTS := $(R5)/timestamps.csv $(R5)/phases.csv $(R5)/gravity.csv $(GEOTEC_EVALS) $(GEOTEC_CROSS:%=$(R5)/cross-%.csv) $(R5)/experiments.csv \
              $(foreach d,$(GEOTEC_DEVICES) cross,$(R5)/ingest-$(d).csv) $(GEOTEC_DEVICES:%=$(R5)/split-%.csv) \
              $(GEOTEC_RUNS:%=$(R5)/%-curves.csv) $(GEOTEC_RUNS:%=$(R5)/by-subject-%.csv) $(CHOICE) $(MODELS_ART)/experiments.csv
 $(R5).md: $(R5_INPUTS) $(GEOTEC_RAW)/subjects_info.csv $(R5_SCRIPT) pipelines/report_lib.sh $(R5_MK)
 	GEOTEC_RAW=$(GEOTEC_RAW) sh $(R5_SCRIPT) $(R5) '$(GEOTEC_DEVICES)' '$(GEOTEC_MODELS)' '$(GEOTEC_BASELINES)' '$(GEOTEC_CROSS)' \
-	    '$(GEOTEC_TEST)' $(CHOICE) > $@.tmp && mv $@.tmp $@
+	    '$(GEOTEC_TEST)' $(CHOICE) '$(GEOTEC_CUT_task)' > $@.tmp && mv $@.tmp $@

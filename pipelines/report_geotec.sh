@@ -1,5 +1,5 @@
 #!/bin/sh
-# report_geotec.sh DIR DEVICES MODELS BASELINES CROSS TEST CHOICE - report 5,
+# report_geotec.sh DIR DEVICES MODELS BASELINES CROSS TEST CHOICE CUT - report 5,
 # the GeoTec dataset (pipelines/geotec.mk): the markdown on standard output;
 # the tables' CSVs, the figures and their data in DIR.  Every number comes
 # from a file of the pipeline:
@@ -15,11 +15,13 @@
 #   DIR/experiments.csv          the GeoTec runs' log (and cnn-gru-norot's)
 #   artifacts/models/experiments.csv   the HAPT zoo's log (its options)
 #   CHOICE                       the HAPT final model's zoo name (first word)
-# TEST is the test subjects' list as given to har-ingest.
+#   DIR/phases.csv               how long the phases last (geotec_phases.sh)
+# TEST is the test subjects' list as given to har-ingest, CUT the task's
+# har-ingest options (--window, --stride, ...).
 set -eu
 here=$(dirname "$0")
 . "$here/report_lib.sh"
-dir=$1 devices=$2 models=$3 baselines=$4 cross=$5 test=$6 choice=$7
+dir=$1 devices=$2 models=$3 baselines=$4 cross=$5 test=$6 choice=$7 cut=$8
 trap 'rm -f "$dir"/*.tmp' EXIT
 final=$(head -n 1 "$choice" | cut -d' ' -f1)
 zoo_log=$(dirname "$dir")/models/experiments.csv
@@ -39,6 +41,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f %%", b ? 100 * a / b : 0
 # overlap LO1 HI1 LO2 HI2: whether two intervals share a point.
 overlap() { awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { exit !(a <= d && c <= b) }'; }
 
+d1=$(set -- $devices; echo $1)
 cls_task=$(classes_of "$dir/eval-$(set -- $devices; echo $1)-$(set -- $models; echo $1).csv")
 nclass=$(echo $cls_task | wc -w)
 level_=$(level "$dir/eval-$(set -- $devices; echo $1)-$(set -- $models; echo $1).csv")
@@ -115,8 +118,7 @@ $citation
 $people: seated,
 stand up, walk, turn, walk back, turn, sit down, with a phone in the trouser
 pocket and a watch on the wrist, both recording acceleration (m/s², gravity
-included) and rotation (rad/s) at about 100 Hz with irregular timestamps and
-one label per sample.  Every number below comes from the files of
+included) and rotation (rad/s) with irregular timestamps ($(awk -F, 'NR > 1 { printf "%s%s %s Hz", (n++ ? ", " : ""), $1, $9 }' "$dir/timestamps.csv") on average) and one label per sample.  Every number below comes from the files of
 \`artifacts/05_geotec/\`, made by \`make geotec\` (\`pipelines/geotec.mk\`).
 
 ## 1. Ingestion
@@ -125,10 +127,13 @@ Each recording was read by \`har-ingest --layout csv\` with
 \`data/geotec/geotec.layout\` (columns and units), resampled from its own
 timestamps onto 50 Hz and filtered by the HAPT chain (README, "Your own
 recordings"), so its windows hold the same nine channels with the same
-meaning as HAPT's.  The phases are short (about 1-3 s), so the task's
-windows are 1 s (50 samples) every 0.5 s, each labelled by the phase that
-covers more than half of it; windows with no such phase are left out and
-counted.
+meaning as HAPT's.  The phases are short: the median segment lasts
+$(awk -F, -v d="$d1" 'NR > 1 && $1 == d { printf "%s%s %.1f s", (n++ ? ", " : ""), $2, $5 }' "$dir/phases.csv") on the $d1
+(\`phases.csv\` has the 10th and 90th percentiles and the $(set -- $devices; echo $2); SEATED comes twice, at the
+start and the end of an execution).  So the task's windows are
+$(awk -v t="$(ing "$d1" shape X T)" 'BEGIN { printf "%g", t / 50 }') s ($(ing "$d1" shape X T) samples at 50 Hz) every $(echo "$cut" | awk '{ for (i = 1; i < NF; i++) if ($i == "--stride") printf "%g", $(i + 1) / 50 }') s, each labelled by the
+phase that covers more than half of it; windows with no such phase are left
+out and counted.
 
 | | $(for d in $devices; do printf '%s | ' "$d"; done | sed 's/ | $//') |
 |---|$(for d in $devices; do printf -- '---:|'; done)
@@ -156,7 +161,6 @@ for c in $cls_task; do
     c_cls() { ing "$1" class "$c" windows; }
     line "windows of $c" c_cls
 done
-d1=$(set -- $devices; echo $1)
 cat <<EOF
 
 EOF
@@ -292,9 +296,9 @@ cat <<EOF
 
 ## 3. The HAPT models on the GeoTec phone
 
-The HAPT models were trained on a phone at the waist, in 2.56 s windows, on
-six classes.  The GeoTec phone recordings were cut the same way (128 samples
-every 64, majority label) and labelled with the HAPT classes: SEATED as
+The HAPT models were trained on a phone at the waist, in
+$(awk -v t="$(ing cross shape X T)" 'BEGIN { printf "%g", t / 50 }') s windows, on $(word "$(awk -F, '$1 == "class" && $3 == "windows" { n++ } END { print n }' "$dir/ingest-cross.csv")") classes.  The GeoTec phone recordings were cut the same way
+($(ing cross shape X T) samples, majority label) and labelled with the HAPT classes: SEATED as
 SITTING and WALKING as WALKING, the classes both datasets share.
 STANDING_UP and SITTING_DOWN are postural transitions, which the six-class
 HAPT models were not trained on (HAPT's own transitions, activities 7-12,
