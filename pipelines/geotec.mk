@@ -202,6 +202,7 @@ $(R5)/cross-cnn-gru-norot.csv: $(GEOTEC_WORK)/cross$(ST) $(GEOTEC_NOROT)$(ST) $(
 R5_INPUTS := $(R5)/timestamps.csv $(R5)/phases.csv $(R5)/gravity.csv $(GEOTEC_EVALS) $(GEOTEC_CROSS:%=$(R5)/cross-%.csv) $(R5)/experiments.csv \
              $(foreach d,$(GEOTEC_DEVICES) cross,$(R5)/ingest-$(d).csv) $(GEOTEC_DEVICES:%=$(R5)/split-%.csv) \
              $(GEOTEC_RUNS:%=$(R5)/%-curves.csv) $(GEOTEC_RUNS:%=$(R5)/by-subject-%.csv) $(CHOICE) $(MODELS_ART)/experiments.csv
-$(R5).md: $(R5_INPUTS) $(GEOTEC_RAW)/subjects_info.csv $(R5_SCRIPT) pipelines/report_lib.sh $(R5_MK)
+$(R5).md: $(R5_INPUTS) $(GEOTEC_RAW)/subjects_info.csv pipelines/geotec_looks.txt $(R5_SCRIPT) pipelines/report_lib.sh \
+          $(R5_MK)
 	GEOTEC_RAW=$(GEOTEC_RAW) sh $(R5_SCRIPT) $(R5) '$(GEOTEC_DEVICES)' '$(GEOTEC_MODELS)' '$(GEOTEC_BASELINES)' '$(GEOTEC_CROSS)' \
 	    '$(GEOTEC_TEST)' $(CHOICE) '$(GEOTEC_CUT_task)' > $@.tmp && mv $@.tmp $@

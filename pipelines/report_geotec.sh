@@ -16,6 +16,7 @@
 #   artifacts/models/experiments.csv   the HAPT zoo's log (its options)
 #   CHOICE                       the HAPT final model's zoo name (first word)
 #   DIR/phases.csv               how long the phases last (geotec_phases.sh)
+#   pipelines/geotec_looks.txt   GeoTec scores seen before these runs
 # TEST is the test subjects' list as given to har-ingest, CUT the task's
 # har-ingest options (--window, --stride, ...).
 set -eu
@@ -185,7 +186,12 @@ keep every reading, and is left for later.
 
 Test subjects: $(awk -F, '$1 == "output" && $2 == "test" { gsub(/ /, ", ", $7); print $7 " (" $6 " of the '"$nsubj"')" }' "$dir/split-$d1.csv");
 the list given (\`GEOTEC_TEST\`, $(echo "$test" | sed 's/,/, /g')) is every fourth subject from s03,
-fixed before anything was trained.  The other
+fixed before this report's models were trained.  GeoTec windows had been
+scored before, when the tools were tried on them (\`pipelines/geotec_looks.txt\`):
+
+$(grep -v '^#' pipelines/geotec_looks.txt | sed 's/^/- /')
+
+The other
 $(awk -F, '$1 == "output" && $2 == "train" { print $6 }' "$dir/split-$d1.csv") train.
 \`har-split\`'s audit: $(awk -F, '$1 == "pair" { n += $6 } END { print (n ? n " subjects in two outputs (a leak)" : "no subject in two outputs") }' "$dir/split-$d1.csv").  The models are the HAPT zoo's recipes with five outputs
 (\`$(log_field "$dir/experiments.csv" "geotec-$d1-$(set -- $models; echo $1)" model)\`,
