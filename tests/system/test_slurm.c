@@ -90,19 +90,26 @@ START_TEST(two_steps_run_side_by_side)
 END_TEST
 
 /* scancel of a running step (as a time limit or a lost node would end it):
- * srun fails, and the job leaves the queue. */
+ * srun fails, and the job leaves the queue.  The step's command leaves a
+ * mark before it sleeps, and scancel waits for that mark: a job that is
+ * RUNNING in squeue may not have started its step yet, and a cancel that
+ * comes too early (CI once saw srun return 0) tests nothing. */
 START_TEST(scancel_ends_a_running_step)
 {
     SKIP_IF_NO_CLUSTER("scancel_ends_a_running_step");
     char *out = NULL;
     ck_assert_int_eq(tu_sh_capture(&out, NULL,
-                                   CLIENT "srun -J har-victim -c 1 --mem=64 -t 2 sleep 60 2>/dev/null & pid=$!; "
-                                          "for i in $(seq 50); do squeue -h -t RUNNING -n har-victim | grep -q . && break; "
-                                          "sleep 0.1; done; scancel -n har-victim; wait $pid; echo rc=$?; "
-                                          "for i in $(seq 50); do squeue -h -n har-victim | grep -q . || break; sleep 0.1; done; "
+                                   CLIENT "mark='%s/victim.started'; rm -f \"$mark\"; "
+                                          "srun -J har-victim -c 1 --mem=64 -t 2 sh -c \"touch '$mark'; exec sleep 60\" "
+                                          "2>/dev/null & pid=$!; "
+                                          "for i in $(seq 300); do [ -e \"$mark\" ] && break; sleep 0.1; done; "
+                                          "[ -e \"$mark\" ] || echo never started; "
+                                          "id=$(squeue -h -n har-victim -o %%i); scancel $id; wait $pid; echo rc=$?; "
+                                          "for i in $(seq 100); do squeue -h -n har-victim | grep -q . || break; sleep 0.1; done; "
                                           "squeue -h -n har-victim | wc -l",
-                                   cluster),
+                                   cluster, cluster),
                      0);
+    ck_assert_msg(strstr(out, "never started") == NULL, "the step did not start within 30 s: %s", out);
     ck_assert_msg(strncmp(out, "rc=0\n", 5) != 0, "srun exited 0 after scancel: %s", out);
     ck_assert_msg(strstr(out, "\n0\n") != NULL, "the cancelled job is still queued: %s", out);
     free(out);
