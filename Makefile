@@ -29,7 +29,7 @@ SANITIZE ?=
 
 # Debian packages each goal needs (checked by scripts/ensure-packages).
 PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
-PKGS_TEST  = check python3 python3-numpy gnuplot-nox slurm-wlm munge
+PKGS_TEST  = check python3 python3-numpy gnuplot-nox slurm-wlm munge mandoc
 PKGS_PIPE  = gnuplot-nox
 # clang brings libFuzzer's driver only with its runtime package (Debian 12).
 PKGS_FUZZ  = clang libclang-rt-14-dev
@@ -157,6 +157,83 @@ LINK_HAR = $(filter %.o,$^) $(LIBS_HAR)
 $(BIN)/%: $(BUILD)/tools/%.o $(LIBS_HAR)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) $(LINK_HAR) $(PKG_LIBS) -o $@
+
+# ---- installing (make install, make uninstall) ----------------------------
+# The tools, their man pages, har.h, libhar (static, and shared with a
+# soname) and har.pc for pkg-config, under DESTDIR/PREFIX (a packager's
+# staging folder and the final prefix; PREFIX is written into har.pc, so
+# give the same one to install and uninstall).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+HAR_VERSION := $(shell sed -n 's/^\#define HAR_VERSION "\(.*\)"/\1/p' lib/core/version.h)
+# The soname carries the major version: a program linked today loads any
+# 0.x.y, and a 1.0 that breaks the API is another file.
+SONAME      := libhar.so.$(firstword $(subst ., ,$(HAR_VERSION)))
+# (In a folder of its own: -L$(BUILD) -lhar keeps finding the static one.)
+SHARED_LIB  := $(BUILD)/shared/libhar.so.$(HAR_VERSION)
+# The shared library's objects, compiled a second time as position-
+# independent code (the tools keep the static library's).
+PIC_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(NN_SRC:%.c=$(BUILD)/pic/%.o)
+MAN_PAGES   := $(TOOLS:%=$(BUILD)/man/%.1)
+# A man page's date: the day of the last commit of the tools' code, so the
+# same sources give the same page.
+MAN_DATE     = $(or $(shell git log -1 --format=%cs -- lib tools 2>/dev/null),$(shell date -u +%F))
+.PHONY: install uninstall library man
+.SECONDARY: $(PIC_OBJ)
+
+$(BUILD)/pic/%.o: %.c | packages-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
+$(BUILD)/pic/lib/train/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
+
+# The shared library exports the functions har.h declares and nothing else
+# (the version script is made from the header, so the two cannot differ);
+# its dependencies are its own DT_NEEDED, so a program links with -lhar alone.
+$(BUILD)/har.map: lib/har.h Makefile
+	@mkdir -p $(@D)
+	@{ echo 'HAR_0 {'; echo '  global:'; \
+	   sed -n 's/^[a-z][a-z0-9_ *]*[ *]\([a-z_]*\)(.*/    \1;/p' $<; \
+	   echo '  local: *;'; echo '};'; } > $@.tmp && mv $@.tmp $@
+$(SHARED_LIB): $(PIC_OBJ) $(BUILD)/har.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(BUILD)/har.map -Wl,--no-undefined \
+	    $(LDFLAGS_ALL) $(PIC_OBJ) $(PKG_LIBS) -o $@
+	ln -sf $(@F) $(@D)/$(SONAME)
+	ln -sf $(SONAME) $(@D)/libhar.so
+library: $(BUILD)/libhar.a $(SHARED_LIB)
+
+# Each tool's man page, made from its --help (scripts/man-from-help): the
+# help text in tools/ is the one source of both.
+$(BUILD)/man/%.1: $(BIN)/% scripts/man-from-help
+	@mkdir -p $(@D)
+	sh scripts/man-from-help $< $(MAN_DATE) $(filter-out $*,$(TOOLS)) > $@.tmp && mv $@.tmp $@
+man: $(MAN_PAGES)
+
+install: $(TOOL_BINS) $(MAN_PAGES) library lib/har.pc.in
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 lib/har.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(BUILD)/libhar.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhar.so
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(HAR_VERSION)|; s|@LIBS_PRIVATE@|$(strip $(PKG_LIBS)) -pthread|' lib/har.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/har.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/har.pc
+# Installed for real (no DESTDIR) as root: refresh the loader's cache, so
+# the new libhar.so.N is found without LD_LIBRARY_PATH.
+	@if [ -z '$(DESTDIR)' ] && [ "$$(id -u)" = 0 ] && command -v ldconfig > /dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	    $(DESTDIR)$(INCLUDEDIR)/har.h $(DESTDIR)$(LIBDIR)/libhar.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libhar.so $(DESTDIR)$(PKGCONFIGDIR)/har.pc
 
 # The fault-injection shim (tests/fault/killat.c), preloaded into the tools
 # by tests/system/test_faults.c; built without sanitizers: it only forwards calls.
@@ -330,7 +407,7 @@ RUN_TESTS = $(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt H
 check-unit check-tools check-system: check-%: $(BUILD)/tests/check_% | packages-check
 	$(RUN_TESTS) $<
 check-tools check-system: $(TOOL_BINS)
-check-system: $(KILLAT) $(FUZZ_REPLAY)
+check-system: $(KILLAT) $(FUZZ_REPLAY) library man
 check-grad: $(GRAD_BIN) | packages-check
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
 
@@ -340,7 +417,7 @@ check-grad: $(GRAD_BIN) | packages-check
 # Then the gradient checks and every level, one after the other; every level
 # runs even if one before it failed (as one runner did), and any failure
 # fails make check.
-test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) | packages-check
+test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) library man | packages-check
 	sh scripts/check-layers $(BUILD)
 	sh scripts/check-readme $(BIN)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
@@ -471,5 +548,5 @@ TIMED_RUNS := $(foreach r,$(CLINIC_RUNS),$(if $(filter yes,$(CLINIC_TIMED_$(r)))
 timed-runs: $(TIMED_RUNS)
 untimed-steps: data data-and-baselines training-clinic models recipes geotec $(filter-out $(R3)/latency.json,$(R3_INPUTS))
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)
--include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
+-include $(LIB_OBJ:.o=.d) $(NN_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(NN64_OBJ:.o=.d) $(GRAD_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOLS:%=$(BUILD)/tools/%.d) \
          $(RUNNER_NAMES:%=$(BUILD)/tests/%/runner.d) $(FUZZ_REPLAY_OBJ:.o=.d)
