@@ -28,7 +28,8 @@ PYTHON  ?= /usr/bin/python3
 SANITIZE ?=
 
 # Debian packages each goal needs (checked by scripts/ensure-packages).
-PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev
+PKGS_BUILD = gcc make pkg-config zlib1g-dev libcjson-dev libssl-dev libopenblas-dev \
+             libprotobuf-c-dev protobuf-c-compiler
 PKGS_TEST  = check python3 python3-numpy gnuplot-nox slurm-wlm munge mandoc
 PKGS_PIPE  = gnuplot-nox
 # clang brings libFuzzer's driver only with its runtime package (Debian 12).
@@ -59,21 +60,27 @@ SANENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stack
 endif
 
 # Expanded when a recipe runs, i.e. after the package check.
-PKG_CFLAGS = $(shell pkg-config --cflags libcjson zlib libcrypto openblas)
-PKG_LIBS   = $(shell pkg-config --libs libcjson zlib libcrypto openblas) -lm
+PKG_CFLAGS = $(shell pkg-config --cflags libcjson zlib libcrypto openblas libprotobuf-c)
+PKG_LIBS   = $(shell pkg-config --libs libcjson zlib libcrypto openblas libprotobuf-c) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 # Every #include of lib/ names the header by its path inside lib/ ("io/tensorfile.h").
-CFLAGS_ALL = -std=c11 -pthread $(WARN) $(OPT) $(SANFLAGS) -Ilib $(PKG_CFLAGS) $(CFLAGS)
+# $(BUILD)/gen holds generated code: the ONNX messages' C (protoc-c), found
+# as "export/onnx.pb-c.h" like a header of lib/.
+CFLAGS_ALL = -std=c11 -pthread $(WARN) $(OPT) $(SANFLAGS) -Ilib -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -pthread $(SANFLAGS) $(LDFLAGS)
 
-TOOLS   := har-ingest har-split har-norm har-train har-eval har-infer har-latency
+TOOLS   := har-ingest har-split har-norm har-train har-eval har-infer har-latency har-export
 # lib/ is one folder per stage of the data's path (docs/ARCHITECTURE.md); nn/ is
 # built apart too, in double, for the gradient checks.
 LIB_SRC := $(filter-out lib/nn/%,$(wildcard lib/*/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# lib/export/onnx.proto -> $(BUILD)/gen/export/onnx.pb-c.{c,h} (protoc-c), compiled
+# into the library like a file of lib/export/.
+GEN_SRC := $(BUILD)/gen/export/onnx.pb-c.c
+GEN_HDR := $(GEN_SRC:.c=.h)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lib/export/onnx.pb-c.o
 # The differentiable core, built in float for the tools and a second time in
 # double (build/.../nn64/) for the finite-difference gradient checks.
 NN_SRC  := $(wildcard lib/nn/*.c)
@@ -127,6 +134,16 @@ $(BUILD)/%.o: %.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# The ONNX messages' C code, made from lib/export/onnx.proto.  Objects that
+# include it wait for it (the first build has no .d files to say so).
+$(GEN_SRC) $(GEN_HDR) &: lib/export/onnx.proto | packages-build
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=lib --c_out=$(BUILD)/gen lib/export/onnx.proto
+$(BUILD)/lib/export/onnx.pb-c.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+$(BUILD)/lib/export/onnx.o $(BUILD)/pic/lib/export/onnx.o $(BUILD)/tools/har-export.o: $(GEN_HDR)
+
 $(BUILD)/nn64/lib/nn/%.o: lib/nn/%.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DHAR_NN_DOUBLE -MMD -MP -c $< -o $@
@@ -177,7 +194,7 @@ SONAME      := libhar.so.$(firstword $(subst ., ,$(HAR_VERSION)))
 SHARED_LIB  := $(BUILD)/shared/libhar.so.$(HAR_VERSION)
 # The shared library's objects, compiled a second time as position-
 # independent code (the tools keep the static library's).
-PIC_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(NN_SRC:%.c=$(BUILD)/pic/%.o)
+PIC_OBJ     := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(NN_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/lib/export/onnx.pb-c.o
 MAN_PAGES   := $(TOOLS:%=$(BUILD)/man/%.1)
 # A man page's date: the day of the last commit of the tools' code, so the
 # same sources give the same page.
@@ -189,6 +206,9 @@ $(BUILD)/pic/%.o: %.c | packages-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
 $(BUILD)/pic/lib/train/optim.o: CFLAGS_ALL += -fno-math-errno -fvect-cost-model=dynamic
+$(BUILD)/pic/lib/export/onnx.pb-c.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
 
 # The shared library exports the functions har.h declares and nothing else
 # (the version script is made from the header, so the two cannot differ);
@@ -299,19 +319,24 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 # subject-list target 100000 ids parsed, printed and parsed again, and the
 # fuzzer kept steering there (1.5k exec/s); the code at the limit is the
 # same, and tests/unit/test_textparse.c checks the real one.
-FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) -DHAR_IDLIST_MAX=4096
+FUZZ_CFLAGS   = -std=c11 -pthread $(WARN) -O1 -g $(FUZZ_SAN) -Ilib -I$(BUILD)/gen $(PKG_CFLAGS) -DHAR_IDLIST_MAX=4096
 # Slow inputs (over -timeout seconds) and huge allocations count as findings:
 # a parser must refuse a hostile size before allocating it.
 FUZZ_OPTS     = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) -rss_limit_mb=2048 \
                 -timeout=20 -print_final_stats=1
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(NN_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o) $(NN_SRC:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/lib/export/onnx.pb-c.o
 # Built through pattern rules only; keep them (Make deletes intermediates).
 .SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/bin/%) $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.o)
 
 $(FUZZ_DIR)/lib/%.o: lib/%.c | packages-build packages-fuzz
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/lib/export/onnx.pb-c.o: $(GEN_SRC) | packages-build packages-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_DIR)/lib/export/onnx.o: $(GEN_HDR)
 
 # The harnesses use memfd_create and mkdtemp (GNU/POSIX extensions).
 $(FUZZ_DIR)/tests/fuzz/%.o: tests/fuzz/%.c | packages-build packages-fuzz

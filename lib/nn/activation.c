@@ -160,8 +160,10 @@ static size_t values(const har_layer *l, int B)
     }                                                                                          \
     static const har_layer_ops NAME##_ops = {                                                  \
         .kind = #NAME, .forward = NAME##_forward, .backward = NAME##_backward,                 \
-        .bind = har_layer_bind_default,                                                        \
+        .bind = har_layer_bind_default, .describe = act_describe,                              \
     };
+
+static void act_describe(const har_layer *l, har_layer_info *info);
 
 ACTIVATION(sigmoid)
 ACTIVATION(tanh)
@@ -180,6 +182,14 @@ static const har_layer_ops *const act_ops[] = {
     [HAR_ACT_ELU] = &elu_ops,           [HAR_ACT_GELU] = &gelu_ops,
 };
 #define NACT ((int)(sizeof act_ops / sizeof act_ops[0]))
+
+static void act_describe(const har_layer *l, har_layer_info *info)
+{
+    info->type = HAR_LAYER_ACTIVATION;
+    for (int a = 0; a < NACT; a++)
+        if (l->ops == act_ops[a])
+            info->activation = (har_activation)a;
+}
 
 int har_activation_make(har_layer *l, har_shape in, har_activation a, har_err *e)
 {

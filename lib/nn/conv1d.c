@@ -120,9 +120,20 @@ static void conv_destroy(har_layer *l)
     free(s);
 }
 
+static void conv_describe(const har_layer *l, har_layer_info *info)
+{
+    const conv_state *s = l->state;
+    info->type = HAR_LAYER_CONV1D;
+    info->kernel = s->K;
+    info->stride = s->S;
+    info->padding = s->P;
+    info->dilation = s->D;
+}
+
 static const har_layer_ops conv_ops = {
     .kind = "conv1d", .forward = conv_forward, .backward = conv_backward,
     .reserve = conv_reserve, .bind = har_layer_bind_default, .destroy = conv_destroy,
+    .describe = conv_describe,
 };
 
 int har_conv1d_make(har_layer *l, har_shape in, int out_channels, int kernel, int stride,

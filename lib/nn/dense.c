@@ -45,9 +45,15 @@ static void dense_backward(har_layer *l, const real *x, const real *y, const rea
         har_gemm(0, 0, rows, in, out, 1, dy, out, l->w, in, 0, dx, in); /* dx = dy W */
 }
 
+static void dense_describe(const har_layer *l, har_layer_info *info)
+{
+    (void)l;
+    info->type = HAR_LAYER_DENSE;
+}
+
 static const har_layer_ops dense_ops = {
     .kind = "dense", .forward = dense_forward, .backward = dense_backward,
-    .bind = har_layer_bind_default,
+    .bind = har_layer_bind_default, .describe = dense_describe,
 };
 
 int har_dense_make(har_layer *l, har_shape in, int units, har_err *e)

@@ -74,9 +74,16 @@ static void dropout_destroy(har_layer *l)
     free(s);
 }
 
+static void dropout_describe(const har_layer *l, har_layer_info *info)
+{
+    (void)l;
+    info->type = HAR_LAYER_DROPOUT;
+}
+
 static const har_layer_ops dropout_ops = {
     .kind = "dropout", .forward = dropout_forward, .backward = dropout_backward,
     .reserve = dropout_reserve, .bind = har_layer_bind_default, .destroy = dropout_destroy,
+    .describe = dropout_describe,
 };
 
 int har_dropout_make(har_layer *l, har_shape in, double p, har_err *e)

@@ -21,9 +21,15 @@ static void flatten_backward(har_layer *l, const real *x, const real *y, const r
         memcpy(dx, dy, (size_t)B * (size_t)l->out.f * sizeof *dx);
 }
 
+static void flatten_describe(const har_layer *l, har_layer_info *info)
+{
+    (void)l;
+    info->type = HAR_LAYER_FLATTEN;
+}
+
 static const har_layer_ops flatten_ops = {
     .kind = "flatten", .forward = flatten_forward, .backward = flatten_backward,
-    .bind = har_layer_bind_default,
+    .bind = har_layer_bind_default, .describe = flatten_describe,
 };
 
 int har_flatten_make(har_layer *l, har_shape in, har_err *e)

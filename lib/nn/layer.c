@@ -51,6 +51,15 @@ int har_nn_grow(real **p, size_t n, har_err *e)
     return 0;
 }
 
+int har_layer_describe(const har_layer *l, har_layer_info *info)
+{
+    if (!l->ops || !l->ops->describe)
+        return -1;
+    memset(info, 0, sizeof *info);
+    l->ops->describe(l, info);
+    return 0;
+}
+
 void har_layer_destroy(har_layer *l)
 {
     if (!l)

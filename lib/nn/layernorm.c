@@ -103,9 +103,17 @@ static void layernorm_destroy(har_layer *l)
     free(s);
 }
 
+static void layernorm_describe(const har_layer *l, har_layer_info *info)
+{
+    const layernorm_state *s = l->state;
+    info->type = HAR_LAYER_LAYERNORM;
+    info->eps = s->eps;
+}
+
 static const har_layer_ops layernorm_ops = {
     .kind = "layernorm", .forward = layernorm_forward, .backward = layernorm_backward,
     .reserve = layernorm_reserve, .bind = har_layer_bind_default, .destroy = layernorm_destroy,
+    .describe = layernorm_describe,
 };
 
 int har_layernorm_make(har_layer *l, har_shape in, double eps, har_err *e)

@@ -55,6 +55,7 @@ typedef struct {
 } har_param;
 
 typedef struct har_layer har_layer;
+typedef struct har_layer_info har_layer_info;
 
 typedef struct {
     const char *kind;
@@ -69,6 +70,9 @@ typedef struct {
     /* Points the layer (and any children) at its parameter slice (may be NULL). */
     void (*bind)(har_layer *l, real *w, real *dw);
     void (*destroy)(har_layer *l); /* frees l->state (may be NULL) */
+    /* Tells what the layer computes (its kind and settings) to code that
+     * translates a model, an exporter (lib/export/); NULL: it cannot be told. */
+    void (*describe)(const har_layer *l, har_layer_info *info);
 } har_layer_ops;
 
 struct har_layer {
@@ -135,5 +139,29 @@ int har_readout_make(har_layer *l, har_shape in, har_readout kind, har_err *e);
 int har_residual_make(har_layer *l, har_shape in, har_layer *body, int n, har_err *e);
 
 void har_layer_destroy(har_layer *l);
+
+/* What a layer's describe op tells: its kind and the settings of that kind
+ * (the rest zero).  The parameters are l->params over l->w, with PyTorch's
+ * names and layouts (dense weight [out, in], conv1d [out, in, kernel],
+ * recurrent gate blocks in PyTorch's order). */
+typedef enum {
+    HAR_LAYER_DENSE, HAR_LAYER_ACTIVATION, HAR_LAYER_DROPOUT, HAR_LAYER_FLATTEN, HAR_LAYER_CONV1D,
+    HAR_LAYER_POOL, HAR_LAYER_LAYERNORM, HAR_LAYER_READOUT, HAR_LAYER_RESIDUAL, HAR_LAYER_RECURRENT
+} har_layer_type;
+struct har_layer_info {
+    har_layer_type type;
+    har_activation activation;               /* activation */
+    int kernel, stride, padding, dilation;   /* conv1d (all four), pool (kernel, stride) */
+    har_pool pool;                           /* pool */
+    double eps;                              /* layernorm */
+    har_readout readout;                     /* readout */
+    har_cell cell;                           /* recurrent: */
+    int hidden, layers, bidirectional;
+    int last_only;                           /*   outputs only the last timestep */
+    const har_layer *body;                   /* residual: its n layers */
+    int n;
+};
+/* l's info; -1 (and info untouched) if l's kind cannot tell it. */
+int har_layer_describe(const har_layer *l, har_layer_info *info);
 
 #endif

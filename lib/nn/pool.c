@@ -82,13 +82,22 @@ static void pool_destroy(har_layer *l)
     free(l->state);
 }
 
+static void pool_describe(const har_layer *l, har_layer_info *info)
+{
+    const pool_state *s = l->state;
+    info->type = HAR_LAYER_POOL;
+    info->pool = s->kind;
+    info->kernel = s->K;
+    info->stride = s->S;
+}
+
 static const har_layer_ops maxpool_ops = {
     .kind = "maxpool", .forward = pool_forward, .backward = pool_backward,
-    .bind = har_layer_bind_default, .destroy = pool_destroy,
+    .bind = har_layer_bind_default, .destroy = pool_destroy, .describe = pool_describe,
 };
 static const har_layer_ops avgpool_ops = {
     .kind = "avgpool", .forward = pool_forward, .backward = pool_backward,
-    .bind = har_layer_bind_default, .destroy = pool_destroy,
+    .bind = har_layer_bind_default, .destroy = pool_destroy, .describe = pool_describe,
 };
 
 int har_pool_make(har_layer *l, har_shape in, har_pool kind, int kernel, int stride, har_err *e)

@@ -179,14 +179,24 @@ static void readout_destroy(har_layer *l)
     free(s);
 }
 
+static void readout_describe(const har_layer *l, har_layer_info *info)
+{
+    const readout_state *s = l->state;
+    info->type = HAR_LAYER_READOUT;
+    info->readout = s->kind;
+}
+
 static const har_layer_ops readout_ops[] = {
     [HAR_READ_LAST] = {.kind = "last", .forward = last_forward, .backward = last_backward,
-                       .bind = har_layer_bind_default, .destroy = readout_destroy},
+                       .bind = har_layer_bind_default, .destroy = readout_destroy,
+                       .describe = readout_describe},
     [HAR_READ_MEAN] = {.kind = "mean", .forward = mean_forward, .backward = mean_backward,
-                       .bind = har_layer_bind_default, .destroy = readout_destroy},
+                       .bind = har_layer_bind_default, .destroy = readout_destroy,
+                       .describe = readout_describe},
     [HAR_READ_ATTENTION] = {.kind = "attention", .forward = attention_forward,
                             .backward = attention_backward, .reserve = readout_reserve,
-                            .bind = har_layer_bind_default, .destroy = readout_destroy},
+                            .bind = har_layer_bind_default, .destroy = readout_destroy,
+                            .describe = readout_describe},
 };
 
 int har_readout_make(har_layer *l, har_shape in, har_readout kind, har_err *e)

@@ -604,9 +604,21 @@ static void rnn_destroy(har_layer *l)
     l->state = NULL;
 }
 
+static void rnn_describe(const har_layer *l, har_layer_info *info)
+{
+    const rnn_state *s = l->state;
+    info->type = HAR_LAYER_RECURRENT;
+    info->cell = s->cell == &har_cell_gru ? HAR_CELL_GRU : s->cell == &har_cell_lstm ? HAR_CELL_LSTM : HAR_CELL_RNN;
+    info->hidden = s->H;
+    info->layers = s->L;
+    info->bidirectional = s->D == 2;
+    info->last_only = s->last_only;
+}
+
 static const har_layer_ops rnn_ops = {
     .kind = "recurrent", .forward = rnn_forward, .backward = rnn_backward,
     .reserve = rnn_reserve, .bind = har_layer_bind_default, .destroy = rnn_destroy,
+    .describe = rnn_describe,
 };
 
 /* ---- construction ---- */

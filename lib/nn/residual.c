@@ -126,9 +126,18 @@ static void residual_destroy(har_layer *l)
     free(s);
 }
 
+static void residual_describe(const har_layer *l, har_layer_info *info)
+{
+    const residual_state *s = l->state;
+    info->type = HAR_LAYER_RESIDUAL;
+    info->body = s->body;
+    info->n = s->n;
+}
+
 static const har_layer_ops residual_ops = {
     .kind = "residual", .forward = residual_forward, .backward = residual_backward,
     .reserve = residual_reserve, .bind = residual_bind, .destroy = residual_destroy,
+    .describe = residual_describe,
 };
 
 /* Re-declares child i's parameters in the block, renamed and moved to base. */
