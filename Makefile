@@ -414,6 +414,18 @@ packages-build:
 # After packages-build: two apt-get runs at once (make -j) would fight over dpkg's lock.
 packages-check: packages-build
 	@scripts/ensure-packages $(PKGS_TEST)
+# ONNX Runtime, which the ONNX tests run har-export's models in and
+# bench/latency.sh times: the npm package onnxruntime-node at the version
+# bench/onnx/package-lock.json pins (it carries ONNX Runtime's CPU library),
+# its install script not run (it would fetch GPU libraries).  Node.js and
+# npm from Debian if the machine has none.
+ORT_STAMP := bench/onnx/node_modules/.package-lock.json
+.PHONY: packages-onnx
+packages-onnx: $(ORT_STAMP)
+$(ORT_STAMP): bench/onnx/package-lock.json bench/onnx/package.json | packages-build
+	@command -v node > /dev/null && command -v npm > /dev/null || scripts/ensure-packages nodejs npm
+	cd bench/onnx && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 # gnuplot draws the reports' figures.
 packages-pipelines: packages-build
 	@scripts/ensure-packages $(PKGS_PIPE)
@@ -425,14 +437,15 @@ packages-pipelines: packages-build
 # two runners x two BLAS threads would oversubscribe a 2-core machine.
 RUN_TESTS = $(SANENV) OPENBLAS_NUM_THREADS=1 HAR_BIN=$(BIN) HAR_DATA=data/hapt HAR_PYTHON=$(PYTHON) \
             HAR_SANITIZE=$(SANITIZE) HAR_FUZZ_REPLAY=$(FUZZ_REPLAY_DIR) \
-            HAR_CC='$(CC)' HAR_CXX='$(CXX)' HAR_LIBDIR=$(BUILD) HAR_LINK='$(LDFLAGS_ALL) $(PKG_LIBS)'
+            HAR_CC='$(CC)' HAR_CXX='$(CXX)' HAR_LIBDIR=$(BUILD) HAR_LINK='$(LDFLAGS_ALL) $(PKG_LIBS)' \
+            HAR_ORT=bench/onnx
 
 # One level alone (only unit's runner needs no tool).
 .PHONY: check-unit check-tools check-system check-grad
 check-unit check-tools check-system: check-%: $(BUILD)/tests/check_% | packages-check
 	$(RUN_TESTS) $<
 check-tools check-system: $(TOOL_BINS)
-check-system: $(KILLAT) $(FUZZ_REPLAY) library man
+check-system: $(KILLAT) $(FUZZ_REPLAY) library man | packages-onnx
 check-grad: $(GRAD_BIN) | packages-check
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)
 
@@ -442,7 +455,7 @@ check-grad: $(GRAD_BIN) | packages-check
 # Then the gradient checks and every level, one after the other; every level
 # runs even if one before it failed (as one runner did), and any failure
 # fails make check.
-test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) library man | packages-check
+test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) library man | packages-check packages-onnx
 	sh scripts/check-layers $(BUILD)
 	sh scripts/check-readme $(BIN)
 	$(SANENV) OPENBLAS_NUM_THREADS=1 $(GRAD_BIN)

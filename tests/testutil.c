@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "data/windows.h"
+
 #include "testutil.h"
 
 static char *ring(void)
@@ -229,4 +231,21 @@ double tu_json_num(const cJSON *o, const char *key)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     ck_assert_msg(cJSON_IsNumber(v), "JSON key %s", key);
     return v->valuedouble;
+}
+
+long tu_windows_to_text(const char *tensor, long first, long n, const char *txt)
+{
+    har_windows w;
+    har_err e = {0};
+    ck_assert_msg(har_windows_load(&w, tensor, &e) == 0, "%s", e.msg);
+    FILE *fp = fopen(txt, "w");
+    ck_assert_msg(fp != NULL, "cannot write %s", txt);
+    size_t per = (size_t)w.t * (size_t)w.c;
+    long wrote = 0;
+    for (int64_t i = first; i < w.n && wrote < n; i++, wrote++)
+        for (size_t j = 0; j < per; j++)
+            fprintf(fp, "%.9g%c", (double)w.x[(size_t)i * per + j], j + 1 < per ? ' ' : '\n');
+    ck_assert_int_eq(fclose(fp), 0);
+    har_windows_free(&w);
+    return wrote;
 }

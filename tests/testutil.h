@@ -49,6 +49,11 @@ void tu_write_text(const char *path, const char *text);
 void tu_write_gz(const char *path, const char *content, size_t len);
 int tu_exists(const char *path);
 
+/* The raw windows first..first+n-1 of a window tensor file as har-infer's
+ * text input, one window a line, every float printed exactly (%.9g), into
+ * txt; returns how many (fewer if the file holds fewer). */
+long tu_windows_to_text(const char *tensor, long first, long n, const char *txt);
+
 /* A JSON file, parsed (asserts it exists and parses; cJSON_Delete it). */
 cJSON *tu_read_json(const char *path);
 /* The number under key in object o (asserts there is one). */

@@ -583,6 +583,12 @@ static char *joined(graph *g, char **s, int n)
     return out;
 }
 
+/* A metadata value of the checkpoint's file (NULL if none, or no file). */
+static const char *meta(const har_checkpoint *ck, const char *key)
+{
+    return ck->file ? har_tfile_meta_get(ck->file, key) : NULL;
+}
+
 static void graph_free(graph *g)
 {
     for (size_t i = 0; i < g->nblocks; i++)
@@ -650,11 +656,10 @@ int har_onnx_encode(const har_checkpoint *ck, uint8_t **buf, size_t *len, har_er
     const char *keys[] = {"classes", "channels", "spec", "window", "sample_rate_hz", "units", "source"};
     char *vals[7] = {joined(&g, ck->classes, K), joined(&g, ck->channels, C), m->spec, str(&g, "%d", T),
                      NULL, NULL, NULL};
-    const char *rate = har_tfile_meta_get(ck->file, "sample_rate_hz"), *units = har_tfile_meta_get(ck->file, "units");
+    const char *rate = meta(ck, "sample_rate_hz"), *units = meta(ck, "units"), *commit = meta(ck, "git_commit");
     vals[4] = (char *)(rate ? rate : "");
     vals[5] = (char *)(units ? units : "");
-    vals[6] = str(&g, "har-export of a har-train checkpoint; git_commit %s",
-                  har_tfile_meta_get(ck->file, "git_commit") ? har_tfile_meta_get(ck->file, "git_commit") : "unknown");
+    vals[6] = str(&g, "har-export of a har-train checkpoint; git_commit %s", commit ? commit : "unknown");
     Onnx__StringStringEntryProto props[7], *pp[7];
     for (int i = 0; i < 7; i++) {
         onnx__string_string_entry_proto__init(&props[i]);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/windows.h"
 #include "synthetic.h"
 #include "testutil.h"
 
@@ -64,18 +63,7 @@ START_TEST(a_program_on_har_h_alone_agrees_with_har_infer)
     ck_assert_int_eq(tu_sh("%s %s %s --stats %s -m flatten,dense:3 -e 3 -o %s/model.st.gz --log none -q",
                            tu_bin("har-train"), f.train, f.val, f.stats, f.dir),
                      0);
-    har_windows w;
-    har_err e = {0};
-    ck_assert_msg(har_windows_load(&w, f.val, &e) == 0, "%s", e.msg);
-    FILE *fp = fopen(tu_path(f.dir, "win.txt"), "w");
-    ck_assert_ptr_nonnull(fp);
-    size_t per = (size_t)w.t * (size_t)w.c;
-    for (int64_t i = 0; i < w.n; i++)
-        for (size_t j = 0; j < per; j++)
-            fprintf(fp, "%.9g%c", (double)w.x[(size_t)i * per + j], j + 1 < per ? ' ' : '\n');
-    ck_assert_int_eq(fclose(fp), 0);
-    int64_t n = w.n;
-    har_windows_free(&w);
+    int64_t n = tu_windows_to_text(f.val, 0, 1000000, tu_path(f.dir, "win.txt"));
 
     char *err = NULL, *want = NULL, *got = NULL;
     int rc = build(f.dir, env_or("HAR_CC", "cc"), "-std=c11", "classify", &err);
