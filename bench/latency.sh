@@ -1,24 +1,38 @@
 #!/bin/sh
-# bench/latency.sh - har-latency against PyTorch eager (CPU, batch 1, one
-# thread) on the same checkpoints and the same windows, in one run.
+# bench/latency.sh - har-latency against ONNX Runtime and PyTorch eager (CPU,
+# batch 1, one thread) on the same checkpoints and the same windows, in one
+# run, for every model of the zoo (pipelines/specs.mk: GRU-64, LSTM-64, the
+# CNN, the CNN-GRU and the 2 x 256 MLP).
 #
-# For GRU-64 (mean readout), LSTM-64 and the 2 x 256 MLP it trains a
-# checkpoint for one epoch (the weights do not change the time, and the
-# bench then works on a fresh checkout after `make data`), then times one raw
-# test window at a time: har-latency calls predict_activity() (normalising,
-# forward, softmax), bench/latency_torch.py runs the same model built in
-# torch from the spec with the checkpoint's weights loaded by name
-# (model(x) and the softmax, under no_grad and eval, on windows normalised
-# beforehand).  Both take the first N windows of the test split after 50
-# warm-up windows.  Printed: mean, p50 and p99 in microseconds, the ratio of
-# the medians and of the means (torch / har), and how many of the N
-# predicted classes agree (the exit status is 1 if any differs).  The
-# machine's load average goes with the figures, since other work perturbs
-# them.
-#   sh bench/latency.sh [N]   (after `make data`; HAR_BIN=dir picks the binaries)
+# Each model is trained for one epoch (the weights do not change the time,
+# and the bench then works on a fresh checkout after `make data`), then one
+# raw test window at a time is classified by:
+#   har    har-latency: predict_activity() (checking and normalising the
+#          window, the forward pass, the softmax);
+#   ORT    ONNX Runtime 1.31 (the library inside the npm package
+#          onnxruntime-node, bench/onnx/) through its C API
+#          (bench/onnx/ort_latency.c), running the model har-export wrote:
+#          the normalisation and the softmax are in its graph, so it does
+#          what predict_activity() does; input and outputs bound to buffers
+#          made once; one intra-op and one inter-op thread, sequential,
+#          every graph optimisation;
+#   torch  bench/latency_torch.py: the same model built in torch from the
+#          spec with the checkpoint's weights loaded by name, model(x) and
+#          the softmax under no_grad and eval, on windows normalised
+#          beforehand (its timed region does less than the others').
+# All three take the first N windows of the test split after 50 warm-up
+# windows, one run after the other (never side by side).  Printed: mean,
+# p50 and p99 in microseconds, the ratios of the medians and of the means
+# (peer / har), and on how many of the N windows each peer predicts har's
+# class (the exit status is 1 if any differs).  The machine's load average
+# goes with the figures, since other work perturbs them.
+#   sh bench/latency.sh [N] [MODEL...]   (after `make data` and
+#   `make packages-onnx`; HAR_BIN=dir picks the binaries)
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-1000}
+[ $# -gt 0 ] && shift
+models=${*:-gru lstm cnn cnn-gru mlp}
 bin=${HAR_BIN:-bin}
 train=build/data/hapt-train-norm.safetensors.gz
 val=build/data/hapt-val-norm.safetensors.gz
@@ -26,42 +40,62 @@ test=build/data/hapt-test.safetensors.gz
 for f in "$train" "$val" "$test"; do
     [ -f "$f" ] || { echo "bench/latency.sh: $f is missing; run 'make data' first" >&2; exit 1; }
 done
+ort=bench/onnx/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
+[ -f "$ort" ] || { echo "bench/latency.sh: $ort is missing; run 'make packages-onnx' first" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 py=/usr/bin/python3
 status=0
+cc -std=c11 -O2 -Wall -Wextra -Werror bench/onnx/ort_latency.c -ldl -o "$out/ort_latency"
 
 field() { # json-file key [subkey] -> value
     $py -c "import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]
 print(v[sys.argv[3]] if len(sys.argv) > 3 else v)" "$@"
 }
+summary() { # "mean_us=.. p50_us=.. p99_us=.." key -> value
+    echo "$1" | sed -n "s/.*$2=\([^ ]*\).*/\1/p"
+}
+agree() { # har-predictions.csv peer-labels.txt -> agreeing/total
+    cut -d, -f3 "$1" | tail -n +2 | paste -d' ' - "$2" | awk '$1 == $2 { s++ } END { print s + 0 "/" NR }'
+}
+
+# The windows as text for ONNX Runtime: the first N of the test split,
+# cycling, every float exactly (%.9g).
+$py - "$test" "$n" > "$out/windows.txt" <<'PY'
+import sys
+sys.path.insert(0, "bench")
+from latency_torch import load_har
+arrays, _ = load_har(sys.argv[1])
+X, n = arrays["X"], int(sys.argv[2])
+for i in range(n):
+    print(" ".join("%.9g" % v for v in X[i % len(X)].ravel()))
+PY
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $n windows of $test, batch 1, 1 thread"
-printf '%-5s %22s %24s %15s %11s  %s\n' model "har us mean/p50/p99" "torch us mean/p50/p99" \
-    "ratio p50/mean" "same class" spec
-for m in gru lstm mlp; do
-    case $m in
-    gru) spec=gru:64:readout=mean,dense:6 ;;
-    lstm) spec=lstm:64,dense:6 ;;
-    mlp) spec=flatten,dense:256,relu,dropout:0.3,dense:256,relu,dropout:0.3,dense:6 ;;
-    esac
+printf '%-8s %20s %20s %20s %12s %12s %9s %9s\n' model "har us mean/p50/p99" "ORT us mean/p50/p99" \
+    "torch us mean/p50/p99" "ORT/har p50" "torch/har" "ORT same" "torch same"
+for m in $models; do
+    spec=$(sed -n "s/^SPEC_$m *:= *//p" pipelines/specs.mk)
+    [ -n "$spec" ] || { echo "bench/latency.sh: no SPEC_$m in pipelines/specs.mk" >&2; exit 2; }
     ck=$out/$m.safetensors.gz
     "$bin"/har-train -q "$train" "$val" -m "$spec" -e 1 --patience 0 --log none -o "$ck" --threads 1
+    "$bin"/har-export -q "$ck" -o "$out/$m.onnx"
     OPENBLAS_NUM_THREADS=1 "$bin"/har-latency "$ck" "$test" -n "$n" --json "$out/$m.json" \
         --predictions "$out/$m-har.csv" >/dev/null
+    o=$("$out/ort_latency" "$ort" "$out/$m.onnx" "$out/windows.txt" 128 9 6 -n "$n" --predictions "$out/$m-ort.txt")
     t=$(OMP_NUM_THREADS=1 $py bench/latency_torch.py "$ck" "$test" -n "$n" --predictions "$out/$m-torch.txt")
-    tmean=$(echo "$t" | sed -n 's/.*mean_us=\([^ ]*\).*/\1/p')
-    tp50=$(echo "$t" | sed -n 's/.*p50_us=\([^ ]*\).*/\1/p')
-    tp99=$(echo "$t" | sed -n 's/.*p99_us=\([^ ]*\).*/\1/p')
     hmean=$(field "$out/$m.json" latency_us mean)
     hp50=$(field "$out/$m.json" latency_us p50)
     hp99=$(field "$out/$m.json" latency_us p99)
-    same=$(cut -d, -f3 "$out/$m-har.csv" | tail -n +2 | paste -d' ' - "$out/$m-torch.txt" |
-        awk '$1 == $2 { s++ } END { print s + 0 "/" NR }')
-    [ "${same%/*}" = "$n" ] || status=1
-    printf '%-5s %22s %24s %15s %11s  %s\n' "$m" \
-        "$(printf '%.1f/%.1f/%.1f' "$hmean" "$hp50" "$hp99")" "$(printf '%.1f/%.1f/%.1f' "$tmean" "$tp50" "$tp99")" \
-        "$(echo "$tp50 $hp50 $tmean $hmean" | awk '{ printf "%.1fx/%.1fx", $1 / $2, $3 / $4 }')" "$same" "$spec"
+    osame=$(agree "$out/$m-har.csv" "$out/$m-ort.txt")
+    tsame=$(agree "$out/$m-har.csv" "$out/$m-torch.txt")
+    [ "${osame%/*}" = "$n" ] && [ "${tsame%/*}" = "$n" ] || status=1
+    printf '%-8s %20s %20s %20s %12s %12s %9s %9s\n' "$m" \
+        "$(printf '%.1f/%.1f/%.1f' "$hmean" "$hp50" "$hp99")" \
+        "$(printf '%.1f/%.1f/%.1f' "$(summary "$o" mean_us)" "$(summary "$o" p50_us)" "$(summary "$o" p99_us)")" \
+        "$(printf '%.0f/%.0f/%.0f' "$(summary "$t" mean_us)" "$(summary "$t" p50_us)" "$(summary "$t" p99_us)")" \
+        "$(echo "$(summary "$o" p50_us) $hp50 $(summary "$o" mean_us) $hmean" | awk '{ printf "%.2fx/%.2fx", $1 / $2, $3 / $4 }')" \
+        "$(echo "$(summary "$t" p50_us) $hp50" | awk '{ printf "%.1fx", $1 / $2 }')" "$osame" "$tsame"
 done
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ONNX Runtime $(echo "$o" | sed -n 's/.*version=\([^ ]*\).*/\1/p'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status

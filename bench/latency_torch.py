@@ -72,6 +72,31 @@ def sequence_only(cell):
     return SequenceOnly
 
 
+class TimeConv1d(torch.nn.Conv1d):
+    """conv1d on har's [batch, t, f] layout: a subclass, so the parameter
+    names stay "N.weight" and "N.bias"."""
+
+    def forward(self, x):
+        return super().forward(x.transpose(1, 2)).transpose(1, 2)
+
+
+class TimeMean(torch.nn.Module):
+    """gap: the mean over time of a [batch, t, f] tensor."""
+
+    def forward(self, x):
+        return x.mean(dim=1, keepdim=True)
+
+
+class TimeMaxPool1d(torch.nn.MaxPool1d):
+    def forward(self, x):
+        return super().forward(x.transpose(1, 2)).transpose(1, 2)
+
+
+class TimeAvgPool1d(torch.nn.AvgPool1d):
+    def forward(self, x):
+        return super().forward(x.transpose(1, 2)).transpose(1, 2)
+
+
 ACTIVATIONS = {
     "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
     "silu": torch.nn.SiLU, "elu": torch.nn.ELU, "gelu": torch.nn.GELU,
@@ -94,6 +119,20 @@ def build(spec, T, C):
         elif name == "flatten":
             layers.append(torch.nn.Flatten(start_dim=1))
             t, f = 1, t * f
+        elif name == "conv1d":
+            k, stride = int(args[1]), int(opts.get("stride", 1))
+            dil = int(opts.get("dilation", 1))
+            pad = (dil * (k - 1)) // 2 if opts.get("pad") == "same" else int(opts.get("pad", 0))
+            layers.append(TimeConv1d(f, int(args[0]), k, stride=stride, padding=pad, dilation=dil))
+            t, f = (t + 2 * pad - dil * (k - 1) - 1) // stride + 1, int(args[0])
+        elif name in ("maxpool", "avgpool"):
+            k = int(args[0])
+            stride = int(args[1]) if len(args) > 1 else k
+            layers.append((TimeMaxPool1d if name == "maxpool" else TimeAvgPool1d)(k, stride))
+            t = (t - k) // stride + 1
+        elif name == "gap":
+            layers.append(TimeMean())
+            t = 1
         elif name == "dropout":
             layers.append(torch.nn.Dropout(float(args[0])))
         elif name in ACTIVATIONS:
