@@ -46,7 +46,8 @@ static void usage(void)
            "\n"
            "Examples:\n"
            "  har-export artifacts/final_model.safetensors.gz -o final_model.onnx\n"
-           "  node bench/onnx/check.js final_model.onnx windows.txt\n"
+           "  sh bench/onnx/check.sh artifacts/final_model.safetensors.gz windows.txt\n"
+           "      (exports it again, runs both in ONNX Runtime and har-infer, compares)\n"
            "\n" HAR_EXIT_CODES_HELP,
            har_prog(), HAR_ONNX_OPSET, HAR_ONNX_IR_VERSION);
 }

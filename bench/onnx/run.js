@@ -1,10 +1,10 @@
 // run.js - classifies windows with an ONNX model (from har-export) in ONNX
 // Runtime, for make check's comparison with har-infer and for bench/.
 //
-//   node run.js MODEL.onnx WINDOWS.txt T C [--batch N]
+//   node run.js MODEL.onnx WINDOWS.txt [--batch N]
 //
 // WINDOWS.txt holds one raw window a line, T x C numbers (har-infer's text
-// input).  Standard output: har-infer's text CSV without class names,
+// input; T and C are the model's input shape).  Standard output: har-infer's text CSV without class names,
 // line,label,p_0,...,p_K-1, the probabilities with 9 significant digits
 // (a float's exact value).  One intra-op and one inter-op thread,
 // sequential execution, every graph optimisation: ONNX Runtime as a
@@ -14,7 +14,7 @@ const fs = require('fs');
 const ort = require('onnxruntime-node');
 
 function usage(msg) {
-  process.stderr.write(`run.js: ${msg}\nusage: node run.js MODEL.onnx WINDOWS.txt T C [--batch N]\n`);
+  process.stderr.write(`run.js: ${msg}\nusage: node run.js MODEL.onnx WINDOWS.txt [--batch N]\n`);
   process.exit(2);
 }
 
@@ -26,9 +26,13 @@ async function main() {
     batch = Number(args[i + 1]);
     args.splice(i, 2);
   }
-  if (args.length !== 4 || !(batch >= 1)) usage('expected MODEL WINDOWS T C');
+  if (args.length !== 2 || !(batch >= 1)) usage('expected MODEL WINDOWS');
   const [model, windows] = args;
-  const T = Number(args[2]), C = Number(args[3]);
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  });
+  const shape = session.inputMetadata[0].shape; // ['batch', T, C]
+  const T = Number(shape[1]), C = Number(shape[2]);
   const lines = fs.readFileSync(windows, 'utf8').split('\n').filter((l) => l.trim() !== '');
   const x = new Float32Array(lines.length * T * C);
   lines.forEach((l, n) => {
@@ -36,9 +40,6 @@ async function main() {
     if (v.length !== T * C || v.some((a) => !Number.isFinite(a)))
       usage(`${windows}:${n + 1}: expected ${T * C} numbers, got ${v.length}`);
     x.set(v, n * T * C);
-  });
-  const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   let header = false;
   for (let s = 0; s < lines.length; s += batch) {

@@ -26,6 +26,13 @@ static const char *const other_specs[] = {
     "dense:8,relu,res(layernorm,dense:8,gelu),lstm:8:readout=mean,dense:6",
 };
 
+/* The tools' folder (HAR_BIN, as tu_bin reads it). */
+static const char *env_bin(void)
+{
+    const char *b = getenv("HAR_BIN");
+    return b && *b ? b : "bin";
+}
+
 static const char *ort_dir(void)
 {
     const char *d = getenv("HAR_ORT");
@@ -43,35 +50,21 @@ static void need_runtime(void)
                   ort_dir());
 }
 
-/* Exports model, classifies windows.txt (T x C) with ONNX Runtime and
- * har-infer, and requires the same labels and probabilities within 1e-5. */
-static void agree(const char *dir, const char *model, const char *what, int T, int C, long n)
+/* bench/onnx/check.sh: exports model, classifies dir/windows.txt with ONNX
+ * Runtime and har-infer, requires the same class on every window and the
+ * probabilities within 1e-5 (exit 0), and says so in one line. */
+static void agree(const char *dir, const char *model, const char *what, long n)
 {
     char *out = NULL, *err = NULL;
-    int rc = tu_sh_capture(NULL, &err, "%s -q '%s' -o %s/m.onnx", tu_bin("har-export"), model, dir);
-    ck_assert_msg(rc == 0, "%s: har-export failed:\n%s", what, err);
-    free(err);
-    rc = tu_sh_capture(NULL, &err, "node '%s/run.js' %s/m.onnx %s/windows.txt %d %d > %s/ort.csv", ort_dir(), dir, dir, T,
-                       C, dir);
-    ck_assert_msg(rc == 0, "%s: ONNX Runtime refused the model:\n%s", what, err);
-    free(err);
-    ck_assert_int_eq(tu_sh("%s '%s' %s/windows.txt > %s/har.csv", tu_bin("har-infer"), model, dir, dir), 0);
-    /* har-infer: line,class,label,p...; run.js: line,label,p... */
-    rc = tu_sh_capture(&out, NULL,
-                       "awk -F, 'FNR == 1 { next } NR == FNR { lab[$1] = $3; for (k = 4; k <= NF; k++) p[$1, k - 3] = $k; n++; next }"
-                       " { m++; if ($2 != lab[$1]) bad++; for (k = 3; k <= NF; k++) { d = $k - p[$1, k - 2]; if (d < 0) d = -d;"
-                       " if (d > mx) mx = d } } END { printf \"%%d %%d %%d %%.3g\\n\", n, m, bad, mx }' %s/har.csv %s/ort.csv",
-                       dir, dir);
-    ck_assert_int_eq(rc, 0);
-    long nh = 0, no = 0, bad = 0;
-    double maxdp = 1;
-    ck_assert_int_eq(sscanf(out, "%ld %ld %ld %lf", &nh, &no, &bad, &maxdp), 4);
-    ck_assert_msg(nh == n && no == n, "%s: %ld windows, har-infer classified %ld, ONNX Runtime %ld", what, n, nh, no);
-    ck_assert_msg(bad == 0, "%s: ONNX Runtime's class differs on %ld of %ld windows", what, bad, n);
-    /* har-infer prints 6 significant digits (at most 5e-7 off for p <= 1). */
-    ck_assert_msg(maxdp <= 1e-5, "%s: probabilities differ by up to %g (over 1e-5)", what, maxdp);
-    fprintf(stderr, "onnx: %-90s %ld windows, max |dp| %.2g\n", what, n, maxdp);
+    int rc = tu_sh_capture(&out, &err, "HAR_BIN='%s' sh '%s/check.sh' '%s' %s/windows.txt", env_bin(), ort_dir(), model,
+                           dir);
+    ck_assert_msg(rc == 0, "%s: ONNX Runtime and har-infer disagree (check.sh exit %d):\n%s%s", what, rc, out, err);
+    char want[64];
+    snprintf(want, sizeof want, ": %ld windows, same class on %ld, max |dp| ", n, n);
+    tu_assert_contains(out, want);
+    fprintf(stderr, "onnx: %-90s %s", what, strstr(out, want) + 2);
     free(out);
+    free(err);
 }
 
 START_TEST(final_model_agrees_with_onnx_runtime)
@@ -86,7 +79,7 @@ START_TEST(final_model_agrees_with_onnx_runtime)
     snprintf(test, sizeof test, "%s/s-test.safetensors.gz", tmp);
     long n = tu_windows_to_text(test, 0, 300, tu_path(tmp, "windows.txt"));
     ck_assert_int_eq(n, 300);
-    agree(tmp, "artifacts/final_model.safetensors.gz", "artifacts/final_model.safetensors.gz", 128, 9, n);
+    agree(tmp, "artifacts/final_model.safetensors.gz", "artifacts/final_model.safetensors.gz", n);
     tu_rmtree(tmp);
     free(tmp);
 }
@@ -128,7 +121,7 @@ START_TEST(every_layer_agrees_with_onnx_runtime)
                                tu_bin("har-train"), tmp, tmp, tmp, specs[i], model);
         ck_assert_msg(rc == 0, "training %s failed:\n%s", specs[i], err);
         free(err);
-        agree(tmp, model, specs[i], 128, 9, n);
+        agree(tmp, model, specs[i], n);
     }
     free(zoo);
     tu_rmtree(tmp);

@@ -66,6 +66,7 @@ static const char *const TENSOR_SLOTS[] = {
     "har-infer --input-format tensor model.st.gz {f}",
     "har-latency {f} val.st.gz -n 100 --json {o}/o.json",
     "har-latency model.st.gz {f} -n 100 --json {o}/o.json",
+    "har-export {f} -o {o}/o.onnx",
 };
 #define NSLOTS (sizeof TENSOR_SLOTS / sizeof TENSOR_SLOTS[0])
 
