@@ -26,6 +26,13 @@
 # (peer / har), and on how many of the N windows each peer predicts har's
 # class (the exit status is 1 if any differs).  The machine's load average
 # goes with the figures, since other work perturbs them.
+#
+# The goal columns: bench/floor.c measures this core's fp32 FMA peak and its
+# read bandwidth for the model's weights, and gives each model's floor, the
+# least time any fp32 implementation can take (max of its multiply-adds at
+# the peak and its weights at the bandwidth).  The goal is half ONNX
+# Runtime's p50, or 1.25 x the floor where half ONNX Runtime's p50 is below
+# the floor; "met" compares har's p50 with it.
 #   sh bench/latency.sh [N] [MODEL...]   (after `make data` and
 #   `make packages-onnx`; HAR_BIN=dir picks the binaries)
 set -eu
@@ -47,6 +54,9 @@ trap 'rm -rf "$out"' EXIT
 py=/usr/bin/python3
 status=0
 cc -std=c11 -O2 -Wall -Wextra -Werror bench/onnx/ort_latency.c -ldl -o "$out/ort_latency"
+[ -f build/libhar.a ] || { echo "bench/latency.sh: build/libhar.a is missing; run 'make' first" >&2; exit 1; }
+cc -std=c11 -O2 -march=native -ffp-contract=fast -Wall -Wextra -Werror -Ilib bench/floor.c build/libhar.a \
+    $(pkg-config --libs libcjson zlib libcrypto openblas libprotobuf-c) -lm -pthread -o "$out/floor"
 
 field() { # json-file key [subkey] -> value
     $py -c "import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]
@@ -71,15 +81,20 @@ for i in range(n):
     print(" ".join("%.9g" % v for v in X[i % len(X)].ravel()))
 PY
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $n windows of $test, batch 1, 1 thread"
-printf '%-8s %20s %20s %20s %12s %12s %9s %9s\n' model "har us mean/p50/p99" "ORT us mean/p50/p99" \
-    "torch us mean/p50/p99" "ORT/har p50" "torch/har" "ORT same" "torch same"
 for m in $models; do
     spec=$(sed -n "s/^SPEC_$m *:= *//p" pipelines/specs.mk)
     [ -n "$spec" ] || { echo "bench/latency.sh: no SPEC_$m in pipelines/specs.mk" >&2; exit 2; }
+    "$bin"/har-train -q "$train" "$val" -m "$spec" -e 1 --patience 0 --log none -o "$out/$m.safetensors.gz" --threads 1
+    "$bin"/har-export -q "$out/$m.safetensors.gz" -o "$out/$m.onnx"
+done
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $n windows of $test, batch 1, 1 thread"
+floors=$("$out/floor" $(for m in $models; do echo "$out/$m.safetensors.gz"; done))
+echo "$floors" | head -n 1
+printf '%-8s %19s %19s %17s %12s %9s %9s %8s %8s %9s %9s\n' model "har us mean/p50/p99" "ORT us mean/p50/p99" \
+    "torch us mean/p50" "ORT/har" "torch/har" "floor us" "goal us" "met" "ORT same" "torch same"
+for m in $models; do
     ck=$out/$m.safetensors.gz
-    "$bin"/har-train -q "$train" "$val" -m "$spec" -e 1 --patience 0 --log none -o "$ck" --threads 1
-    "$bin"/har-export -q "$ck" -o "$out/$m.onnx"
     OPENBLAS_NUM_THREADS=1 "$bin"/har-latency "$ck" "$test" -n "$n" --json "$out/$m.json" \
         --predictions "$out/$m-har.csv" >/dev/null
     o=$("$out/ort_latency" "$ort" "$out/$m.onnx" "$out/windows.txt" 128 9 6 -n "$n" --predictions "$out/$m-ort.txt")
@@ -90,12 +105,16 @@ for m in $models; do
     osame=$(agree "$out/$m-har.csv" "$out/$m-ort.txt")
     tsame=$(agree "$out/$m-har.csv" "$out/$m-torch.txt")
     [ "${osame%/*}" = "$n" ] && [ "${tsame%/*}" = "$n" ] || status=1
-    printf '%-8s %20s %20s %20s %12s %12s %9s %9s\n' "$m" \
+    floor=$(summary "$(echo "$floors" | grep "^$ck ")" floor_us)
+    # the goal: half ONNX Runtime's p50, or 1.25 x the floor if that is below the floor
+    goal=$(echo "$(summary "$o" p50_us) $floor" | awk '{ g = $1 / 2; if (g < $2) g = 1.25 * $2; printf "%.1f", g }')
+    met=$(echo "$hp50 $goal" | awk '{ print ($1 <= $2 ? "yes" : "no") }')
+    printf '%-8s %19s %19s %17s %12s %9s %8s %8s %9s %9s %9s\n' "$m" \
         "$(printf '%.1f/%.1f/%.1f' "$hmean" "$hp50" "$hp99")" \
         "$(printf '%.1f/%.1f/%.1f' "$(summary "$o" mean_us)" "$(summary "$o" p50_us)" "$(summary "$o" p99_us)")" \
-        "$(printf '%.0f/%.0f/%.0f' "$(summary "$t" mean_us)" "$(summary "$t" p50_us)" "$(summary "$t" p99_us)")" \
+        "$(printf '%.0f/%.0f' "$(summary "$t" mean_us)" "$(summary "$t" p50_us)")" \
         "$(echo "$(summary "$o" p50_us) $hp50 $(summary "$o" mean_us) $hmean" | awk '{ printf "%.2fx/%.2fx", $1 / $2, $3 / $4 }')" \
-        "$(echo "$(summary "$t" p50_us) $hp50" | awk '{ printf "%.1fx", $1 / $2 }')" "$osame" "$tsame"
+        "$(echo "$(summary "$t" p50_us) $hp50" | awk '{ printf "%.1fx", $1 / $2 }')" "$floor" "$goal" "$met" "$osame" "$tsame"
 done
 echo "ONNX Runtime $(echo "$o" | sed -n 's/.*version=\([^ ]*\).*/\1/p'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status
