@@ -249,3 +249,28 @@ long tu_windows_to_text(const char *tensor, long first, long n, const char *txt)
     har_windows_free(&w);
     return wrote;
 }
+
+const char *tu_fixture_path(const char *file)
+{
+    static char path[4096];
+    const char *dir = getenv("HAR_FIXTURES");
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "tests/fixtures", file);
+    return path;
+}
+
+har_tfile *tu_fixture(const char *file)
+{
+    har_err e = {0};
+    har_tfile *f = har_tfile_read(tu_fixture_path(file), &e);
+    ck_assert_msg(f != NULL, "cannot read the reference fixture: %s", e.msg);
+    return f;
+}
+
+const void *tu_fixture_tensor(const har_tfile *f, const char *name, har_dtype dt, int64_t *n)
+{
+    har_tensor *t = har_tfile_get(f, name);
+    ck_assert_msg(t && t->dtype == dt, "fixture lacks %s tensor %s", har_dtype_name(dt), name);
+    if (n)
+        *n = har_tensor_numel(t);
+    return t->data;
+}

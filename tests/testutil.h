@@ -13,6 +13,8 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "io/tensorfile.h"
+
 /* Each test file tests/<level>/test_NAME.c defines Suite *NAME_suite(void);
  * the runners (tests/runner.c) find them through the list make writes from
  * the file names, so they are declared there, not here. */
@@ -53,6 +55,15 @@ int tu_exists(const char *path);
  * text input, one window a line, every float printed exactly (%.9g), into
  * txt; returns how many (fewer if the file holds fewer). */
 long tu_windows_to_text(const char *tensor, long first, long n, const char *txt);
+
+/* The path of a reference fixture FILE of tests/fixtures/ ($HAR_FIXTURES
+ * if set), in static storage; tu_fixture reads it (asserting it reads) and
+ * tu_fixture_tensor returns a tensor's data, asserting it is there with
+ * dtype dt (*n its elements; n may be NULL).  The scripts that made each
+ * fixture are beside it (gen_*.py). */
+const char *tu_fixture_path(const char *file);
+har_tfile *tu_fixture(const char *file);
+const void *tu_fixture_tensor(const har_tfile *f, const char *name, har_dtype dt, int64_t *n);
 
 /* A JSON file, parsed (asserts it exists and parses; cJSON_Delete it). */
 cJSON *tu_read_json(const char *path);

@@ -10,21 +10,12 @@
 
 static har_tfile *fixture(void)
 {
-    const char *dir = getenv("HAR_FIXTURES");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/dsp_reference.safetensors.gz", dir && *dir ? dir : "tests/fixtures");
-    har_err e = {0};
-    har_tfile *f = har_tfile_read(path, &e);
-    ck_assert_msg(f != NULL, "cannot read the scipy fixture: %s", e.msg);
-    return f;
+    return tu_fixture("dsp_reference.safetensors.gz");
 }
 
 static const double *tensor(har_tfile *f, const char *name, int64_t *n)
 {
-    har_tensor *t = har_tfile_get(f, name);
-    ck_assert_msg(t && t->dtype == HAR_F64, "fixture lacks F64 tensor %s", name);
-    *n = har_tensor_numel(t);
-    return t->data;
+    return tu_fixture_tensor(f, name, HAR_F64, n);
 }
 
 /* Largest |a - b| relative to the largest |b|. */

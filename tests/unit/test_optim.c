@@ -13,22 +13,12 @@
 
 static har_tfile *fixture(void)
 {
-    const char *dir = getenv("HAR_FIXTURES");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/optim_reference.safetensors.gz", dir && *dir ? dir : "tests/fixtures");
-    har_err e = {0};
-    har_tfile *f = har_tfile_read(path, &e);
-    ck_assert_msg(f != NULL, "cannot read the PyTorch fixture: %s", e.msg);
-    return f;
+    return tu_fixture("optim_reference.safetensors.gz");
 }
 
 static const void *tensor(const har_tfile *f, const char *name, har_dtype dt, int64_t *n)
 {
-    har_tensor *t = har_tfile_get(f, name);
-    ck_assert_msg(t && t->dtype == dt, "fixture lacks %s tensor %s", har_dtype_name(dt), name);
-    if (n)
-        *n = har_tensor_numel(t);
-    return t->data;
+    return tu_fixture_tensor(f, name, dt, n);
 }
 
 static const void *tensorf(const har_tfile *f, const char *c, const char *field, har_dtype dt, int64_t *n)

@@ -51,19 +51,12 @@ _Static_assert(sizeof(real) == sizeof(float), "the parity test checks the float 
 
 static const char *fixture_path(void)
 {
-    static char path[4096];
-    const char *dir = getenv("HAR_FIXTURES");
-    snprintf(path, sizeof path, "%s/torch_reference.safetensors.gz",
-             dir && *dir ? dir : "tests/fixtures");
-    return path;
+    return tu_fixture_path("torch_reference.safetensors.gz");
 }
 
 static har_tfile *fixture(void)
 {
-    har_err e = {0};
-    har_tfile *f = har_tfile_read(fixture_path(), &e);
-    ck_assert_msg(f != NULL, "cannot read the PyTorch fixture: %s", e.msg);
-    return f;
+    return tu_fixture("torch_reference.safetensors.gz");
 }
 
 /* The cases, in file order: every "<case>/logits" tensor names one. */
