@@ -9,13 +9,18 @@
  * im2col turns the whole batch into one matrix product: row (b, t) of
  * col [B*T', C*K] holds the receptive field of output (b, t) in W's (c, k)
  * order, so y = col W^T + bias, dW += dy^T col, and dcol = dy W, which col2im
- * scatters back onto dx (overlapping fields add up). */
+ * scatters back onto dx (overlapping fields add up).
+ *
+ * Serving (batch 1, inference) skips im2col: har_matvec_conv reads each
+ * field where it lies in the (padded) input, with W^T packed once and kept
+ * between windows, and sums in the order OpenBLAS's product does. */
 #include <assert.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gemm.h"
+#include "matvec.h"
 #include "nn.h"
 
 typedef struct {
@@ -23,6 +28,13 @@ typedef struct {
     int T, To;            /* input and output timesteps */
     int max_batch;
     real *col, *dcol;     /* [B*T', C*K]: forward's im2col (kept for dW), its gradient */
+    /* serving */
+    int direct;           /* har_matvec_conv gives the product's bits here */
+    int built;            /* blk and off hold the weights in src */
+    real *src;            /* [O*C*K + O] the weights and bias blk was made from */
+    real *blk;            /* [C*K, O] W^T, har_matvec_pack's layout */
+    int *off;             /* [C*K] field entry (c, k) at row + k*D*C + c */
+    real *pad;            /* [T + 2P, C] the input between zero rows (P > 0) */
 } conv_state;
 
 /* Receptive fields of the batch, zero where they hang over the padding. */
@@ -65,10 +77,50 @@ static void col2im(const conv_state *s, const real *dcol, real *dx, int B)
         }
 }
 
+/* OpenBLAS's sgemm (its AVX-512 kernels) sums a product's K in one chain up
+ * to K = 320 and in blocks beyond (measured: tests/unit/test_latency_lib.c);
+ * har_matvec_conv's chain gives its bits up to there.  Elsewhere serving
+ * takes im2col's path, which gives them by construction. */
+#define DIRECT_MAX_K 320
+
+/* The packed weights, rebuilt when the layer's weights changed. */
+static void serving_weights(har_layer *l)
+{
+    conv_state *s = l->state;
+    int CK = s->C * s->K;
+    size_t n = (size_t)s->O * CK + s->O;
+    if (s->built && !memcmp(s->src, l->w, n * sizeof *l->w))
+        return;
+    memcpy(s->src, l->w, n * sizeof *l->w);
+    har_matvec_pack(s->blk, l->w, NULL, s->O, CK);
+    for (int c = 0; c < s->C; c++)
+        for (int k = 0; k < s->K; k++)
+            s->off[c * s->K + k] = k * s->D * s->C + c;
+    s->built = 1;
+}
+
+static void serving_forward(har_layer *l, const real *x, real *y)
+{
+    conv_state *s = l->state;
+    serving_weights(l);
+    if (s->P > 0) {
+        size_t row = (size_t)s->C, edge = (size_t)s->P * row;
+        memset(s->pad, 0, edge * sizeof *s->pad);
+        memcpy(s->pad + edge, x, (size_t)s->T * row * sizeof *x);
+        memset(s->pad + edge + (size_t)s->T * row, 0, edge * sizeof *s->pad);
+        x = s->pad;
+    }
+    har_matvec_conv(y, x, (size_t)s->S * s->C, s->off, s->blk, l->w + l->params[1].offset, s->To,
+                    s->C * s->K, s->O);
+}
+
 static void conv_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
-    (void)train;
     conv_state *s = l->state;
+    if (B == 1 && !train && s->direct) {
+        serving_forward(l, x, y);
+        return;
+    }
     assert(B <= s->max_batch); /* reserve() sizes col */
     int rows = B * s->To, CK = s->C * s->K, O = s->O;
     const real *W = l->w, *bias = l->w + l->params[1].offset;
@@ -101,6 +153,12 @@ static void conv_backward(har_layer *l, const real *x, const real *y, const real
 static int conv_reserve(har_layer *l, int max_batch, har_err *e)
 {
     conv_state *s = l->state;
+    if (!s->blk) {
+        size_t CK = (size_t)s->C * s->K, pad = s->P > 0 ? ((size_t)s->T + 2 * (size_t)s->P) * s->C : 0;
+        if (har_nn_grow(&s->src, CK * s->O + s->O, e) || har_nn_grow(&s->blk, CK * s->O, e) ||
+            (pad && har_nn_grow(&s->pad, pad, e)) || !(s->off = har_calloc(CK, sizeof *s->off, e)))
+            return -1;
+    }
     if (max_batch <= s->max_batch)
         return 0;
     size_t n = (size_t)max_batch * s->To * s->C * s->K;
@@ -116,6 +174,10 @@ static void conv_destroy(har_layer *l)
     if (s) {
         free(s->col);
         free(s->dcol);
+        free(s->src);
+        free(s->blk);
+        free(s->off);
+        free(s->pad);
     }
     free(s);
 }
@@ -161,6 +223,7 @@ int har_conv1d_make(har_layer *l, har_shape in, int out_channels, int kernel, in
         return -1;
     *s = (conv_state){.C = in.f, .O = out_channels, .K = kernel, .S = stride, .P = padding,
                       .D = dilation, .T = in.t, .To = (int)(room / stride + 1)};
+    s->direct = har_matvec_blas_chains() && in.f * kernel <= DIRECT_MAX_K;
     l->ops = &conv_ops;
     l->state = s;
     l->in = in;

@@ -102,8 +102,26 @@ void har_matvec_rows(real *restrict y, const real *restrict W, const real *restr
     rows_kernel(y, W, x, b, N, K);
 }
 
+static void conv_c(real *restrict y, const real *restrict x, size_t xs, const int *restrict off,
+                   const real *restrict blk, const real *restrict b, int R, int K, int n)
+{
+    for (int r = 0; r < R; r++) {
+        const real *xr = x + (size_t)r * xs;
+        real *yr = y + (size_t)r * n;
+        for (int c = 0; c < n; c++)
+            yr[c] = 0;
+        for (int k = 0; k < K; k++)
+            for (int c = 0; c < n; c++)
+                yr[c] = FMA(xr[off[k]], blk[(size_t)k * n + c], yr[c]);
+        for (int c = 0; c < n; c++)
+            yr[c] = b[c] + yr[c];
+    }
+}
+
 typedef void chain_fn(real *restrict, const real *restrict, const real *restrict, int, int);
 typedef void dot_fn(real *restrict, const real *restrict, const real *restrict, const real *restrict, int, int);
+typedef void conv_fn(real *restrict, const real *restrict, size_t, const int *restrict, const real *restrict,
+                     const real *restrict, int, int, int);
 
 #if !defined(HAR_NN_DOUBLE) && defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -219,6 +237,78 @@ TARGET_AVX512 static void dot_avx512(float *restrict y, const float *restrict W,
         dot_rows_512(y + j, W + (size_t)j * K, x, b + j, K, 1);
 }
 
+
+/* conv: a tile of nr rows x nv registers of columns (the last one masked by
+ * `last`), its sums in registers over all of K: per step nv loads of blk
+ * and nr broadcasts of A serve nr * nv multiply-adds.  6 x 4 uses 24 of the
+ * 32 registers for sums.  nr and nv are constants where this is inlined. */
+TARGET_AVX512 INLINE void conv_tile_512(float *restrict y, const float *restrict x, size_t xs,
+                                        const int *restrict off, const float *restrict blk,
+                                        const float *restrict b, int K, int n, int nr, int nv, __mmask16 last)
+{
+    __m512 acc[6][4];
+    const float *xr[6];
+    UNROLL
+    for (int r = 0; r < nr; r++) {
+        xr[r] = x + (size_t)r * xs;
+        UNROLL
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm512_setzero_ps();
+    }
+    for (int k = 0; k < K; k++) {
+        const float *w = blk + (size_t)k * n;
+        __m512 wv[4];
+        UNROLL
+        for (int v = 0; v < nv; v++)
+            wv[v] = _mm512_maskz_loadu_ps(v == nv - 1 ? last : 0xffff, w + 16 * v);
+        int o = off[k];
+        UNROLL
+        for (int r = 0; r < nr; r++) {
+            __m512 a = _mm512_set1_ps(xr[r][o]);
+            UNROLL
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm512_fmadd_ps(a, wv[v], acc[r][v]);
+        }
+    }
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+        __mmask16 m = v == nv - 1 ? last : 0xffff;
+        __m512 bv = _mm512_maskz_loadu_ps(m, b + 16 * v);
+        UNROLL
+        for (int r = 0; r < nr; r++)
+            _mm512_mask_storeu_ps(y + (size_t)r * n + 16 * v, m, _mm512_add_ps(bv, acc[r][v]));
+    }
+}
+
+#define CONV_TILE_CASE(NR, NV)                                                                     \
+    case (NR) * 8 + (NV):                                                                          \
+        conv_tile_512(yt, xt, xs, off, bc, b + c, K, n, NR, NV, last);                             \
+        break;
+#define CONV_TILE_ROW(NR) CONV_TILE_CASE(NR, 1) CONV_TILE_CASE(NR, 2) CONV_TILE_CASE(NR, 3) CONV_TILE_CASE(NR, 4)
+
+/* Columns in passes of 64, rows in tiles of 6. */
+TARGET_AVX512 static void conv_avx512(float *restrict y, const float *restrict x, size_t xs,
+                                      const int *restrict off, const float *restrict blk,
+                                      const float *restrict b, int R, int K, int n)
+{
+    for (int c = 0; c < n; c += 64) {
+        int left = n - c, nv = left >= 64 ? 4 : (left + 15) / 16;
+        __mmask16 last = (__mmask16)(left >= 64 || left % 16 == 0 ? 0xffffu : (1u << (left % 16)) - 1);
+        const float *bc = blk + c;
+        for (int r = 0; r < R; r += 6) {
+            int nr = R - r < 6 ? R - r : 6;
+            float *yt = y + (size_t)r * n + c;
+            const float *xt = x + (size_t)r * xs;
+            switch (nr * 8 + nv) {
+                CONV_TILE_ROW(1) CONV_TILE_ROW(2) CONV_TILE_ROW(3)
+                CONV_TILE_ROW(4) CONV_TILE_ROW(5) CONV_TILE_ROW(6)
+            }
+        }
+    }
+}
+#undef CONV_TILE_ROW
+#undef CONV_TILE_CASE
+
 /* ---- AVX2 + FMA: 8 lanes per register ---- */
 
 /* Lanes [0, n) of a vector of 8 set: the mask of _mm256_maskload_ps. */
@@ -325,11 +415,81 @@ TARGET_AVX2 static void dot_avx2(float *restrict y, const float *restrict W, con
         dot_rows_256(y + j, W + (size_t)j * K, x, b + j, K, 1);
 }
 
+
+/* conv: tiles of nr <= 4 rows x 2 registers of columns (the last `tail`
+ * lanes of the second, or all 8 when tail is 0), 8 sums in registers. */
+TARGET_AVX2 INLINE void conv_tile_256(float *restrict y, const float *restrict x, size_t xs,
+                                      const int *restrict off, const float *restrict blk,
+                                      const float *restrict b, int K, int n, int nr, int nv, int tail)
+{
+    __m256 acc[4][2];
+    const float *xr[4];
+    __m256i m[2];
+    UNROLL
+    for (int v = 0; v < nv; v++)
+        m[v] = first_lanes_256(v == nv - 1 && tail ? tail : 8);
+    UNROLL
+    for (int r = 0; r < nr; r++) {
+        xr[r] = x + (size_t)r * xs;
+        UNROLL
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = _mm256_setzero_ps();
+    }
+    for (int k = 0; k < K; k++) {
+        const float *w = blk + (size_t)k * n;
+        __m256 wv[2];
+        UNROLL
+        for (int v = 0; v < nv; v++)
+            wv[v] = _mm256_maskload_ps(w + 8 * v, m[v]);
+        int o = off[k];
+        UNROLL
+        for (int r = 0; r < nr; r++) {
+            __m256 a = _mm256_set1_ps(xr[r][o]);
+            UNROLL
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = _mm256_fmadd_ps(a, wv[v], acc[r][v]);
+        }
+    }
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+        __m256 bv = _mm256_maskload_ps(b + 8 * v, m[v]);
+        UNROLL
+        for (int r = 0; r < nr; r++)
+            _mm256_maskstore_ps(y + (size_t)r * n + 8 * v, m[v], _mm256_add_ps(bv, acc[r][v]));
+    }
+}
+
+/* Columns in passes of 16, rows in tiles of 4. */
+TARGET_AVX2 static void conv_avx2(float *restrict y, const float *restrict x, size_t xs,
+                                  const int *restrict off, const float *restrict blk,
+                                  const float *restrict b, int R, int K, int n)
+{
+    for (int c = 0; c < n; c += 16) {
+        int left = n - c, nv = left > 8 ? 2 : 1, tail = left >= 16 ? 0 : left % 8;
+        for (int r = 0; r < R; r += 4) {
+            int nr = R - r < 4 ? R - r : 4;
+            float *yt = y + (size_t)r * n + c;
+            const float *xt = x + (size_t)r * xs, *bc = blk + c;
+            switch (nr * 8 + nv) {
+            case 1 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 1, 1, tail); break;
+            case 1 * 8 + 2: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 1, 2, tail); break;
+            case 2 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 2, 1, tail); break;
+            case 2 * 8 + 2: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 2, 2, tail); break;
+            case 3 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 3, 1, tail); break;
+            case 3 * 8 + 2: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 3, 2, tail); break;
+            case 4 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 4, 1, tail); break;
+            default: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 4, 2, tail); break;
+            }
+        }
+    }
+}
+
 #define HAVE_X86_KERNELS 1
 #endif
 
 static chain_fn *chain_impl = chain_c;
 static dot_fn *dot_impl = dot_c;
+static conv_fn *conv_impl = conv_c;
 
 int har_matvec_select(const char *isa)
 {
@@ -339,20 +499,33 @@ int har_matvec_select(const char *isa)
     if ((best || !strcmp(isa, "avx512")) && __builtin_cpu_supports("avx512f")) {
         chain_impl = chain_avx512;
         dot_impl = dot_avx512;
+        conv_impl = conv_avx512;
         return 0;
     }
     if ((best || !strcmp(isa, "avx2")) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         chain_impl = chain_avx2;
         dot_impl = dot_avx2;
+        conv_impl = conv_avx2;
         return 0;
     }
 #endif
     if (best || !strcmp(isa, "c")) {
         chain_impl = chain_c;
         dot_impl = dot_c;
+        conv_impl = conv_c;
         return 0;
     }
     return -1;
+}
+
+int har_matvec_blas_chains(void)
+{
+#ifdef HAVE_X86_KERNELS
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+#else
+    return 0;
+#endif
 }
 
 __attribute__((constructor)) static void pick_kernels(void)
@@ -369,4 +542,10 @@ void har_matvec_dot(real *restrict y, const real *restrict W, const real *restri
                     int N, int K)
 {
     dot_impl(y, W, x, b, N, K);
+}
+
+void har_matvec_conv(real *restrict y, const real *restrict x, size_t xs, const int *restrict off,
+                     const real *restrict blk, const real *restrict b, int R, int K, int n)
+{
+    conv_impl(y, x, xs, off, blk, b, R, K, n);
 }

@@ -21,6 +21,13 @@
  *   rows   y[j] = b[j] + (W[j][0] x[0] + W[j][1] x[1] + ...), the plain
  *          chain for a row-major W, then the bias; cheap only for a few
  *          outputs.
+ *   conv   y[r][c] = b[c] + (chain over i of A[r][i] blk[i][c]) for R rows
+ *          at once, where A[r][i] = x[r xs + off[i]] is read where it lies:
+ *          a convolution's receptive fields without im2col's copy.  The
+ *          plain chain then the bias, as OpenBLAS's AVX-512 kernels compute
+ *          y = bias + col W^T (C += alpha A B with alpha 1 adds the bias
+ *          last), so a batch-1 convolution gives the bits of the batched
+ *          one while its K fits one of OpenBLAS's blocks (conv1d.c).
  *
  * The double build (HAR_NN_DOUBLE) has the plain C versions only. */
 #ifndef HAR_NN_MATVEC_H
@@ -43,6 +50,16 @@ void har_matvec_dot(real *restrict y, const real *restrict W, const real *restri
 /* y [N] = b + W x for W [N, K] (row-major), rows order. */
 void har_matvec_rows(real *restrict y, const real *restrict W, const real *restrict x,
                      const real *restrict b, int N, int K);
+
+/* y [R, n] (row-major) = b + A blk, conv order, with A [R, K] gathered:
+ * A[r][i] = x[r * xs + off[i]]; blk [K, n] row-major (har_matvec_pack). */
+void har_matvec_conv(real *restrict y, const real *restrict x, size_t xs, const int *restrict off,
+                     const real *restrict blk, const real *restrict b, int R, int K, int n);
+
+/* Whether OpenBLAS's products sum in the plain chain on this CPU: its
+ * AVX-512 kernels do (the ones it picks where the CPU has AVX-512F), so the
+ * chain and conv kernels then give a batched product's bits. */
+int har_matvec_blas_chains(void);
 
 /* Picks the kernels' instruction set: "avx512", "avx2", "c", or NULL for the
  * best the CPU has (the default, chosen at load time).  -1 if the CPU lacks

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "nn.h"
 
 typedef struct {
@@ -28,26 +29,60 @@ static int first_max(const real *xr, int K, int f)
     return best;
 }
 
+/* One window's row j into the running result, every feature at once: the
+ * larger value (strict, so ties and NaN keep the earlier one, as first_max
+ * chooses), or the sum. */
+HAR_VEC_INLINE void max_at(size_t i, real *restrict y, const real *restrict x)
+{
+    y[i] = x[i] > y[i] ? x[i] : y[i];
+}
+
+HAR_VEC_KERNEL static void max_row(real *restrict y, const real *restrict x, size_t f)
+{
+    HAR_VEC_LOOP(i, f, max_at(i, y, x));
+}
+
+HAR_VEC_INLINE void add_at(size_t i, real *restrict y, const real *restrict x)
+{
+    y[i] += x[i];
+}
+
+HAR_VEC_KERNEL static void add_row(real *restrict y, const real *restrict x, size_t f)
+{
+    HAR_VEC_LOOP(i, f, add_at(i, y, x));
+}
+
+HAR_VEC_INLINE void scale_at(size_t i, real *restrict y, real a)
+{
+    y[i] *= a;
+}
+
+HAR_VEC_KERNEL static void scale_row(real *restrict y, real a, size_t f)
+{
+    HAR_VEC_LOOP(i, f, scale_at(i, y, a));
+}
+
 static void pool_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
     (void)train;
     const pool_state *s = l->state;
-    int T = l->in.t, To = l->out.t, f = l->in.f;
+    int T = l->in.t, To = l->out.t;
+    size_t f = (size_t)l->in.f;
     real inv_k = (real)1 / s->K;
     for (int b = 0; b < B; b++)
         for (int t = 0; t < To; t++) {
             const real *xw = x + ((size_t)b * T + (size_t)t * s->S) * f; /* window start */
             real *yr = y + ((size_t)b * To + t) * f;
-            for (int c = 0; c < f; c++) {
-                if (s->kind == HAR_POOL_MAX) {
-                    yr[c] = xw[(size_t)first_max(xw + c, s->K, f) * f + c];
-                    continue;
-                }
-                real sum = 0;
-                for (int j = 0; j < s->K; j++)
-                    sum += xw[(size_t)j * f + c];
-                yr[c] = sum * inv_k;
+            if (s->kind == HAR_POOL_MAX) {
+                memcpy(yr, xw, f * sizeof *yr);
+                for (int j = 1; j < s->K; j++)
+                    max_row(yr, xw + j * f, f);
+                continue;
             }
+            memset(yr, 0, f * sizeof *yr); /* 0 + x, as a sum from 0 (-0 becomes +0) */
+            for (int j = 0; j < s->K; j++)
+                add_row(yr, xw + j * f, f);
+            scale_row(yr, inv_k, f);
         }
 }
 

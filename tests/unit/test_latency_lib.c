@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "core/rng.h"
 #include "nn/matvec.h"
 #include "nn/model.h"
@@ -56,6 +58,19 @@ static float rows_reference(const float *w, const float *x, float b, int K)
     return b + acc;
 }
 
+/* conv order: row r's chain over gathered entries, then the bias. */
+static void conv_reference(float *y, const float *x, size_t xs, const int *off, const float *W, const float *b,
+                           int R, int K, int n)
+{
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < n; c++) {
+            float acc = 0;
+            for (int k = 0; k < K; k++)
+                acc = fmaf(x[(size_t)r * xs + (size_t)off[k]], W[(size_t)c * K + k], acc);
+            y[(size_t)r * n + c] = b[c] + acc;
+        }
+}
+
 /* Every instruction set the CPU has gives the reference's bits, for sizes
  * that end mid-register and mid-block. */
 START_TEST(matvec_kernels_sum_in_their_order)
@@ -93,6 +108,30 @@ START_TEST(matvec_kernels_sum_in_their_order)
         free(W), free(x), free(b), free(blk), free(y), free(want), free(rows);
     }
     ck_assert_int_ge(tried, (int)(sizeof sizes / sizeof sizes[0])); /* plain C at least */
+    /* conv: rows in tiles and a last partial one, columns in passes and a
+     * masked tail, fields overlapping (xs < K) and spread (off jumps) */
+    static const int conv_sizes[][4] = {/* R, K, n, xs */ {124, 45, 64, 9}, {120, 320, 64, 64}, {7, 5, 20, 1},
+                                        {13, 30, 131, 7}, {1, 1, 1, 1}, {6, 12, 16, 4}, {25, 9, 72, 18}};
+    for (size_t z = 0; z < sizeof conv_sizes / sizeof conv_sizes[0]; z++) {
+        int R = conv_sizes[z][0], K = conv_sizes[z][1], n = conv_sizes[z][2], xs = conv_sizes[z][3];
+        int *off = malloc((size_t)K * sizeof *off);
+        for (int k = 0; k < K; k++) /* as conv1d's (c, k) order with 3 taps, dilation 2 */
+            off[k] = (k % 3) * 2 * xs + k / 3;
+        size_t nx = (size_t)(R - 1) * xs + (size_t)off[K - 1] + 1 + (size_t)K;
+        float *x = malloc(nx * sizeof *x), *W = malloc((size_t)n * K * sizeof *W);
+        float *blk = malloc((size_t)n * K * sizeof *blk), *b = malloc((size_t)n * sizeof *b);
+        float *y = malloc((size_t)R * n * sizeof *y), *want = malloc((size_t)R * n * sizeof *want);
+        fill(x, nx, 300 + z), fill(W, (size_t)n * K, 400 + z), fill(b, (size_t)n, 500 + z);
+        har_matvec_pack(blk, W, NULL, n, K);
+        conv_reference(want, x, (size_t)xs, off, W, b, R, K, n);
+        for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+            if (har_matvec_select(isas[i]))
+                continue;
+            har_matvec_conv(y, x, (size_t)xs, off, blk, b, R, K, n);
+            ck_assert_msg(!memcmp(y, want, (size_t)R * n * sizeof *y), "conv %s R=%d K=%d n=%d", isas[i], R, K, n);
+        }
+        free(off), free(x), free(W), free(blk), free(b), free(y), free(want);
+    }
     ck_assert_int_eq(har_matvec_select("sse9"), -1);
     ck_assert_int_eq(har_matvec_select(NULL), 0);
 }
@@ -163,6 +202,79 @@ START_TEST(recurrent_serving_equals_batched)
 }
 END_TEST
 
+/* OpenBLAS's product of a convolution's size (row-major, B transposed, as
+ * conv1d's forward calls it) sums K in one chain up to 320 and not at 384:
+ * the bound conv1d.c's direct serving path relies on.  Only where
+ * har_matvec_blas_chains() says OpenBLAS chains at all. */
+START_TEST(blas_chains_up_to_320)
+{
+    if (!har_matvec_blas_chains())
+        return;
+    int R = 124, n = 64;
+    for (int K = 300; K <= 384; K += 84 - 64 * (K == 300)) { /* 300, 320, 384 */
+        float *A = malloc((size_t)R * K * sizeof *A), *W = malloc((size_t)n * K * sizeof *W);
+        float *b = malloc((size_t)n * sizeof *b), *y = malloc((size_t)R * n * sizeof *y);
+        float *want = malloc((size_t)R * n * sizeof *want);
+        int *off = malloc((size_t)K * sizeof *off);
+        fill(A, (size_t)R * K, K), fill(W, (size_t)n * K, K + 1), fill(b, (size_t)n, K + 2);
+        for (int k = 0; k < K; k++)
+            off[k] = k;
+        conv_reference(want, A, (size_t)K, off, W, b, R, K, n);
+        for (int r = 0; r < R; r++)
+            memcpy(y + (size_t)r * n, b, (size_t)n * sizeof *y);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, K, 1, A, K, W, K, 1, y, n);
+        int same = !memcmp(y, want, (size_t)R * n * sizeof *y);
+        ck_assert_msg(same == (K <= 320), "K=%d: OpenBLAS %s the chain", K, same ? "gives" : "does not give");
+        free(A), free(W), free(b), free(y), free(want), free(off);
+    }
+}
+END_TEST
+
+/* Convolutions and pools: the serving path (direct for C*K <= 320, im2col
+ * beyond; padding, stride and dilation; outputs not a multiple of 16) gives
+ * the bits of a batch of 32 windows (as har-eval's batches run: OpenBLAS's
+ * full kernels) where OpenBLAS chains and C*K <= 320, and follows the
+ * weights when they change.  Beyond 320 (im2col at batch 1: OpenBLAS's
+ * small-matrix kernel, another order) within rounding.  No dense head: a
+ * batch's head of a few outputs may sum otherwise. */
+START_TEST(conv_serving_equals_batched)
+{
+    static const struct {
+        const char *spec;
+        int T, C, K, direct;
+    } models[] = {{"conv1d:64:5,relu,conv1d:64:5,relu,maxpool:2,conv1d:64:5,relu,gap", 128, 9, 64, 1},
+                  {"conv1d:20:3:pad=1:stride=2:dilation=2,avgpool:3:2,conv1d:33:2,gap", 40, 5, 33, 1},
+                  {"conv1d:8:7,maxpool:3,gap", 30, 50, 8, 0},
+                  {"conv1d:16:5:pad=same,tanh,mean", 24, 64, 16, 1}};
+    enum { B = 32 };
+    har_err e = {0};
+    float *x = malloc((size_t)B * 128 * 64 * sizeof *x), a[64], *batched = malloc((size_t)B * 64 * sizeof *batched);
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        int T = models[i].T, C = models[i].C, K = models[i].K;
+        har_model *m = model_of(models[i].spec, T, C, K, 11 + i);
+        ck_assert_msg(har_model_reserve(m, B, &e) == 0, "%s", e.msg);
+        for (int round = 0; round < 2; round++) {
+            if (round == 1) /* the weights changed in place, as by an optimizer step */
+                for (size_t j = 0; j < m->nweights; j += 5)
+                    m->w[j] *= -0.75f;
+            fill(x, (size_t)B * T * C, 70 + 10 * i + round);
+            memcpy(batched, har_model_forward(m, x, B, 1), (size_t)B * K * sizeof *batched);
+            for (int w = 0; w < 3; w++) {
+                memcpy(a, har_model_forward(m, x + (size_t)w * T * C, 1, 0), (size_t)K * sizeof *a);
+                for (int j = 0; j < K; j++)
+                    if (har_matvec_blas_chains() && models[i].direct)
+                        ck_assert_msg(a[j] == batched[w * K + j], "%s round %d window %d value %d: %a, batched %a",
+                                      models[i].spec, round, w, j, (double)a[j], (double)batched[w * K + j]);
+                    else
+                        ck_assert_double_eq_tol(a[j], batched[w * K + j], 1e-5);
+            }
+        }
+        model_free(m);
+    }
+    free(x), free(batched);
+}
+END_TEST
+
 /* Dense layers at batch 1: a narrow head keeps the batched order; wider
  * layers sum in the dot order, within rounding of the batched result. */
 START_TEST(dense_serving_is_close)
@@ -190,6 +302,8 @@ Suite *latency_lib_suite(void)
     tcase_add_test(kernels, matvec_kernels_sum_in_their_order);
     tcase_add_test(kernels, recurrent_serving_equals_batched);
     tcase_add_test(kernels, dense_serving_is_close);
+    tcase_add_test(kernels, blas_chains_up_to_320);
+    tcase_add_test(kernels, conv_serving_equals_batched);
     suite_add_tcase(s, kernels);
     return s;
 }
