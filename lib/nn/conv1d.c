@@ -89,7 +89,7 @@ static void serving_weights(har_layer *l)
     conv_state *s = l->state;
     int CK = s->C * s->K;
     size_t n = (size_t)s->O * CK + s->O;
-    if (s->built && !memcmp(s->src, l->w, n * sizeof *l->w))
+    if (s->built && (l->frozen || !memcmp(s->src, l->w, n * sizeof *l->w)))
         return;
     memcpy(s->src, l->w, n * sizeof *l->w);
     har_matvec_pack(s->blk, l->w, NULL, s->O, CK);

@@ -147,6 +147,21 @@ void har_model_free(har_model *m)
     memset(m, 0, sizeof *m);
 }
 
+static void freeze_layers(har_layer *layers, int n)
+{
+    for (int i = 0; i < n; i++) {
+        har_layer_info info;
+        layers[i].frozen = 1;
+        if (har_layer_describe(&layers[i], &info) == 0 && info.type == HAR_LAYER_RESIDUAL)
+            freeze_layers((har_layer *)info.body, info.n);
+    }
+}
+
+void har_model_freeze(har_model *m)
+{
+    freeze_layers(m->layers, m->nlayers);
+}
+
 int har_model_reserve(har_model *m, int max_batch, har_err *e)
 {
     if (max_batch <= m->max_batch)

@@ -57,6 +57,12 @@ int har_model_reserve(har_model *m, int max_batch, har_err *e);
 
 /* Logits [B, nclasses] for x [B, T, C] (x must stay valid until backward).
  * Uses m->rng for dropout when train != 0. */
+/* Promises that m's weights will not change from now on (har_predictor
+ * holds such a model): the batch-1 serving caches then skip comparing the
+ * weights with their copy on every window.  Changing them afterwards is
+ * not supported (the results would mix old and new weights). */
+void har_model_freeze(har_model *m);
+
 const real *har_model_forward(har_model *m, const real *x, int B, int train);
 
 /* Given d(loss)/d(logits), adds parameter gradients into m->dw and, if dx is

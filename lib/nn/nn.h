@@ -85,6 +85,9 @@ struct har_layer {
     int nparams, cap_params;
     har_rng *rng;              /* dropout's randomness (the model's stream) */
     void *state;               /* layer-specific configuration and caches */
+    /* The weights will not change any more (a predictor's model): serving
+     * caches made from them skip checking them on every call. */
+    int frozen;
 };
 
 /* Declares the next parameter tensor of l (placed after the previous ones);

@@ -315,7 +315,7 @@ static const rnn_serving *serving_weights(har_layer *l, int k, int d)
     int H = s->H, GH = s->G * H, nin = s->lv[k].in;
     const real *w = param(l, l->w, k, d, W_IH);
     size_t bytes = direction_params(l, k) * sizeof *w;
-    if (c->built && !memcmp(c->src, w, bytes))
+    if (c->built && (l->frozen || !memcmp(c->src, w, bytes)))
         return c;
     memcpy(c->src, w, bytes);
     const real *W_hh = param(l, l->w, k, d, W_HH);

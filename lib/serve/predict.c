@@ -54,6 +54,7 @@ har_predictor *har_predictor_open(const char *path, har_err *e)
         har_predictor_free(m);
         return NULL;
     }
+    har_model_freeze(&m->ck.model); /* a predictor's weights never change */
     for (size_t i = 0; i < n; i++) {
         m->mean_row[i] = m->ck.mean[i % (size_t)m->ck.nchannels];
         m->std_row[i] = m->ck.std[i % (size_t)m->ck.nchannels];

@@ -269,6 +269,11 @@ START_TEST(conv_serving_equals_batched)
                         ck_assert_double_eq_tol(a[j], batched[w * K + j], 1e-5);
             }
         }
+        /* Frozen (a predictor's model), the caches are used unchecked: the
+         * same bits. */
+        memcpy(a, har_model_forward(m, x, 1, 0), (size_t)K * sizeof *a);
+        har_model_freeze(m);
+        ck_assert_msg(!memcmp(a, har_model_forward(m, x, 1, 0), (size_t)K * sizeof *a), "%s", models[i].spec);
         model_free(m);
     }
     free(x), free(batched);
