@@ -77,10 +77,14 @@ static void col2im(const conv_state *s, const real *dcol, real *dx, int B)
         }
 }
 
-/* OpenBLAS's sgemm (its AVX-512 kernels) sums a product's K in one chain up
- * to K = 320 and in blocks beyond (measured: tests/unit/test_latency_lib.c);
- * har_matvec_conv's chain gives its bits up to there.  Elsewhere serving
- * takes im2col's path, which gives them by construction. */
+/* OpenBLAS's sgemm (its SkylakeX and Cooperlake kernels, see
+ * har_matvec_blas_chains) sums a product's K in one chain up to K = 320 and
+ * in blocks beyond (measured: tests/unit/test_latency_lib.c);
+ * har_matvec_conv's chain gives its bits up to there, and beyond it serving
+ * takes im2col's path, OpenBLAS's own product.  With kernels that do not
+ * chain (Haswell, Zen) neither path gives the batched bits exactly (a
+ * batch-1 product is small enough for other kernels), so the faster one is
+ * taken there too. */
 #define DIRECT_MAX_K 320
 
 /* The packed weights, rebuilt when the layer's weights changed. */
@@ -223,7 +227,7 @@ int har_conv1d_make(har_layer *l, har_shape in, int out_channels, int kernel, in
         return -1;
     *s = (conv_state){.C = in.f, .O = out_channels, .K = kernel, .S = stride, .P = padding,
                       .D = dilation, .T = in.t, .To = (int)(room / stride + 1)};
-    s->direct = har_matvec_blas_chains() && in.f * kernel <= DIRECT_MAX_K;
+    s->direct = in.f * kernel <= DIRECT_MAX_K;
     l->ops = &conv_ops;
     l->state = s;
     l->in = in;

@@ -8,9 +8,10 @@
 
 /* Inference on one row (one window, flat input): the matvec.h kernels.  A
  * head of a few outputs takes the plain order ("rows"): it costs nothing
- * there, and OpenBLAS's AVX-512 kernels use it for such heads in full
- * batches, so that a GRU-64's batch-1 probabilities equal har-eval's bit
- * for bit (measured).  Wider layers take the faster "dot" order. */
+ * there, and OpenBLAS's SkylakeX and Cooperlake kernels use it for such
+ * heads in full batches, so that a GRU-64's batch-1 probabilities equal
+ * har-eval's bit for bit (measured).  Wider layers take the faster "dot"
+ * order. */
 #define NARROW_OUTPUTS 16
 
 static void dense_forward(har_layer *l, const real *x, real *y, int B, int train)

@@ -9,8 +9,9 @@
  *
  *   chain  y[j] = W[j][0] x[0] + W[j][1] x[1] + ...  one fused multiply-add
  *          after another from 0, in the order of k: the plain order, which
- *          GEMM kernels mostly follow too (OpenBLAS's AVX-512 ones for all
- *          but the last N mod 16 columns of a product), so a batch-1
+ *          GEMM kernels mostly follow too (OpenBLAS's SkylakeX and
+ *          Cooperlake ones for all but the last N mod 16 columns of a
+ *          product: har_matvec_blas_chains), so a batch-1
  *          recurrent step computes what the same row computes in a batch.
  *          The rows of W come packed as a block of W^T (har_matvec_pack),
  *          in the order the caller wants them, stored contiguously.
@@ -24,10 +25,11 @@
  *   conv   y[r][c] = b[c] + (chain over i of A[r][i] blk[i][c]) for R rows
  *          at once, where A[r][i] = x[r xs + off[i]] is read where it lies:
  *          a convolution's receptive fields without im2col's copy.  The
- *          plain chain then the bias, as OpenBLAS's AVX-512 kernels compute
- *          y = bias + col W^T (C += alpha A B with alpha 1 adds the bias
- *          last), so a batch-1 convolution gives the bits of the batched
- *          one while its K fits one of OpenBLAS's blocks (conv1d.c).
+ *          plain chain then the bias, as OpenBLAS's SkylakeX and
+ *          Cooperlake kernels compute y = bias + col W^T (C += alpha A B
+ *          with alpha 1 adds the bias last), so a batch-1 convolution gives
+ *          the bits of the batched one there while its K fits one of
+ *          OpenBLAS's blocks (conv1d.c).
  *
  * The double build (HAR_NN_DOUBLE) has the plain C versions only. */
 #ifndef HAR_NN_MATVEC_H
@@ -56,9 +58,10 @@ void har_matvec_rows(real *restrict y, const real *restrict W, const real *restr
 void har_matvec_conv(real *restrict y, const real *restrict x, size_t xs, const int *restrict off,
                      const real *restrict blk, const real *restrict b, int R, int K, int n);
 
-/* Whether OpenBLAS's products sum in the plain chain on this CPU: its
- * AVX-512 kernels do (the ones it picks where the CPU has AVX-512F), so the
- * chain and conv kernels then give a batched product's bits. */
+/* Whether OpenBLAS's products sum in the plain chain with the kernels it
+ * runs (openblas_get_corename(): SkylakeX and Cooperlake do, for K up to
+ * 320; Haswell and Zen, which make pins with OPENBLAS_CORETYPE, do not), so
+ * that the chain and conv kernels give a batched product's bits. */
 int har_matvec_blas_chains(void);
 
 /* Picks the kernels' instruction set: "avx512", "avx2", "c", or NULL for the

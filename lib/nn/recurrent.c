@@ -288,10 +288,10 @@ static void dropout_forward(har_layer *l, int k, int B)
  *
  * The arithmetic is direction_forward's but for the product's order of
  * summation: har_matvec_chain's plain chain of multiply-adds, which
- * OpenBLAS's AVX-512 kernels follow too except in a product's last N mod 16
- * columns.  So with G*H a multiple of 16 (H = 16, 32, 64, ...) serving gives
- * there the very bits of a batch (tested); otherwise the last few gate values
- * differ by rounding. */
+ * OpenBLAS's SkylakeX and Cooperlake kernels follow too except in a
+ * product's last N mod 16 columns.  So with those kernels and G*H a multiple
+ * of 16 (H = 16, 32, 64, ...) serving gives the very bits of a batch
+ * (tested); otherwise the gate values differ by rounding. */
 #define SERVE_COLUMNS 64 /* 4 registers of 16: enough chains in flight for the FMA unit */
 
 /* Direction (k, d)'s parameters: W_ih, W_hh, b_ih, b_hh, one after another. */
