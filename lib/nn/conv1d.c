@@ -29,8 +29,8 @@ typedef struct {
     int max_batch;
     real *col, *dcol;     /* [B*T', C*K]: forward's im2col (kept for dW), its gradient */
     /* serving */
-    int direct;           /* har_matvec_conv gives the product's bits here */
-    int built;            /* blk and off hold the weights in src */
+    int direct;           /* C*K <= DIRECT_MAX_K: serving takes har_matvec_conv */
+    int built;            /* blk holds the weights in src */
     real *src;            /* [O*C*K + O] the weights and bias blk was made from */
     real *blk;            /* [C*K, O] W^T, har_matvec_pack's layout */
     int *off;             /* [C*K] field entry (c, k) at row + k*D*C + c */
@@ -97,9 +97,6 @@ static void serving_weights(har_layer *l)
         return;
     memcpy(s->src, l->w, n * sizeof *l->w);
     har_matvec_pack(s->blk, l->w, NULL, s->O, CK);
-    for (int c = 0; c < s->C; c++)
-        for (int k = 0; k < s->K; k++)
-            s->off[c * s->K + k] = k * s->D * s->C + c;
     s->built = 1;
 }
 
@@ -162,6 +159,9 @@ static int conv_reserve(har_layer *l, int max_batch, har_err *e)
         if (har_nn_grow(&s->src, CK * s->O + s->O, e) || har_nn_grow(&s->blk, CK * s->O, e) ||
             (pad && har_nn_grow(&s->pad, pad, e)) || !(s->off = har_calloc(CK, sizeof *s->off, e)))
             return -1;
+        for (int c = 0; c < s->C; c++)
+            for (int k = 0; k < s->K; k++)
+                s->off[c * s->K + k] = k * s->D * s->C + c;
     }
     if (max_batch <= s->max_batch)
         return 0;

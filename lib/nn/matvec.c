@@ -239,7 +239,6 @@ TARGET_AVX512 static void dot_avx512(float *restrict y, const float *restrict W,
         dot_rows_512(y + j, W + (size_t)j * K, x, b + j, K, 1);
 }
 
-
 /* conv: a tile of nr rows x nv registers of columns (the last one masked by
  * `last`), its sums in registers over all of K: per step nv loads of blk
  * and nr broadcasts of A serve nr * nv multiply-adds.  6 x 4 uses 24 of the
@@ -416,7 +415,6 @@ TARGET_AVX2 static void dot_avx2(float *restrict y, const float *restrict W, con
     for (; j < N; j++)
         dot_rows_256(y + j, W + (size_t)j * K, x, b + j, K, 1);
 }
-
 
 /* conv: tiles of nr <= 4 rows x 2 registers of columns (the last `tail`
  * lanes of the second, or all 8 when tail is 0), 8 sums in registers. */
