@@ -114,10 +114,12 @@ START_TEST(matvec_kernels_sum_in_their_order)
                                         {13, 30, 131, 7}, {1, 1, 1, 1}, {6, 12, 16, 4}, {25, 9, 72, 18}};
     for (size_t z = 0; z < sizeof conv_sizes / sizeof conv_sizes[0]; z++) {
         int R = conv_sizes[z][0], K = conv_sizes[z][1], n = conv_sizes[z][2], xs = conv_sizes[z][3];
-        int *off = malloc((size_t)K * sizeof *off);
-        for (int k = 0; k < K; k++) /* as conv1d's (c, k) order with 3 taps, dilation 2 */
+        int *off = malloc((size_t)K * sizeof *off), reach = 0;
+        for (int k = 0; k < K; k++) { /* as conv1d's (c, k) order with 3 taps, dilation 2 */
             off[k] = (k % 3) * 2 * xs + k / 3;
-        size_t nx = (size_t)(R - 1) * xs + (size_t)off[K - 1] + 1 + (size_t)K;
+            reach = off[k] > reach ? off[k] : reach;
+        }
+        size_t nx = (size_t)(R - 1) * xs + (size_t)reach + 1;
         float *x = malloc(nx * sizeof *x), *W = malloc((size_t)n * K * sizeof *W);
         float *blk = malloc((size_t)n * K * sizeof *blk), *b = malloc((size_t)n * sizeof *b);
         float *y = malloc((size_t)R * n * sizeof *y), *want = malloc((size_t)R * n * sizeof *want);
