@@ -221,6 +221,15 @@ static void attr_ints(graph *g, Onnx__NodeProto *n, const char *name, int count,
     a->n_ints = (size_t)count;
 }
 
+/* The graph's initialiser named `name`, or NULL. */
+static const char *find_init(const graph *g, const char *name)
+{
+    for (size_t i = 0; i < g->ninit; i++)
+        if (!strcmp(g->init[i]->name, name))
+            return g->init[i]->name;
+    return NULL;
+}
+
 /* An int64 constant [n] (shapes, axes, slice bounds), shared by name. */
 static const char *ints(graph *g, int n, const int64_t *x)
 {
@@ -228,18 +237,14 @@ static const char *ints(graph *g, int n, const int64_t *x)
     int len = snprintf(name, sizeof name, "const");
     for (int i = 0; i < n && len < (int)sizeof name - 24; i++)
         len += snprintf(name + len, sizeof name - (size_t)len, "_%lld", (long long)x[i]);
-    for (size_t i = 0; i < g->ninit; i++)
-        if (!strcmp(g->init[i]->name, name))
-            return g->init[i]->name;
-    return init_i64(g, str(g, "%s", name), n, x);
+    const char *found = find_init(g, name);
+    return found ? found : init_i64(g, str(g, "%s", name), n, x);
 }
 
 static const char *scalar(graph *g, const char *name, float x)
 {
-    for (size_t i = 0; i < g->ninit; i++)
-        if (!strcmp(g->init[i]->name, name))
-            return name;
-    return init_f32(g, name, NULL, 0, &x);
+    const char *found = find_init(g, name);
+    return found ? found : init_f32(g, name, NULL, 0, &x);
 }
 
 static void to_layout(graph *g, value *v, int layout)

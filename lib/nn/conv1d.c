@@ -92,10 +92,8 @@ static void serving_weights(har_layer *l)
 {
     conv_state *s = l->state;
     int CK = s->C * s->K;
-    size_t n = (size_t)s->O * CK + s->O;
-    if (s->built && (l->frozen || !memcmp(s->src, l->w, n * sizeof *l->w)))
+    if (!har_layer_cache_stale(l, s->built, s->src, l->w, (size_t)s->O * CK + s->O))
         return;
-    memcpy(s->src, l->w, n * sizeof *l->w);
     har_matvec_pack(s->blk, l->w, NULL, s->O, CK);
     s->built = 1;
 }

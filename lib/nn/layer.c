@@ -51,6 +51,14 @@ int har_nn_grow(real **p, size_t n, har_err *e)
     return 0;
 }
 
+int har_layer_cache_stale(const har_layer *l, int built, real *copy, const real *w, size_t n)
+{
+    if (built && (l->frozen || !memcmp(copy, w, n * sizeof *w)))
+        return 0;
+    memcpy(copy, w, n * sizeof *w);
+    return 1;
+}
+
 int har_layer_describe(const har_layer *l, har_layer_info *info)
 {
     if (!l->ops || !l->ops->describe)

@@ -281,11 +281,15 @@ TARGET_AVX512 INLINE void conv_tile_512(float *restrict y, const float *restrict
     }
 }
 
-#define CONV_TILE_CASE(NR, NV)                                                                     \
+/* A conv tile of constant shape NR x NV, chosen by a switch on NR * 8 + NV
+ * (so that its loops unroll and its sums stay in registers). */
+#define CONV_TILE(TILE, NR, NV, MASK)                                                              \
     case (NR) * 8 + (NV):                                                                          \
-        conv_tile_512(yt, xt, xs, off, bc, b + c, K, n, NR, NV, last);                             \
+        TILE(yt, xt, xs, off, bc, b + c, K, n, NR, NV, MASK);                                      \
         break;
-#define CONV_TILE_ROW(NR) CONV_TILE_CASE(NR, 1) CONV_TILE_CASE(NR, 2) CONV_TILE_CASE(NR, 3) CONV_TILE_CASE(NR, 4)
+#define CONV_TILES_512(NR)                                                                         \
+    CONV_TILE(conv_tile_512, NR, 1, last) CONV_TILE(conv_tile_512, NR, 2, last)                    \
+    CONV_TILE(conv_tile_512, NR, 3, last) CONV_TILE(conv_tile_512, NR, 4, last)
 
 /* Columns in passes of 64, rows in tiles of 6. */
 TARGET_AVX512 static void conv_avx512(float *restrict y, const float *restrict x, size_t xs,
@@ -301,14 +305,12 @@ TARGET_AVX512 static void conv_avx512(float *restrict y, const float *restrict x
             float *yt = y + (size_t)r * n + c;
             const float *xt = x + (size_t)r * xs;
             switch (nr * 8 + nv) {
-                CONV_TILE_ROW(1) CONV_TILE_ROW(2) CONV_TILE_ROW(3)
-                CONV_TILE_ROW(4) CONV_TILE_ROW(5) CONV_TILE_ROW(6)
+                CONV_TILES_512(1) CONV_TILES_512(2) CONV_TILES_512(3)
+                CONV_TILES_512(4) CONV_TILES_512(5) CONV_TILES_512(6)
             }
         }
     }
 }
-#undef CONV_TILE_ROW
-#undef CONV_TILE_CASE
 
 /* ---- AVX2 + FMA: 8 lanes per register ---- */
 
@@ -459,6 +461,8 @@ TARGET_AVX2 INLINE void conv_tile_256(float *restrict y, const float *restrict x
     }
 }
 
+#define CONV_TILES_256(NR) CONV_TILE(conv_tile_256, NR, 1, tail) CONV_TILE(conv_tile_256, NR, 2, tail)
+
 /* Columns in passes of 16, rows in tiles of 4. */
 TARGET_AVX2 static void conv_avx2(float *restrict y, const float *restrict x, size_t xs,
                                   const int *restrict off, const float *restrict blk,
@@ -471,19 +475,15 @@ TARGET_AVX2 static void conv_avx2(float *restrict y, const float *restrict x, si
             float *yt = y + (size_t)r * n + c;
             const float *xt = x + (size_t)r * xs, *bc = blk + c;
             switch (nr * 8 + nv) {
-            case 1 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 1, 1, tail); break;
-            case 1 * 8 + 2: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 1, 2, tail); break;
-            case 2 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 2, 1, tail); break;
-            case 2 * 8 + 2: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 2, 2, tail); break;
-            case 3 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 3, 1, tail); break;
-            case 3 * 8 + 2: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 3, 2, tail); break;
-            case 4 * 8 + 1: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 4, 1, tail); break;
-            default: conv_tile_256(yt, xt, xs, off, bc, b + c, K, n, 4, 2, tail); break;
+                CONV_TILES_256(1) CONV_TILES_256(2) CONV_TILES_256(3) CONV_TILES_256(4)
             }
         }
     }
 }
 
+#undef CONV_TILES_256
+#undef CONV_TILES_512
+#undef CONV_TILE
 #define HAVE_X86_KERNELS 1
 #endif
 

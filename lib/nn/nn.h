@@ -101,6 +101,12 @@ void har_layer_bind_default(har_layer *l, real *w, real *dw);
 /* Allocation for caches that grow with the batch: (re)allocates *p to n reals. */
 int har_nn_grow(real **p, size_t n, har_err *e);
 
+/* Whether a cache a layer derives from n of its weights at w (a serving
+ * layout) must be made again: it was never built, or the weights differ
+ * from copy, the ones it was made from (not compared once l is frozen, see
+ * har_model_freeze).  When it must, copy takes w. */
+int har_layer_cache_stale(const har_layer *l, int built, real *copy, const real *w, size_t n);
+
 /* Layer constructors (one file each).  They check their arguments against the
  * input shape and fail with a message naming the spec item. */
 int har_dense_make(har_layer *l, har_shape in, int units, har_err *e);

@@ -65,7 +65,8 @@ typedef struct {
 /* One direction's weights in the serving layout (see "serving" below),
  * kept between windows: deriving them anew took 5 us of a GRU-64 window's
  * 80.  They are rebuilt whenever the weights differ from the copy they were
- * built from (one memcmp, 1 us: correct whoever changed the weights). */
+ * built from (har_layer_cache_stale: one memcmp, 1 us, correct whoever
+ * changed the weights; none once the model is frozen). */
 typedef struct {
     real *src;      /* copy of the direction's W_ih, W_hh, b_ih, b_hh (contiguous) */
     real *hh;       /* [G*H * H] W_hh in har_matvec_pack blocks of SERVE_COLUMNS rows */
@@ -314,10 +315,8 @@ static const rnn_serving *serving_weights(har_layer *l, int k, int d)
     rnn_serving *c = &s->serve[k * s->D + d];
     int H = s->H, GH = s->G * H, nin = s->lv[k].in;
     const real *w = param(l, l->w, k, d, W_IH);
-    size_t bytes = direction_params(l, k) * sizeof *w;
-    if (c->built && (l->frozen || !memcmp(c->src, w, bytes)))
+    if (!har_layer_cache_stale(l, c->built, c->src, w, direction_params(l, k)))
         return c;
-    memcpy(c->src, w, bytes);
     const real *W_hh = param(l, l->w, k, d, W_HH);
     for (int b = 0; b * SERVE_COLUMNS < GH; b++)
         har_matvec_pack(c->hh + (size_t)SERVE_COLUMNS * b * H, W_hh + (size_t)SERVE_COLUMNS * b * H, NULL,

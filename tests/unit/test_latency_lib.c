@@ -212,8 +212,10 @@ START_TEST(blas_chains_up_to_320)
 {
     if (!har_matvec_blas_chains())
         return;
+    static const int Ks[] = {300, 320, 384};
     int R = 124, n = 64;
-    for (int K = 300; K <= 384; K += 84 - 64 * (K == 300)) { /* 300, 320, 384 */
+    for (size_t i = 0; i < sizeof Ks / sizeof Ks[0]; i++) {
+        int K = Ks[i];
         float *A = malloc((size_t)R * K * sizeof *A), *W = malloc((size_t)n * K * sizeof *W);
         float *b = malloc((size_t)n * sizeof *b), *y = malloc((size_t)R * n * sizeof *y);
         float *want = malloc((size_t)R * n * sizeof *want);
