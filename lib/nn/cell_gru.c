@@ -7,6 +7,7 @@
  * block (times r) differs from the input-side one: own_rec_grad.  h reaches
  * h' through z too: direct_dh. */
 #include "fastmath.h"
+#include "fastmath512.h"
 #include "recurrent.h"
 
 HAR_VEC_INLINE void new_at(int j, const real *restrict r, const real *restrict z,
@@ -53,6 +54,48 @@ static void gru_forward(const rnn_fwd_step *s)
     for (int b = 0; b < s->B; b++) /* r and z */
         har_rnn_sigmoid_sum(s->gates + (size_t)b * 3 * H, s->bias, s->rec + (size_t)b * 3 * H, 2 * H);
     gru_finish(s);
+}
+
+/* Serving: units [u0, u0 + U), r, z, n and h' in one pass. */
+HAR_VEC_INLINE void serve_at(int j, real *restrict gr, real *restrict gz, real *restrict gn,
+                             const real *restrict br, const real *restrict bz,
+                             const real *restrict b_in, const real *restrict rr,
+                             const real *restrict rz, const real *restrict rn,
+                             const real *restrict b_hn, const real *restrict hp,
+                             real *restrict hn, real *restrict h)
+{
+    real r = har_fast_sigmoid(gr[j] + br[j] + rr[j]);
+    real z = har_fast_sigmoid(gz[j] + bz[j] + rz[j]);
+    real a = rn[j] + b_hn[j];
+    real n = har_fast_tanh(gn[j] + b_in[j] + r * a);
+    gr[j] = r;
+    gz[j] = z;
+    gn[j] = n;
+    hn[j] = a;
+    h[j] = n + z * (hp[j] - n);
+}
+
+HAR_VEC_KERNEL static void serve_row(real *restrict gr, real *restrict gz, real *restrict gn,
+                                     const real *restrict br, const real *restrict bz,
+                                     const real *restrict b_in, const real *restrict rr,
+                                     const real *restrict rz, const real *restrict rn,
+                                     const real *restrict b_hn, const real *restrict hp,
+                                     real *restrict hn, real *restrict h, int U)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(U); j++)
+        serve_at(j, gr, gz, gn, br, bz, b_in, rr, rz, rn, b_hn, hp, hn, h);
+    for (; j < U; j++)
+        serve_at(j, gr, gz, gn, br, bz, b_in, rr, rz, rn, b_hn, hp, hn, h);
+}
+
+static void gru_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int U)
+{
+    int H = s->H;
+    real *g = s->gates + u0;
+    const real *b = s->bias + u0;
+    serve_row(g, g + H, g + 2 * H, b, b + H, b + 2 * H, rec, rec + U, rec + 2 * U,
+              s->b_hh + 2 * H + u0, s->h_prev + u0, s->aux + u0, s->h + u0, U);
 }
 
 /* Input-side gradients (dr, dz, dn), hidden-side ones (the same but dn r for
@@ -105,5 +148,8 @@ static void gru_backward(const rnn_bwd_step *s)
 const rnn_cell har_cell_gru = {
     .name = "gru", .gates = 3, .aux = 1, .folded_hh = 2, .own_rec_grad = 1, .direct_dh = 1,
     .forward = gru_forward, .backward = gru_backward,
-    .plain = 2, .act = "ss", .finish = gru_finish,
+    .serve_units = gru_serve_units,
+#ifdef HAR_HAVE_FASTMATH512
+    .step512 = har_gru_step512,
+#endif
 };

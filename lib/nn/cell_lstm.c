@@ -3,6 +3,7 @@
  * All of b_hh folds into the input-side bias.  aux keeps [c', tanh c'] per
  * step: c' is the next step's c, and tanh c' saves recomputing it. */
 #include "fastmath.h"
+#include "fastmath512.h"
 #include "recurrent.h"
 
 HAR_VEC_INLINE void cell_at(int j, const real *restrict i, const real *restrict f,
@@ -53,6 +54,54 @@ static void lstm_forward(const rnn_fwd_step *s)
     lstm_finish(s);
 }
 
+/* Serving: units [u0, u0 + U), gates activated and the cell in one pass. */
+HAR_VEC_INLINE void serve_at(int j, real *restrict gi, real *restrict gf, real *restrict gg,
+                             real *restrict go, const real *restrict bi, const real *restrict bf,
+                             const real *restrict bg, const real *restrict bo,
+                             const real *restrict ri, const real *restrict rf,
+                             const real *restrict rg, const real *restrict ro,
+                             const real *restrict cp, real *restrict c, real *restrict tc,
+                             real *restrict h)
+{
+    real i = har_fast_sigmoid(gi[j] + bi[j] + ri[j]);
+    real f = har_fast_sigmoid(gf[j] + bf[j] + rf[j]);
+    real g = har_fast_tanh(gg[j] + bg[j] + rg[j]);
+    real o = har_fast_sigmoid(go[j] + bo[j] + ro[j]);
+    gi[j] = i;
+    gf[j] = f;
+    gg[j] = g;
+    go[j] = o;
+    real cj = f * cp[j] + i * g;
+    real t = har_fast_tanh(cj);
+    c[j] = cj;
+    tc[j] = t;
+    h[j] = o * t;
+}
+
+HAR_VEC_KERNEL static void serve_row(real *restrict gi, real *restrict gf, real *restrict gg,
+                                     real *restrict go, const real *restrict bi,
+                                     const real *restrict bf, const real *restrict bg,
+                                     const real *restrict bo, const real *restrict ri,
+                                     const real *restrict rf, const real *restrict rg,
+                                     const real *restrict ro, const real *restrict cp,
+                                     real *restrict c, real *restrict tc, real *restrict h, int U)
+{
+    int j = 0;
+    for (; j < HAR_VEC_FLOOR(U); j++)
+        serve_at(j, gi, gf, gg, go, bi, bf, bg, bo, ri, rf, rg, ro, cp, c, tc, h);
+    for (; j < U; j++)
+        serve_at(j, gi, gf, gg, go, bi, bf, bg, bo, ri, rf, rg, ro, cp, c, tc, h);
+}
+
+static void lstm_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int U)
+{
+    int H = s->H;
+    real *g = s->gates + u0;
+    const real *b = s->bias + u0;
+    serve_row(g, g + H, g + 2 * H, g + 3 * H, b, b + H, b + 2 * H, b + 3 * H, rec, rec + U,
+              rec + 2 * U, rec + 3 * U, s->aux_prev + u0, s->aux + u0, s->aux + H + u0, s->h + u0, U);
+}
+
 HAR_VEC_INLINE void bwd_at(int j, const real *restrict i, const real *restrict f,
                            const real *restrict g, const real *restrict o,
                            const real *restrict cp, const real *restrict tc,
@@ -98,5 +147,8 @@ static void lstm_backward(const rnn_bwd_step *s)
 const rnn_cell har_cell_lstm = {
     .name = "lstm", .gates = 4, .aux = 2, .folded_hh = 4, .own_rec_grad = 0, .direct_dh = 0,
     .forward = lstm_forward, .backward = lstm_backward,
-    .plain = 4, .act = "ssts", .finish = lstm_finish,
+    .serve_units = lstm_serve_units,
+#ifdef HAR_HAVE_FASTMATH512
+    .step512 = har_lstm_step512,
+#endif
 };

@@ -22,6 +22,12 @@ HAR_VEC_KERNEL static void fwd_row(real *restrict g, const real *restrict bias,
         fwd_at(j, g, bias, rec, h);
 }
 
+/* Serving: units [u0, u0 + U). */
+static void rnn_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int U)
+{
+    fwd_row(s->gates + u0, s->bias + u0, rec, s->h + u0, U);
+}
+
 static void rnn_forward(const rnn_fwd_step *s)
 {
     for (int b = 0; b < s->B; b++) {
@@ -57,5 +63,5 @@ static void rnn_backward(const rnn_bwd_step *s)
 const rnn_cell har_cell_rnn = {
     .name = "rnn", .gates = 1, .aux = 0, .folded_hh = 1, .own_rec_grad = 0, .direct_dh = 0,
     .forward = rnn_forward, .backward = rnn_backward,
-    .plain = 0, .act = "", .finish = rnn_forward,
+    .serve_units = rnn_serve_units,
 };

@@ -518,6 +518,15 @@ int har_matvec_select(const char *isa)
     return -1;
 }
 
+int har_matvec_avx512(void)
+{
+#ifdef HAVE_X86_KERNELS
+    return chain_impl == chain_avx512;
+#else
+    return 0;
+#endif
+}
+
 /* Measured (tests/unit/test_latency_lib.c, and for each core by forcing
  * OPENBLAS_CORETYPE on an AVX-512 machine): OpenBLAS 0.3's SkylakeX and
  * Cooperlake sgemm kernels sum every output in one chain for K up to 320

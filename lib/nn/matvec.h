@@ -70,4 +70,8 @@ int har_matvec_blas_chains(void);
  * not thread-safe. */
 int har_matvec_select(const char *isa);
 
+/* Whether the AVX-512 kernels are the ones selected: code with AVX-512
+ * kernels of its own follows the same choice (recurrent_step512.c). */
+int har_matvec_avx512(void);
+
 #endif

@@ -69,7 +69,7 @@ typedef struct {
  * changed the weights; none once the model is frozen). */
 typedef struct {
     real *src;      /* copy of the direction's W_ih, W_hh, b_ih, b_hh (contiguous) */
-    real *hh;       /* [G*H * H] W_hh in har_matvec_pack blocks of SERVE_COLUMNS rows */
+    real *hh;       /* [G*H * H] W_hh in har_matvec_pack blocks, unit-major (see serving) */
     real *ih_t;     /* [in, G*H] W_ih^T */
     real *bias;     /* [G*H] b_ih + folded b_hh */
     int built;
@@ -280,11 +280,14 @@ static void dropout_forward(har_layer *l, int k, int B)
  *
  * A window's step is then a matrix-vector product, h_{t-1} W_hh^T, which
  * OpenBLAS computes at a fraction of its speed.  Serving uses
- * har_matvec_chain on W_hh packed in blocks of SERVE_COLUMNS gate rows, and
- * takes the blocks in opposite orders on successive steps: the blocks used
- * last are used first, while still in the L1 cache (32 KB holds two of
- * GRU-64's three 16 KB blocks; the product in one piece, 48 KB, took 30 %
- * longer).
+ * har_matvec_chain on W_hh packed unit-major: block b holds the G gate rows
+ * of units [bU, bU + U) (U = 16, or 64 for the one-gate Elman cell), so as
+ * soon as a block's product is known the cell can finish those units
+ * (cell->serve_units) while the next block's product runs; with AVX-512 and
+ * H a multiple of 16 the cell's step512 does the whole step, interleaving
+ * the two by hand (recurrent_step512.c).  Successive steps take the blocks
+ * in opposite orders: the blocks used last are used first, while still in
+ * the L1 cache (LSTM-64's W_hh, 64 KB, is twice its size).
  * The weights in that layout are kept between windows (rnn_serving).
  *
  * The arithmetic is direction_forward's but for the product's order of
@@ -303,9 +306,10 @@ static size_t direction_params(const har_layer *l, int k)
     return GH * ((size_t)s->lv[k].in + (size_t)s->H + 2);
 }
 
-static int serve_width(int GH, int b)
+/* Units per serving block: a multiple of 16, G of them at most SERVE_COLUMNS. */
+static int block_units(const rnn_state *s)
 {
-    return GH - SERVE_COLUMNS * b < SERVE_COLUMNS ? GH - SERVE_COLUMNS * b : SERVE_COLUMNS;
+    return SERVE_COLUMNS / s->G / 16 * 16;
 }
 
 /* Direction (k, d)'s serving weights, rebuilt if the weights changed. */
@@ -313,33 +317,22 @@ static const rnn_serving *serving_weights(har_layer *l, int k, int d)
 {
     rnn_state *s = l->state;
     rnn_serving *c = &s->serve[k * s->D + d];
-    int H = s->H, GH = s->G * H, nin = s->lv[k].in;
+    int H = s->H, G = s->G, U = block_units(s), nin = s->lv[k].in, rows[SERVE_COLUMNS];
     const real *w = param(l, l->w, k, d, W_IH);
     if (!har_layer_cache_stale(l, c->built, c->src, w, direction_params(l, k)))
         return c;
-    const real *W_hh = param(l, l->w, k, d, W_HH);
-    for (int b = 0; b * SERVE_COLUMNS < GH; b++)
-        har_matvec_pack(c->hh + (size_t)SERVE_COLUMNS * b * H, W_hh + (size_t)SERVE_COLUMNS * b * H, NULL,
-                        serve_width(GH, b), H);
-    transpose(c->ih_t, w, GH, nin);
+    for (int u0 = 0; u0 < H; u0 += U) {
+        int n = H - u0 < U ? H - u0 : U;
+        for (int g = 0; g < G; g++)
+            for (int j = 0; j < n; j++)
+                rows[g * n + j] = g * H + u0 + j;
+        har_matvec_pack(c->hh + (size_t)G * u0 * H, param(l, l->w, k, d, W_HH), rows, G * n, H);
+    }
+    transpose(c->ih_t, w, G * H, nin);
     fold_bias(l, k, d);
-    memcpy(c->bias, s->bias, (size_t)GH * sizeof *c->bias);
+    memcpy(c->bias, s->bias, (size_t)G * H * sizeof *c->bias);
     c->built = 1;
     return c;
-}
-
-/* The cell's plain activations of gate columns [lo, hi) at batch 1. */
-static void activate_columns(const rnn_cell *c, const rnn_fwd_step *st, int lo, int hi)
-{
-    for (int k = 0; k < c->plain; k++) {
-        int a = k * st->H > lo ? k * st->H : lo, b = (k + 1) * st->H < hi ? (k + 1) * st->H : hi;
-        if (a >= b)
-            continue;
-        if (c->act[k] == 's')
-            har_rnn_sigmoid_sum(st->gates + a, st->bias + a, st->rec + a, b - a);
-        else
-            har_rnn_tanh_sum(st->gates + a, st->bias + a, st->rec + a, b - a);
-    }
 }
 
 /* direction_forward at batch 1. */
@@ -347,8 +340,9 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
 {
     rnn_state *s = l->state;
     const rnn_cell *c = s->cell;
-    int T = s->T, H = s->H, GH = s->G * H, DH = s->D * H, AH = c->aux * H;
-    int blocks = (GH + SERVE_COLUMNS - 1) / SERVE_COLUMNS;
+    int T = s->T, H = s->H, G = s->G, GH = G * H, DH = s->D * H, AH = c->aux * H;
+    int U = block_units(s), blocks = (H + U - 1) / U;
+    int fast = c->step512 && H % 16 == 0 && har_matvec_avx512();
     rnn_level *lv = &s->lv[k];
     const rnn_serving *w = serving_weights(l, k, d);
     /* The input projections up front, in direction_forward's pieces. */
@@ -357,29 +351,28 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
         project(l, k, d, in, w->ih_t, d ? T - n - steps : n, steps, 1);
     }
     rnn_fwd_step st = {.B = 1, .H = H, .rec = s->rec, .bias = w->bias,
-                       .b_hh = param(l, l->w, k, d, B_HH), .ld_h = DH};
+                       .b_hh = param(l, l->w, k, d, B_HH), .ld_h = DH, .ld_prev = DH};
     for (int n = 0; n < T; n++) {
         int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1;
         st.gates = lv->dir[d].gates + (size_t)GH * t;
         st.aux = lv->dir[d].aux + (size_t)AH * t;
         st.h = lv->out + (size_t)DH * t + (size_t)d * H;
-        if (n == 0) { /* h_{-1} = 0: no recurrent term */
-            st.h_prev = st.aux_prev = s->zero;
-            st.ld_prev = H;
-            memset(s->rec, 0, (size_t)GH * sizeof *s->rec);
-            activate_columns(c, &st, 0, GH);
-        } else {
-            st.h_prev = lv->out + (size_t)DH * tp + (size_t)d * H;
-            st.ld_prev = DH;
-            st.aux_prev = lv->dir[d].aux + (size_t)AH * tp;
-            for (int i = 0; i < blocks; i++) {
-                int b = n & 1 ? blocks - 1 - i : i;
-                har_matvec_chain(s->rec + SERVE_COLUMNS * b, st.h_prev, w->hh + (size_t)SERVE_COLUMNS * b * H, H,
-                                 serve_width(GH, b));
-                activate_columns(c, &st, SERVE_COLUMNS * b, SERVE_COLUMNS * b + serve_width(GH, b));
-            }
+        /* h_{-1} = 0: no recurrent term at the first step */
+        st.h_prev = n ? lv->out + (size_t)DH * tp + (size_t)d * H : s->zero;
+        st.aux_prev = n ? lv->dir[d].aux + (size_t)AH * tp : s->zero;
+        if (fast) {
+            c->step512(&st, w->hh, n ? H : 0, n & 1);
+            continue;
         }
-        c->finish(&st);
+        for (int i = 0; i < blocks; i++) {
+            int b = n & 1 ? blocks - 1 - i : i, u0 = b * U, m = H - u0 < U ? H - u0 : U;
+            real *rec = s->rec + (size_t)G * u0;
+            if (n)
+                har_matvec_chain(rec, st.h_prev, w->hh + (size_t)G * u0 * H, H, G * m);
+            else
+                memset(rec, 0, (size_t)G * m * sizeof *rec);
+            c->serve_units(&st, rec, u0, m);
+        }
     }
 }
 

@@ -56,16 +56,23 @@ typedef struct {
     int direct_dh;     /* h_{t-1} also reaches h_t outside of W_hh (GRU) */
     void (*forward)(const rnn_fwd_step *s);
     void (*backward)(const rnn_bwd_step *s);
-    /* forward is: the activations of the first `plain` gate blocks, each
-     * g = act[k](g + bias + rec) ('s' sigmoid, 't' tanh), then finish.
-     * Serving one window applies them block by block, as soon as a block's
-     * share of h W_hh^T is known, while the next block's product runs. */
-    int plain;
-    char act[4];
-    void (*finish)(const rnn_fwd_step *s);
+    /* Serving one window (batch 1): forward for units [u0, u0 + U) alone,
+     * their share of h_{t-1} W_hh^T in rec [G, U] (gate blocks U apart),
+     * the rest as for forward.  recurrent.c calls it for each block of
+     * units as soon as the block's product is known, while the next block's
+     * runs. */
+    void (*serve_units)(const rnn_fwd_step *s, const real *rec, int u0, int U);
+    /* Optional, for H a multiple of 16 when the AVX-512 kernels are in use
+     * (recurrent_step512.c): a whole serving step, the product from W_hh
+     * packed unit-major in blocks of 16 units (hh) included; K = H, or 0 at
+     * the first step (h_{-1} = 0); rev takes the blocks last to first. */
+    void (*step512)(const rnn_fwd_step *s, const real *hh, int K, int rev);
 } rnn_cell;
 
 extern const rnn_cell har_cell_rnn, har_cell_gru, har_cell_lstm;
+
+void har_lstm_step512(const rnn_fwd_step *s, const real *hh, int K, int rev);
+void har_gru_step512(const rnn_fwd_step *s, const real *hh, int K, int rev);
 
 /* Gate activations over a run of n values, g = f(g + bias + rec) (gates.c).
  * A pass of their own rather than fused into the rest of a cell's math: one

@@ -12,6 +12,8 @@
 #include <cblas.h>
 
 #include "core/rng.h"
+#include "nn/fastmath.h"
+#include "nn/fastmath512.h"
 #include "nn/matvec.h"
 #include "nn/model.h"
 #include "testutil.h"
@@ -155,6 +157,54 @@ static void model_free(har_model *m)
     free(m);
 }
 
+#ifdef HAR_HAVE_FASTMATH512
+HAR_AVX512 static void activations16(const float *x, float *sig, float *tnh)
+{
+    __m512 v = _mm512_loadu_ps(x);
+    _mm512_storeu_ps(sig, har_sigmoid16(v));
+    _mm512_storeu_ps(tnh, har_tanh16(v));
+}
+#endif
+
+static void expect_same_bits(const char *what, float x, float got, float want)
+{
+    uint32_t g, w;
+    memcpy(&g, &got, sizeof g);
+    memcpy(&w, &want, sizeof w);
+    ck_assert_msg(g == w || (isnan(got) && isnan(want)), "%s(%a): AVX-512 %a, fastmath.h %a", what, (double)x,
+                  (double)got, (double)want);
+}
+
+/* fastmath512.h's sigmoid and tanh give fastmath.h's bits on every lane:
+ * one float in 4099 over all 2^32 bit patterns (both signs, every
+ * exponent, subnormals, infinities and NaNs among them) and the edges. */
+START_TEST(fastmath512_gives_fastmath_bits)
+{
+#ifdef HAR_HAVE_FASTMATH512
+    if (!__builtin_cpu_supports("avx512f"))
+        return;
+    static const uint32_t edges[16] = {0, 0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u, 0x00000001u,
+                                       0x3f200000u, 0x3f1fffffu, 0xbf200000u, 0x42aeac50u, 0x42aeac51u,
+                                       0xc2aeac51u, 0x41800000u, 0x7f7fffffu, 0xff7fffffu, 0x3f800000u};
+    float x[16], sig[16], tnh[16];
+    memcpy(x, edges, sizeof x);
+    for (uint64_t u = 0;; u += 16 * 4099) {
+        activations16(x, sig, tnh);
+        for (int l = 0; l < 16; l++) {
+            expect_same_bits("sigmoid", x[l], sig[l], har_fast_sigmoid(x[l]));
+            expect_same_bits("tanh", x[l], tnh[l], har_fast_tanh(x[l]));
+        }
+        if (u >= (1ull << 32))
+            break;
+        for (int l = 0; l < 16; l++) {
+            uint32_t b = (uint32_t)(u + (uint64_t)l * 4099);
+            memcpy(&x[l], &b, sizeof b);
+        }
+    }
+#endif
+}
+END_TEST
+
 /* Logits of one window through the serving path (inference at batch 1)
  * and through the batched one (the training forward, no dropout here). */
 static void both_paths(har_model *m, const float *x, float *serving, float *batched)
@@ -168,8 +218,11 @@ static void both_paths(har_model *m, const float *x, float *serving, float *batc
  * sizes that end mid-block, both directions and stacked layers, and
  * follows the weights when they change (its packed copy is rebuilt).  Bit
  * for bit where the batched path's OpenBLAS sums in the plain order too:
- * with AVX-512 kernels, for G*H a multiple of 16; within rounding elsewhere. */
-START_TEST(recurrent_serving_equals_batched)
+ * on an AVX-512 machine, for G*H a multiple of 16; within rounding
+ * elsewhere.  With each instruction set's kernels: AVX-512 runs the LSTM
+ * and GRU steps of recurrent_step512.c where H is a multiple of 16, the
+ * others the cells' serve_units. */
+static void recurrent_serving_with(const char *isa)
 {
     static const struct {
         const char *spec;
@@ -179,7 +232,7 @@ START_TEST(recurrent_serving_equals_batched)
                   {"lstm:16:layers=2:bidir", 32, 64}, {"gru:32:readout=mean", 32, 96},
                   {"gru:70:readout=mean", 70, 210}, {"lstm:20", 20, 80},   {"rnn:20", 20, 20}};
     int avx512 = har_matvec_select("avx512") == 0;
-    ck_assert_int_eq(har_matvec_select(NULL), 0);
+    ck_assert_int_eq(har_matvec_select(isa), 0);
     float x[24 * 9], a[128], b[128];
     for (size_t i = 0; i < 2 * sizeof models / sizeof models[0]; i++) {
         /* 5 input channels, then the 9 of the HAPT windows */
@@ -194,13 +247,22 @@ START_TEST(recurrent_serving_equals_batched)
             both_paths(m, x, a, b);
             for (int j = 0; j < K; j++)
                 if (exact)
-                    ck_assert_msg(a[j] == b[j], "%s (%d channels) window %d value %d: %a, batched %a",
-                                  models[mi].spec, C, w, j, (double)a[j], (double)b[j]);
+                    ck_assert_msg(a[j] == b[j], "%s (%d channels, %s kernels) window %d value %d: %a, batched %a",
+                                  models[mi].spec, C, isa, w, j, (double)a[j], (double)b[j]);
                 else
                     ck_assert_double_eq_tol(a[j], b[j], 1e-5);
         }
         model_free(m);
     }
+}
+
+START_TEST(recurrent_serving_equals_batched)
+{
+    static const char *isa[] = {"c", "avx2", "avx512"};
+    for (size_t i = 0; i < sizeof isa / sizeof isa[0]; i++)
+        if (har_matvec_select(isa[i]) == 0)
+            recurrent_serving_with(isa[i]);
+    ck_assert_int_eq(har_matvec_select(NULL), 0);
 }
 END_TEST
 
@@ -309,6 +371,7 @@ Suite *latency_lib_suite(void)
     TCase *kernels = tcase_create("batch-1 kernels");
     tcase_set_timeout(kernels, 60);
     tcase_add_test(kernels, matvec_kernels_sum_in_their_order);
+    tcase_add_test(kernels, fastmath512_gives_fastmath_bits);
     tcase_add_test(kernels, recurrent_serving_equals_batched);
     tcase_add_test(kernels, dense_serving_is_close);
     tcase_add_test(kernels, blas_chains_up_to_320);
