@@ -61,6 +61,8 @@ cc -std=c11 -O2 -Wall -Wextra -Werror bench/onnx/ort_latency.c -ldl -o "$out/ort
 [ -f build/libhar.a ] || { echo "bench/latency.sh: build/libhar.a is missing; run 'make' first" >&2; exit 1; }
 cc -std=c11 -O2 -march=native -ffp-contract=fast -Wall -Wextra -Werror -Ilib bench/floor.c build/libhar.a \
     $(pkg-config --libs libcjson zlib libcrypto openblas libprotobuf-c) -lm -pthread -o "$out/floor"
+cc -std=c11 -O2 -Wall -Wextra -Werror -Ilib bench/recurrent_step.c build/libhar.a \
+    $(pkg-config --libs libcjson zlib libcrypto openblas libprotobuf-c) -lm -pthread -o "$out/recurrent_step"
 
 field() { # json-file key [subkey] -> value
     $py -c "import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]
@@ -121,6 +123,7 @@ for r in $(seq "$rounds"); do
                                      awk '{ print ($1 > $2) }')" = 1 ]; then
         echo "$f" > "$out/floors"
     fi
+    "$out/recurrent_step" >> "$out/steps"
 done
 floors=$(cat "$out/floors")
 echo "$floors" | head -n 1
@@ -147,4 +150,14 @@ for m in $models; do
         "$(echo "$(summary "$t" p50_us) $hp50" | awk '{ printf "%.1fx", $1 / $2 }')" "$floor" "$goal" "$met" "$osame" "$tsame"
 done
 echo "ONNX Runtime $(echo "$o" | sed -n 's/.*version=\([^ ]*\).*/\1/p'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Where a recurrent step's time goes (bench/recurrent_step.c; AVX-512 only):
+# each cell from its round with the lowest step time.
+if [ -s "$out/steps" ]; then
+    echo "recurrent step, H = 64, ns per step (bench/recurrent_step.c), FMA floor at the peak above:"
+    printf '%-8s %8s %8s %8s %10s\n' cell step product in_l1 fma_floor
+    sort -t= -k2,2n "$out/steps" | awk -v peak="$(summary "$floors" peak_gflops)" '
+        !seen[$1]++ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                      printf "%-8s %8.1f %8.1f %8.1f %10.1f\n", $1, v["step_ns"], v["product_ns"], v["in_l1_ns"],
+                             2 * v["macs"] / peak }'
+fi
 exit $status
