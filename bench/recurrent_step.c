@@ -4,9 +4,10 @@
  * parts, per step in nanoseconds, the best of 2000 runs of the 128 steps:
  *   step     the serving step: h_{t-1} W_hh^T and the cell, interleaved,
  *            blocks in opposite orders on successive steps (recurrent.c);
- *   product  h_{t-1} W_hh^T alone, the same blocks in the same orders
- *            through har_matvec_chain: what the step costs without its
- *            sigmoids and tanhs;
+ *   product  h_{t-1} W_hh^T alone, block by block through
+ *            har_matvec_chain, in opposite orders on successive steps as
+ *            the step takes them: what the step costs without its sigmoids
+ *            and tanhs;
  *   in_l1    the same number of block products on one block, which stays
  *            in the L1 cache: what the product costs if W_hh fitted there
  *            (LSTM-64's is 64 KB, GRU-64's 48 KB; the L1 cache holds 32);
@@ -53,16 +54,21 @@ static void measure(const char *name, const rnn_cell *cell)
     float *bias = filled((size_t)GH, 3), *b_hh = filled((size_t)GH, 4), *rec = filled((size_t)GH, 5);
     float *aux = filled((size_t)(T + 1) * 2 * H, 6), *h = filled((size_t)(T + 1) * H, 7);
     double best[3] = {1e9, 1e9, 1e9};
+    rnn_tail512 tail = {0};
     for (int r = 0; r < RUNS; r++)
         for (int mode = 0; mode < 3; mode++) {
+            rnn_fwd_step st, prev;
             double t0 = now();
             for (int n = 1; n <= T; n++) {
-                rnn_fwd_step st = {.B = 1, .H = H, .gates = gates + (size_t)(n - 1) * GH, .bias = bias,
-                                   .rec = rec, .b_hh = b_hh, .h_prev = h + (size_t)(n - 1) * H, .ld_prev = H,
-                                   .aux_prev = aux + (size_t)(n - 1) * 2 * H, .aux = aux + (size_t)n * 2 * H,
-                                   .h = h + (size_t)n * H, .ld_h = H};
+                st = (rnn_fwd_step){.B = 1, .H = H, .gates = gates + (size_t)(n - 1) * GH, .bias = bias,
+                                    .rec = rec, .b_hh = b_hh, .h_prev = h + (size_t)(n - 1) * H, .ld_prev = H,
+                                    .aux_prev = aux + (size_t)(n - 1) * 2 * H, .aux = aux + (size_t)n * 2 * H,
+                                    .h = h + (size_t)n * H, .ld_h = H};
                 if (mode == 0) {
-                    cell->step512(&st, hh, H, n & 1);
+                    cell->step512(&st, n > 1 ? &prev : NULL, hh, H, n & 1, &tail);
+                    prev = st;
+                    if (n == T)
+                        cell->step512(NULL, &prev, hh, 0, 0, &tail);
                     continue;
                 }
                 for (int i = 0; i < blocks; i++) {

@@ -37,9 +37,18 @@ HAR_VEC_INLINE void max_at(size_t i, real *restrict y, const real *restrict x)
     y[i] = x[i] > y[i] ? x[i] : y[i];
 }
 
-HAR_VEC_KERNEL static void max_row(real *restrict y, const real *restrict x, size_t f)
+/* y [To, f]: each row the first maximum of K rows of x, S rows apart from
+ * row t S (max_at's rule, one call for the whole window rather than two
+ * per output row). */
+HAR_VEC_KERNEL static void max_windows(real *restrict y, const real *restrict x, size_t f, int To, int S, int K)
 {
-    HAR_VEC_LOOP(i, f, max_at(i, y, x));
+    for (int t = 0; t < To; t++) {
+        const real *xw = x + (size_t)t * S * f;
+        real *yr = y + (size_t)t * f;
+        HAR_VEC_LOOP(i, f, yr[i] = xw[i]);
+        for (int j = 1; j < K; j++)
+            HAR_VEC_LOOP(i, f, max_at(i, yr, xw + (size_t)j * f));
+    }
 }
 
 HAR_VEC_INLINE void add_at(size_t i, real *restrict y, const real *restrict x)
@@ -69,21 +78,20 @@ static void pool_forward(har_layer *l, const real *x, real *y, int B, int train)
     int T = l->in.t, To = l->out.t;
     size_t f = (size_t)l->in.f;
     real inv_k = (real)1 / s->K;
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B; b++) {
+        if (s->kind == HAR_POOL_MAX) {
+            max_windows(y + (size_t)b * To * f, x + (size_t)b * T * f, f, To, s->S, s->K);
+            continue;
+        }
         for (int t = 0; t < To; t++) {
             const real *xw = x + ((size_t)b * T + (size_t)t * s->S) * f; /* window start */
             real *yr = y + ((size_t)b * To + t) * f;
-            if (s->kind == HAR_POOL_MAX) {
-                memcpy(yr, xw, f * sizeof *yr);
-                for (int j = 1; j < s->K; j++)
-                    max_row(yr, xw + j * f, f);
-                continue;
-            }
             memset(yr, 0, f * sizeof *yr); /* 0 + x, as a sum from 0 (-0 becomes +0) */
             for (int j = 0; j < s->K; j++)
                 add_row(yr, xw + j * f, f);
             scale_row(yr, inv_k, f);
         }
+    }
 }
 
 static void pool_backward(har_layer *l, const real *x, const real *y, const real *dy, real *dx,

@@ -115,6 +115,10 @@ static size_t step_size(int B, int width)
  * writes: a strided read stalls on every row, a strided write does not. */
 static void to_time_major(real *dst, const real *src, int B, int T, int f)
 {
+    if (B == 1) { /* the same layout: one copy rather than T */
+        memcpy(dst, src, (size_t)T * f * sizeof *dst);
+        return;
+    }
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++)
             memcpy(dst + ((size_t)t * B + b) * f, src + ((size_t)b * T + t) * f,
@@ -123,6 +127,10 @@ static void to_time_major(real *dst, const real *src, int B, int T, int f)
 
 static void to_sample_major(real *dst, const real *src, int B, int T, int f)
 {
+    if (B == 1) {
+        memcpy(dst, src, (size_t)T * f * sizeof *dst);
+        return;
+    }
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
             memcpy(dst + ((size_t)b * T + t) * f, src + ((size_t)t * B + b) * f,
@@ -351,7 +359,8 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
         project(l, k, d, in, w->ih_t, d ? T - n - steps : n, steps, 1);
     }
     rnn_fwd_step st = {.B = 1, .H = H, .rec = s->rec, .bias = w->bias,
-                       .b_hh = param(l, l->w, k, d, B_HH), .ld_h = DH, .ld_prev = DH};
+                       .b_hh = param(l, l->w, k, d, B_HH), .ld_h = DH, .ld_prev = DH}, prev;
+    rnn_tail512 tail = {0};
     for (int n = 0; n < T; n++) {
         int t = d ? T - 1 - n : n, tp = d ? t + 1 : t - 1;
         st.gates = lv->dir[d].gates + (size_t)GH * t;
@@ -361,7 +370,8 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
         st.h_prev = n ? lv->out + (size_t)DH * tp + (size_t)d * H : s->zero;
         st.aux_prev = n ? lv->dir[d].aux + (size_t)AH * tp : s->zero;
         if (fast) {
-            c->step512(&st, w->hh, n ? H : 0, n & 1);
+            c->step512(&st, n ? &prev : NULL, w->hh, n ? H : 0, n & 1, &tail);
+            prev = st;
             continue;
         }
         for (int i = 0; i < blocks; i++) {
@@ -374,6 +384,8 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
             c->serve_units(&st, rec, u0, m);
         }
     }
+    if (fast)
+        c->step512(NULL, &prev, w->hh, 0, 0, &tail);
 }
 
 static void rnn_forward(har_layer *l, const real *x, real *y, int B, int train)

@@ -47,6 +47,13 @@ typedef struct {
     real *dc;             /* [B, H] in/out: the carried cell-state gradient (LSTM) */
 } rnn_bwd_step;
 
+/* A step's last block of units, left to the next step (step512 below): its
+ * share of h W_hh^T per gate, and its first unit. */
+typedef struct rnn_tail512 {
+    float rec[4][16];
+    int u;
+} rnn_tail512;
+
 typedef struct {
     const char *name;  /* "rnn", "gru", "lstm" */
     int gates;         /* G: gate blocks per step */
@@ -63,16 +70,22 @@ typedef struct {
      * runs. */
     void (*serve_units)(const rnn_fwd_step *s, const real *rec, int u0, int U);
     /* Optional, for H a multiple of 16 when the AVX-512 kernels are in use
-     * (recurrent_step512.c): a whole serving step, the product from W_hh
-     * packed unit-major in blocks of 16 units (hh) included; K = H, or 0 at
-     * the first step (h_{-1} = 0); rev takes the blocks last to first. */
-    void (*step512)(const rnn_fwd_step *s, const real *hh, int K, int rev);
+     * (recurrent_step512.c): a whole serving step s, the product from W_hh
+     * packed unit-major in blocks of 16 units (hh) included, K = H, or 0 at
+     * the first step (h_{-1} = 0); odd: the step's parity (the blocks'
+     * order).  The units of the step's last block are left in tail, to be
+     * finished by the next call, which gets this step as prev (NULL at the
+     * first); s NULL finishes prev's and does nothing else. */
+    void (*step512)(const rnn_fwd_step *s, const rnn_fwd_step *prev, const real *hh, int K, int odd,
+                    struct rnn_tail512 *tail);
 } rnn_cell;
 
 extern const rnn_cell har_cell_rnn, har_cell_gru, har_cell_lstm;
 
-void har_lstm_step512(const rnn_fwd_step *s, const real *hh, int K, int rev);
-void har_gru_step512(const rnn_fwd_step *s, const real *hh, int K, int rev);
+void har_lstm_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const real *hh, int K, int odd,
+                      rnn_tail512 *tail);
+void har_gru_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const real *hh, int K, int odd,
+                     rnn_tail512 *tail);
 
 /* Gate activations over a run of n values, g = f(g + bias + rec) (gates.c).
  * A pass of their own rather than fused into the rest of a cell's math: one

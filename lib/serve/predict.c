@@ -153,12 +153,12 @@ int predict_activity(har_predictor *m, const float *window, int T, int C, int *l
         return set_error(m, "window of %d x %d, but the model takes %d x %d (samples x channels)", T, C,
                          ck->window, ck->nchannels);
     size_t n = (size_t)T * (size_t)C;
-    int bad = any_nonfinite(window, n), rc;
-    if (!bad) {
-        standardise(m->x, window, m->mean_row, m->std_row, n);
-        bad = any_nonfinite(m->x, n);
-    }
-    if (bad && (rc = standardise_checked(m, window, T, C)))
+    /* One check, after: a value that is not finite stays so when
+     * normalised (the statistics are finite), so the normalised window
+     * answers for the raw one too. */
+    standardise(m->x, window, m->mean_row, m->std_row, n);
+    int rc;
+    if (any_nonfinite(m->x, n) && (rc = standardise_checked(m, window, T, C)))
         return rc;
     const int K = ck->nclasses;
     const real *z = har_model_forward(&m->ck.model, m->x, 1, 0);
