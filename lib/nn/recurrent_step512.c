@@ -104,33 +104,6 @@ HAR_INLINE512 void zero(__m512 *v, int n)
         v[i] = _mm512_setzero_ps();
 }
 
-HAR_AVX512 void har_lstm_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const float *hh, int K,
-                                 int odd, rnn_tail512 *tail)
-{
-    __m512 rec[4], acc[4];
-    for (int v = 0; v < 4; v++)
-        rec[v] = _mm512_loadu_ps(tail->rec[v]);
-    if (!s) { /* the last step's left units, nothing to hide behind */
-        zero(acc, 4);
-        lstm_slot(acc, NULL, NULL, 0, 0, prev, tail->u, rec);
-        return;
-    }
-    int nb = s->H / UNITS, u = tail->u;
-    const rnn_fwd_step *p = prev;
-    for (int i = 0; i < nb; i++) {
-        int b = block_at(i, nb, odd);
-        zero(acc, 4);
-        lstm_slot(acc, hh + (size_t)4 * UNITS * K * b, s->h_prev, K, p == prev && p ? u : K, p, u, rec);
-        for (int v = 0; v < 4; v++)
-            rec[v] = acc[v];
-        p = s;
-        u = UNITS * b;
-    }
-    for (int v = 0; v < 4; v++)
-        _mm512_storeu_ps(tail->rec[v], rec[v]);
-    tail->u = u;
-}
-
 /* The GRU's slot, as lstm_slot: r and z before the first half of the
  * product, n and h' before the second (measured: 1 % faster than r, z and n
  * before each third). */
@@ -160,31 +133,50 @@ HAR_INLINE512 void gru_slot(__m512 *acc, const float *blk, const float *x, int K
     chain_piece(acc, 3, blk, x, lim / 2, K);
 }
 
-HAR_AVX512 void har_gru_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const float *hh, int K,
-                                int odd, rnn_tail512 *tail)
+typedef void slot_fn(__m512 *acc, const float *blk, const float *x, int K, int lim, const rnn_fwd_step *p,
+                     int u, const __m512 *rec);
+
+/* A step of the cell whose slot is given (G gates): its blocks' products in
+ * the step's order, each with the units of the block before finished
+ * between its pieces, the first with those prev left; its own last block's
+ * left in tail.  s NULL: prev's left units only, nothing to hide behind. */
+HAR_INLINE512 void step(slot_fn *slot, int G, const rnn_fwd_step *s, const rnn_fwd_step *prev, const float *hh,
+                        int K, int odd, rnn_tail512 *tail)
 {
-    __m512 rec[3], acc[3];
-    for (int v = 0; v < 3; v++)
+    __m512 rec[4], acc[4];
+    for (int v = 0; v < G; v++)
         rec[v] = _mm512_loadu_ps(tail->rec[v]);
     if (!s) {
-        zero(acc, 3);
-        gru_slot(acc, NULL, NULL, 0, 0, prev, tail->u, rec);
+        zero(acc, G);
+        slot(acc, NULL, NULL, 0, 0, prev, tail->u, rec);
         return;
     }
     int nb = s->H / UNITS, u = tail->u;
     const rnn_fwd_step *p = prev;
     for (int i = 0; i < nb; i++) {
         int b = block_at(i, nb, odd);
-        zero(acc, 3);
-        gru_slot(acc, hh + (size_t)3 * UNITS * K * b, s->h_prev, K, p == prev && p ? u : K, p, u, rec);
-        for (int v = 0; v < 3; v++)
+        zero(acc, G);
+        slot(acc, hh + (size_t)G * UNITS * K * b, s->h_prev, K, p && p == prev ? u : K, p, u, rec);
+        for (int v = 0; v < G; v++)
             rec[v] = acc[v];
         p = s;
         u = UNITS * b;
     }
-    for (int v = 0; v < 3; v++)
+    for (int v = 0; v < G; v++)
         _mm512_storeu_ps(tail->rec[v], rec[v]);
     tail->u = u;
+}
+
+HAR_AVX512 void har_lstm_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const float *hh, int K,
+                                 int odd, rnn_tail512 *tail)
+{
+    step(lstm_slot, 4, s, prev, hh, K, odd, tail);
+}
+
+HAR_AVX512 void har_gru_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const float *hh, int K,
+                                int odd, rnn_tail512 *tail)
+{
+    step(gru_slot, 3, s, prev, hh, K, odd, tail);
 }
 
 #endif

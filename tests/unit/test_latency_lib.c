@@ -220,8 +220,9 @@ static void both_paths(har_model *m, const float *x, float *serving, float *batc
  * for bit where the batched path's OpenBLAS sums in the plain order too:
  * on an AVX-512 machine, for G*H a multiple of 16; within rounding
  * elsewhere.  With each instruction set's kernels: AVX-512 runs the LSTM
- * and GRU steps of recurrent_step512.c where H is a multiple of 16, the
- * others the cells' serve_units. */
+ * and GRU steps of recurrent_step512.c where H is a multiple of 16 (1, 2, 3
+ * and 4 blocks of units, in both orders, over 24 steps), the others the
+ * cells' serve_units. */
 static void recurrent_serving_with(const char *isa)
 {
     static const struct {
@@ -230,7 +231,8 @@ static void recurrent_serving_with(const char *isa)
     } models[] = {{"gru:16", 16, 48},          {"lstm:16", 16, 64},         {"rnn:32", 32, 32},
                   {"gru:64", 64, 192},         {"lstm:64", 64, 256},        {"gru:16:bidir", 32, 48},
                   {"lstm:16:layers=2:bidir", 32, 64}, {"gru:32:readout=mean", 32, 96},
-                  {"gru:70:readout=mean", 70, 210}, {"lstm:20", 20, 80},   {"rnn:20", 20, 20}};
+                  {"gru:70:readout=mean", 70, 210}, {"lstm:20", 20, 80},   {"rnn:20", 20, 20},
+                  {"lstm:48", 48, 192},        {"gru:48:bidir", 96, 144}};
     int avx512 = har_matvec_select("avx512") == 0;
     ck_assert_int_eq(har_matvec_select(isa), 0);
     float x[24 * 9], a[128], b[128];
