@@ -73,6 +73,7 @@ typedef struct {
     real *ih_t;     /* [in, G*H] W_ih^T */
     real *bias;     /* [G*H] b_ih + folded b_hh */
     int built;
+    int units;      /* units per block of hh (block_units) */
 } rnn_serving;
 
 typedef struct {
@@ -289,7 +290,7 @@ static void dropout_forward(har_layer *l, int k, int B)
  * A window's step is then a matrix-vector product, h_{t-1} W_hh^T, which
  * OpenBLAS computes at a fraction of its speed.  Serving uses
  * har_matvec_chain on W_hh packed unit-major: block b holds the G gate rows
- * of units [bU, bU + U) (U = 16, or 64 for the one-gate Elman cell), so as
+ * of units [bU, bU + U) (block_units: U = 16, 32 or 64), so as
  * soon as a block's product is known the cell can finish those units
  * (cell->serve_units) while the next block's product runs; with AVX-512 and
  * H a multiple of 16 the cell's step512 does the whole step, interleaving
@@ -314,20 +315,24 @@ static size_t direction_params(const har_layer *l, int k)
     return GH * ((size_t)s->lv[k].in + (size_t)s->H + 2);
 }
 
-/* Units per serving block: a multiple of 16, G of them at most SERVE_COLUMNS. */
-static int block_units(const rnn_state *s)
+/* Units per serving block: 16 for the AVX-512 steps (fast), which keep a
+ * register per gate; otherwise the fewest multiple of 16 whose G gate rows
+ * make SERVE_COLUMNS or more (Elman 64, GRU 32, LSTM 16: 16 GRU units, 48
+ * columns, keep too few chains in flight: GRU-64 took 13 % longer). */
+static int block_units(const rnn_state *s, int fast)
 {
-    return SERVE_COLUMNS / s->G / 16 * 16;
+    return fast ? 16 : 16 * ((SERVE_COLUMNS / 16 + s->G - 1) / s->G);
 }
 
-/* Direction (k, d)'s serving weights, rebuilt if the weights changed. */
-static const rnn_serving *serving_weights(har_layer *l, int k, int d)
+/* Direction (k, d)'s serving weights in blocks of U units, rebuilt if the
+ * weights or U changed. */
+static const rnn_serving *serving_weights(har_layer *l, int k, int d, int U)
 {
     rnn_state *s = l->state;
     rnn_serving *c = &s->serve[k * s->D + d];
-    int H = s->H, G = s->G, U = block_units(s), nin = s->lv[k].in, rows[SERVE_COLUMNS];
+    int H = s->H, G = s->G, nin = s->lv[k].in, rows[2 * SERVE_COLUMNS];
     const real *w = param(l, l->w, k, d, W_IH);
-    if (!har_layer_cache_stale(l, c->built, c->src, w, direction_params(l, k)))
+    if (!har_layer_cache_stale(l, c->built, c->src, w, direction_params(l, k)) && c->units == U)
         return c;
     for (int u0 = 0; u0 < H; u0 += U) {
         int n = H - u0 < U ? H - u0 : U;
@@ -340,6 +345,7 @@ static const rnn_serving *serving_weights(har_layer *l, int k, int d)
     fold_bias(l, k, d);
     memcpy(c->bias, s->bias, (size_t)G * H * sizeof *c->bias);
     c->built = 1;
+    c->units = U;
     return c;
 }
 
@@ -349,10 +355,10 @@ static void serving_forward(har_layer *l, int k, int d, const real *in)
     rnn_state *s = l->state;
     const rnn_cell *c = s->cell;
     int T = s->T, H = s->H, G = s->G, GH = G * H, DH = s->D * H, AH = c->aux * H;
-    int U = block_units(s), blocks = (H + U - 1) / U;
     int fast = c->step512 && H % 16 == 0 && har_matvec_avx512();
+    int U = block_units(s, fast), blocks = (H + U - 1) / U;
     rnn_level *lv = &s->lv[k];
-    const rnn_serving *w = serving_weights(l, k, d);
+    const rnn_serving *w = serving_weights(l, k, d, U);
     /* The input projections up front, in direction_forward's pieces. */
     for (int n = 0, chunk = project_steps(1, GH); n < T; n += chunk) {
         int steps = T - n < chunk ? T - n : chunk;
