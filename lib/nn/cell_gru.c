@@ -10,7 +10,7 @@
 #include "fastmath512.h"
 #include "recurrent.h"
 
-HAR_VEC_INLINE void new_at(int j, const real *restrict r, const real *restrict z,
+HAR_VEC_INLINE void new_at(size_t j, const real *restrict r, const real *restrict z,
                           real *restrict gn, const real *restrict b_in,
                           const real *restrict rn, const real *restrict b_hn,
                           const real *restrict hp, real *restrict hn, real *restrict h)
@@ -28,11 +28,7 @@ HAR_VEC_KERNEL static void new_row(const real *restrict r, const real *restrict 
                                    const real *restrict hp, real *restrict hn, real *restrict h,
                                    int H)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(H); j++)
-        new_at(j, r, z, gn, b_in, rn, b_hn, hp, hn, h);
-    for (; j < H; j++)
-        new_at(j, r, z, gn, b_in, rn, b_hn, hp, hn, h);
+    HAR_VEC_LOOP(j, (size_t)H, new_at(j, r, z, gn, b_in, rn, b_hn, hp, hn, h));
 }
 
 /* n and h' once r and z are activated. */
@@ -57,7 +53,7 @@ static void gru_forward(const rnn_fwd_step *s)
 }
 
 /* Serving: units [u0, u0 + U), r, z, n and h' in one pass. */
-HAR_VEC_INLINE void serve_at(int j, real *restrict gr, real *restrict gz, real *restrict gn,
+HAR_VEC_INLINE void serve_at(size_t j, real *restrict gr, real *restrict gz, real *restrict gn,
                              const real *restrict br, const real *restrict bz,
                              const real *restrict b_in, const real *restrict rr,
                              const real *restrict rz, const real *restrict rn,
@@ -82,11 +78,7 @@ HAR_VEC_KERNEL static void serve_row(real *restrict gr, real *restrict gz, real 
                                      const real *restrict b_hn, const real *restrict hp,
                                      real *restrict hn, real *restrict h, int U)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(U); j++)
-        serve_at(j, gr, gz, gn, br, bz, b_in, rr, rz, rn, b_hn, hp, hn, h);
-    for (; j < U; j++)
-        serve_at(j, gr, gz, gn, br, bz, b_in, rr, rz, rn, b_hn, hp, hn, h);
+    HAR_VEC_LOOP(j, (size_t)U, serve_at(j, gr, gz, gn, br, bz, b_in, rr, rz, rn, b_hn, hp, hn, h));
 }
 
 static void gru_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int U)
@@ -100,7 +92,7 @@ static void gru_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int 
 
 /* Input-side gradients (dr, dz, dn), hidden-side ones (the same but dn r for
  * the n block) and the direct part of d(h_{t-1}). */
-HAR_VEC_INLINE void bwd_at(int j, const real *restrict r, const real *restrict z,
+HAR_VEC_INLINE void bwd_at(size_t j, const real *restrict r, const real *restrict z,
                            const real *restrict n, const real *restrict hn,
                            const real *restrict hp, const real *restrict dh,
                            const real *restrict dy, real *restrict dr, real *restrict dz,
@@ -125,11 +117,7 @@ HAR_VEC_KERNEL static void bwd_row(const real *restrict r, const real *restrict 
                                    real *restrict dn, real *restrict er, real *restrict ez,
                                    real *restrict en, real *restrict dhp, int H)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(H); j++)
-        bwd_at(j, r, z, n, hn, hp, dh, dy, dr, dz, dn, er, ez, en, dhp);
-    for (; j < H; j++)
-        bwd_at(j, r, z, n, hn, hp, dh, dy, dr, dz, dn, er, ez, en, dhp);
+    HAR_VEC_LOOP(j, (size_t)H, bwd_at(j, r, z, n, hn, hp, dh, dy, dr, dz, dn, er, ez, en, dhp));
 }
 
 static void gru_backward(const rnn_bwd_step *s)

@@ -6,7 +6,7 @@
 #include "fastmath512.h"
 #include "recurrent.h"
 
-HAR_VEC_INLINE void cell_at(int j, const real *restrict i, const real *restrict f,
+HAR_VEC_INLINE void cell_at(size_t j, const real *restrict i, const real *restrict f,
                            const real *restrict g, const real *restrict o,
                            const real *restrict cp, real *restrict c, real *restrict tc,
                            real *restrict h)
@@ -23,11 +23,7 @@ HAR_VEC_KERNEL static void cell_row(const real *restrict i, const real *restrict
                                     const real *restrict cp, real *restrict c, real *restrict tc,
                                     real *restrict h, int H)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(H); j++)
-        cell_at(j, i, f, g, o, cp, c, tc, h);
-    for (; j < H; j++)
-        cell_at(j, i, f, g, o, cp, c, tc, h);
+    HAR_VEC_LOOP(j, (size_t)H, cell_at(j, i, f, g, o, cp, c, tc, h));
 }
 
 /* c' and h' once the four gates are activated. */
@@ -55,7 +51,7 @@ static void lstm_forward(const rnn_fwd_step *s)
 }
 
 /* Serving: units [u0, u0 + U), gates activated and the cell in one pass. */
-HAR_VEC_INLINE void serve_at(int j, real *restrict gi, real *restrict gf, real *restrict gg,
+HAR_VEC_INLINE void serve_at(size_t j, real *restrict gi, real *restrict gf, real *restrict gg,
                              real *restrict go, const real *restrict bi, const real *restrict bf,
                              const real *restrict bg, const real *restrict bo,
                              const real *restrict ri, const real *restrict rf,
@@ -86,11 +82,7 @@ HAR_VEC_KERNEL static void serve_row(real *restrict gi, real *restrict gf, real 
                                      const real *restrict ro, const real *restrict cp,
                                      real *restrict c, real *restrict tc, real *restrict h, int U)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(U); j++)
-        serve_at(j, gi, gf, gg, go, bi, bf, bg, bo, ri, rf, rg, ro, cp, c, tc, h);
-    for (; j < U; j++)
-        serve_at(j, gi, gf, gg, go, bi, bf, bg, bo, ri, rf, rg, ro, cp, c, tc, h);
+    HAR_VEC_LOOP(j, (size_t)U, serve_at(j, gi, gf, gg, go, bi, bf, bg, bo, ri, rf, rg, ro, cp, c, tc, h));
 }
 
 static void lstm_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int U)
@@ -102,7 +94,7 @@ static void lstm_serve_units(const rnn_fwd_step *s, const real *rec, int u0, int
               rec + 2 * U, rec + 3 * U, s->aux_prev + u0, s->aux + u0, s->aux + H + u0, s->h + u0, U);
 }
 
-HAR_VEC_INLINE void bwd_at(int j, const real *restrict i, const real *restrict f,
+HAR_VEC_INLINE void bwd_at(size_t j, const real *restrict i, const real *restrict f,
                            const real *restrict g, const real *restrict o,
                            const real *restrict cp, const real *restrict tc,
                            const real *restrict dh, const real *restrict dy, real *restrict dc,
@@ -125,11 +117,7 @@ HAR_VEC_KERNEL static void bwd_row(const real *restrict i, const real *restrict 
                                    real *restrict dc, real *restrict di, real *restrict df,
                                    real *restrict dg, real *restrict dout, int H)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(H); j++)
-        bwd_at(j, i, f, g, o, cp, tc, dh, dy, dc, di, df, dg, dout);
-    for (; j < H; j++)
-        bwd_at(j, i, f, g, o, cp, tc, dh, dy, dc, di, df, dg, dout);
+    HAR_VEC_LOOP(j, (size_t)H, bwd_at(j, i, f, g, o, cp, tc, dh, dy, dc, di, df, dg, dout));
 }
 
 static void lstm_backward(const rnn_bwd_step *s)

@@ -4,7 +4,7 @@
 #include "fastmath.h"
 #include "recurrent.h"
 
-HAR_VEC_INLINE void fwd_at(int j, real *restrict g, const real *restrict bias,
+HAR_VEC_INLINE void fwd_at(size_t j, real *restrict g, const real *restrict bias,
                            const real *restrict rec, real *restrict h)
 {
     real v = har_fast_tanh(g[j] + bias[j] + rec[j]);
@@ -15,11 +15,7 @@ HAR_VEC_INLINE void fwd_at(int j, real *restrict g, const real *restrict bias,
 HAR_VEC_KERNEL static void fwd_row(real *restrict g, const real *restrict bias,
                                    const real *restrict rec, real *restrict h, int H)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(H); j++)
-        fwd_at(j, g, bias, rec, h);
-    for (; j < H; j++)
-        fwd_at(j, g, bias, rec, h);
+    HAR_VEC_LOOP(j, (size_t)H, fwd_at(j, g, bias, rec, h));
 }
 
 /* Serving: units [u0, u0 + U). */
@@ -36,7 +32,7 @@ static void rnn_forward(const rnn_fwd_step *s)
     }
 }
 
-HAR_VEC_INLINE void bwd_at(int j, const real *restrict h, const real *restrict dh,
+HAR_VEC_INLINE void bwd_at(size_t j, const real *restrict h, const real *restrict dh,
                            const real *restrict dy, real *restrict dg)
 {
     dg[j] = (dh[j] + dy[j]) * (1 - h[j] * h[j]);
@@ -45,11 +41,7 @@ HAR_VEC_INLINE void bwd_at(int j, const real *restrict h, const real *restrict d
 HAR_VEC_KERNEL static void bwd_row(const real *restrict h, const real *restrict dh,
                                    const real *restrict dy, real *restrict dg, int H)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(H); j++)
-        bwd_at(j, h, dh, dy, dg);
-    for (; j < H; j++)
-        bwd_at(j, h, dh, dy, dg);
+    HAR_VEC_LOOP(j, (size_t)H, bwd_at(j, h, dh, dy, dg));
 }
 
 static void rnn_backward(const rnn_bwd_step *s)

@@ -4,7 +4,7 @@
 #include "fastmath.h"
 #include "recurrent.h"
 
-HAR_VEC_INLINE void sigmoid_at(int j, real *restrict g, const real *restrict bias,
+HAR_VEC_INLINE void sigmoid_at(size_t j, real *restrict g, const real *restrict bias,
                                const real *restrict rec)
 {
     g[j] = har_fast_sigmoid(g[j] + bias[j] + rec[j]);
@@ -13,14 +13,10 @@ HAR_VEC_INLINE void sigmoid_at(int j, real *restrict g, const real *restrict bia
 HAR_VEC_KERNEL void har_rnn_sigmoid_sum(real *restrict g, const real *restrict bias,
                                         const real *restrict rec, int n)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(n); j++)
-        sigmoid_at(j, g, bias, rec);
-    for (; j < n; j++)
-        sigmoid_at(j, g, bias, rec);
+    HAR_VEC_LOOP(j, (size_t)n, sigmoid_at(j, g, bias, rec));
 }
 
-HAR_VEC_INLINE void tanh_at(int j, real *restrict g, const real *restrict bias,
+HAR_VEC_INLINE void tanh_at(size_t j, real *restrict g, const real *restrict bias,
                             const real *restrict rec)
 {
     g[j] = har_fast_tanh(g[j] + bias[j] + rec[j]);
@@ -29,9 +25,5 @@ HAR_VEC_INLINE void tanh_at(int j, real *restrict g, const real *restrict bias,
 HAR_VEC_KERNEL void har_rnn_tanh_sum(real *restrict g, const real *restrict bias,
                                      const real *restrict rec, int n)
 {
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(n); j++)
-        tanh_at(j, g, bias, rec);
-    for (; j < n; j++)
-        tanh_at(j, g, bias, rec);
+    HAR_VEC_LOOP(j, (size_t)n, tanh_at(j, g, bias, rec));
 }

@@ -122,6 +122,12 @@ int har_activation_make(har_layer *l, har_shape in, har_activation a, har_err *e
 int har_activation_parse(const char *name);
 const char *har_activation_name(har_activation a);
 
+/* Elementwise rows (rows.c): acc += x, v *= by, v *= a, over n reals that
+ * do not overlap. */
+void har_row_add(real *restrict acc, const real *restrict x, size_t n);
+void har_row_mul(real *restrict v, const real *restrict by, size_t n);
+void har_row_scale(real *restrict v, real a, size_t n);
+
 typedef enum { HAR_CELL_RNN, HAR_CELL_GRU, HAR_CELL_LSTM } har_cell;
 /* A stack of `layers` recurrent layers (PyTorch's nn.RNN/GRU/LSTM with
  * batch_first=True), output the full sequence [t, dirs*hidden]; dropout p

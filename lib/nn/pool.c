@@ -51,25 +51,6 @@ HAR_VEC_KERNEL static void max_windows(real *restrict y, const real *restrict x,
     }
 }
 
-HAR_VEC_INLINE void add_at(size_t i, real *restrict y, const real *restrict x)
-{
-    y[i] += x[i];
-}
-
-HAR_VEC_KERNEL static void add_row(real *restrict y, const real *restrict x, size_t f)
-{
-    HAR_VEC_LOOP(i, f, add_at(i, y, x));
-}
-
-HAR_VEC_INLINE void scale_at(size_t i, real *restrict y, real a)
-{
-    y[i] *= a;
-}
-
-HAR_VEC_KERNEL static void scale_row(real *restrict y, real a, size_t f)
-{
-    HAR_VEC_LOOP(i, f, scale_at(i, y, a));
-}
 
 static void pool_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
@@ -88,8 +69,8 @@ static void pool_forward(har_layer *l, const real *x, real *y, int B, int train)
             real *yr = y + ((size_t)b * To + t) * f;
             memset(yr, 0, f * sizeof *yr); /* 0 + x, as a sum from 0 (-0 becomes +0) */
             for (int j = 0; j < s->K; j++)
-                add_row(yr, xw + j * f, f);
-            scale_row(yr, inv_k, f);
+                har_row_add(yr, xw + j * f, f);
+            har_row_scale(yr, inv_k, f);
         }
     }
 }

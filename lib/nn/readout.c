@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/vec.h"
 #include "nn.h"
 
 typedef struct {
@@ -45,18 +44,6 @@ static void last_backward(har_layer *l, const real *x, const real *y, const real
         memcpy(dx + ((size_t)b * T + T - 1) * f, dy + (size_t)b * f, (size_t)f * sizeof *dx);
 }
 
-/* acc += row, vectorised (lib/vec.h): x and y may not overlap, which the
- * compiler cannot see in mean_forward; every value takes the same additions
- * in the same order either way. */
-HAR_VEC_KERNEL static void add_row(real *restrict acc, const real *restrict row, int n)
-{
-    int i = 0;
-    for (; i < HAR_VEC_FLOOR(n); i++)
-        acc[i] += row[i];
-    for (; i < n; i++)
-        acc[i] += row[i];
-}
-
 static void mean_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
     (void)train;
@@ -66,9 +53,8 @@ static void mean_forward(har_layer *l, const real *x, real *y, int B, int train)
         real *yb = y + (size_t)b * f;
         memset(yb, 0, (size_t)f * sizeof *yb);
         for (int t = 0; t < T; t++)
-            add_row(yb, x + ((size_t)b * T + t) * f, f);
-        for (int i = 0; i < f; i++)
-            yb[i] *= inv_t;
+            har_row_add(yb, x + ((size_t)b * T + t) * f, (size_t)f);
+        har_row_scale(yb, inv_t, (size_t)f);
     }
 }
 

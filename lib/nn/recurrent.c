@@ -35,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/vec.h"
 #include "gemm.h"
 #include "matvec.h"
 #include "recurrent.h"
@@ -136,24 +135,6 @@ static void to_sample_major(real *dst, const real *src, int B, int T, int f)
         for (int b = 0; b < B; b++)
             memcpy(dst + ((size_t)b * T + t) * f, src + ((size_t)t * B + b) * f,
                    (size_t)f * sizeof *dst);
-}
-
-HAR_VEC_KERNEL static void add_row(real *restrict acc, const real *restrict row, int n)
-{
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(n); j++)
-        acc[j] += row[j];
-    for (; j < n; j++)
-        acc[j] += row[j];
-}
-
-HAR_VEC_KERNEL static void mul_row(real *restrict v, const real *restrict by, int n)
-{
-    int j = 0;
-    for (; j < HAR_VEC_FLOOR(n); j++)
-        v[j] *= by[j];
-    for (; j < n; j++)
-        v[j] *= by[j];
 }
 
 /* C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1), row-major like
@@ -429,8 +410,8 @@ static void step_grads(har_layer *l, int k, int d, const real *in_t, const real 
     int H = s->H, GH = s->G * H, nin = s->lv[k].in;
     real *db_ih = param(l, l->dw, k, d, B_IH), *db_hh = param(l, l->dw, k, d, B_HH);
     for (int b = 0; b < B; b++) {
-        add_row(db_ih, g + (size_t)b * GH, GH);
-        add_row(db_hh, r + (size_t)b * GH, GH);
+        har_row_add(db_ih, g + (size_t)b * GH, (size_t)GH);
+        har_row_add(db_hh, r + (size_t)b * GH, (size_t)GH);
     }
     gemm_small(1, 0, nin, GH, B, in_t, nin, g, GH, 1, s->dwih_t, GH);
     if (h_prev)
@@ -511,7 +492,7 @@ static void rnn_backward(har_layer *l, const real *x, const real *y, const real 
             direction_backward(l, k, d, top_last ? dy : s->grad[k & 1], top_last, din, B);
         if (k > 0 && s->masked)
             for (int r = 0; r < T * B; r++)
-                mul_row(din + (size_t)r * DH, s->lv[k - 1].mask + (size_t)r * DH, DH);
+                har_row_mul(din + (size_t)r * DH, s->lv[k - 1].mask + (size_t)r * DH, (size_t)DH);
     }
     if (dx)
         to_sample_major(dx, s->grad[1], B, T, s->lv[0].in);

@@ -87,11 +87,15 @@ void har_lstm_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const rea
 void har_gru_step512(const rnn_fwd_step *s, const rnn_fwd_step *prev, const real *hh, int K, int odd,
                      rnn_tail512 *tail);
 
-/* Gate activations over a run of n values, g = f(g + bias + rec) (gates.c).
- * A pass of their own rather than fused into the rest of a cell's math: one
- * short, independent exp chain per value lets the CPU overlap many of them
- * (fused with the activation that depends on them, the GRU and LSTM forward
- * steps took 30-60% longer). */
+/* Gate activations over a run of n values, g = f(g + bias + rec) (gates.c),
+ * for the batched forward step.  There they are a pass of their own rather
+ * than fused into the rest of a cell's math: one short, independent exp
+ * chain per value lets the CPU overlap many of them (fused with the
+ * activation that depends on them, the batched GRU and LSTM steps took
+ * 30-60% longer).  Serving one window is the other way round: a step's
+ * values are too few to fill the CPU, so serve_units and the AVX-512 steps
+ * fuse each block's activations with its cell math and overlap them with
+ * the next block's product instead. */
 void har_rnn_sigmoid_sum(real *restrict g, const real *restrict bias, const real *restrict rec,
                          int n);
 void har_rnn_tanh_sum(real *restrict g, const real *restrict bias, const real *restrict rec,
