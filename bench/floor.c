@@ -8,18 +8,28 @@
  *              chains of vector FMAs in registers (built with -march=native
  *              -ffp-contract=fast, so x * a + b is one FMA at the CPU's
  *              widest vectors), the best of 5 runs of 0.1 s;
- *   bandwidth  bytes per second one core reads from a buffer the size of the
- *              model's weights, again and again (a window reads every
- *              weight once), the best of 5 runs;
+ *   bandwidth  bytes per second one core reads from a buffer of a given
+ *              size, again and again, the best of 5 runs of reading it
+ *              forwards every time and of 5 reading it forwards and
+ *              backwards in turn (for a buffer larger than the L1 cache
+ *              the second keeps the part read last cached for the next
+ *              pass, the first none of it);
  * and per model, from what each layer tells (har_layer_describe): the
  * multiply-adds of one window (dense t*in*out, conv1d T'*O*C*K, a recurrent
- * layer T*G*H*(in+H) per direction, attention t*f), its weight bytes, and
- *   floor_us = max(2 * MACs / peak, weight bytes / bandwidth).
+ * layer T*G*H*(in+H) per direction, attention t*f) and the bytes it must
+ * read: every weight once, except a recurrent layer's W_hh (G*H*H floats
+ * per direction), which every one of its T steps needs whole and which
+ * cannot stay in registers (32 vector registers hold 2 KB), so a window
+ * reads it T times per direction, at the bandwidth of a buffer its size.
+ *   floor_us = max(2 * MACs / peak, bytes read / bandwidth).
  * Everything else a forward pass does (activations, softmax, memory traffic
  * of activations) only adds to it, so no implementation of the model in fp32
- * on this core can be faster.  Output, one line per model:
- *   MODEL macs=... weight_bytes=... compute_us=... memory_us=... floor_us=...
- * after "peak_gflops=... bandwidth_gbs=..." for the machine. */
+ * on this core can be faster than the rates measured here allow.  Output,
+ * one line per model:
+ *   MODEL macs=... weight_bytes=... recurrent_read_bytes=... compute_us=...
+ *         memory_us=... floor_us=...
+ * after "peak_gflops=... bandwidth_gbs=..." for the machine (the bandwidth
+ * of the first model's weights). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -76,10 +86,11 @@ static double peak_macs(void)
     return best;
 }
 
-/* Bytes per second read from a buffer of n bytes, over and over. */
-static double bandwidth(size_t n)
+/* Bytes per second read from a buffer of n bytes, over and over: forwards
+ * every time, or (alternate) forwards and backwards in turn. */
+static double read_rate(size_t n, int alternate)
 {
-    size_t nv = n / sizeof(vec) ? n / sizeof(vec) : 1;
+    size_t nv = n / sizeof(vec) >= 8 ? n / sizeof(vec) / 8 * 8 : 8; /* whole groups of 8 */
     vec *buf = aligned_alloc(64, nv * sizeof(vec));
     if (!buf) {
         fprintf(stderr, "floor: out of memory\n");
@@ -90,20 +101,23 @@ static double bandwidth(size_t n)
             buf[i][l] = (float)((i + (size_t)l) % 7);
     double best = 0;
     for (int run = 0; run < 5; run++) {
-        vec s[8] = {{0}};
+        /* 8 sums in registers of their own: one add per load, 8 apart in
+         * the chain, so the loads and not the adds set the pace */
+        vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
         long passes = 0;
         double t0 = now(), t;
         do {
-            size_t i = 0;
-            for (; i + 8 <= nv; i += 8)
-                for (int k = 0; k < 8; k++)
-                    s[k] += buf[i + (size_t)k];
-            for (; i < nv; i++)
-                s[0] += buf[i];
+            int back = alternate && passes % 2;
+            for (size_t g = 0; g < nv; g += 8) {
+                const vec *p = buf + (back ? nv - 8 - g : g);
+                s0 += p[0], s1 += p[1], s2 += p[2], s3 += p[3];
+                s4 += p[4], s5 += p[5], s6 += p[6], s7 += p[7];
+            }
             passes++;
-            __asm__ volatile("" : : "g"(s) : "memory");
+            __asm__ volatile("" : "+v"(s0), "+v"(s1), "+v"(s2), "+v"(s3), "+v"(s4), "+v"(s5), "+v"(s6), "+v"(s7));
         } while ((t = now() - t0) < 0.1);
-        if (s[0][0] + s[1][0] + s[2][0] + s[3][0] + s[4][0] + s[5][0] + s[6][0] + s[7][0] == -1.0f)
+        vec sum = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+        if (sum[0] == -1.0f)
             puts("");
         double bps = (double)passes * (double)(nv * sizeof(vec)) / t;
         if (bps > best)
@@ -111,6 +125,38 @@ static double bandwidth(size_t n)
     }
     free(buf);
     return best;
+}
+
+static double bandwidth(size_t n)
+{
+    double once = read_rate(n, 0), turns = read_rate(n, 1);
+    return once > turns ? once : turns;
+}
+
+/* Seconds one window spends at least reading the recurrent layers' W_hh
+ * among n layers, T times per direction, at the bandwidth of a buffer its
+ * size; their bytes into *bytes (read once by this count's reckoning). */
+static double recurrent_reads(const har_layer *ls, int n, size_t *bytes, double *read_bytes)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        har_layer_info in;
+        if (har_layer_describe(&ls[i], &in) != 0)
+            continue;
+        if (in.type == HAR_LAYER_RESIDUAL) {
+            s += recurrent_reads(in.body, in.n, bytes, read_bytes);
+            continue;
+        }
+        if (in.type != HAR_LAYER_RECURRENT)
+            continue;
+        int G = in.cell == HAR_CELL_GRU ? 3 : in.cell == HAR_CELL_LSTM ? 4 : 1, D = in.bidirectional ? 2 : 1;
+        size_t hh = (size_t)G * in.hidden * in.hidden * sizeof(float);
+        double bw = bandwidth(hh), reads = (double)in.layers * D * ls[i].in.t * (double)hh;
+        *bytes += (size_t)in.layers * D * hh;
+        *read_bytes += reads;
+        s += reads / bw;
+    }
+    return s;
 }
 
 /* Multiply-adds of one window through n layers. */
@@ -167,14 +213,16 @@ int main(int argc, char **argv)
             fprintf(stderr, "floor: %s\n", e.msg);
             return 1;
         }
-        double macs = layer_macs(ck.model.layers, ck.model.nlayers);
-        size_t bytes = ck.model.nweights * sizeof(float);
+        double macs = layer_macs(ck.model.layers, ck.model.nlayers), rec_bytes = 0;
+        size_t bytes = ck.model.nweights * sizeof(float), hh_bytes = 0;
+        double rec_s = recurrent_reads(ck.model.layers, ck.model.nlayers, &hh_bytes, &rec_bytes);
         double bw = bandwidth(bytes);
-        double compute = macs / peak * 1e6, memory = (double)bytes / bw * 1e6;
+        double compute = macs / peak * 1e6, memory = ((double)(bytes - hh_bytes) / bw + rec_s) * 1e6;
         if (i == 1)
             printf(" bandwidth_gbs=%.1f\n", bw / 1e9);
-        printf("%s macs=%.0f weight_bytes=%zu bandwidth_gbs=%.1f compute_us=%.1f memory_us=%.1f floor_us=%.1f\n",
-               argv[i], macs, bytes, bw / 1e9, compute, memory, compute > memory ? compute : memory);
+        printf("%s macs=%.0f weight_bytes=%zu recurrent_read_bytes=%.0f bandwidth_gbs=%.1f compute_us=%.1f "
+               "memory_us=%.1f floor_us=%.1f\n",
+               argv[i], macs, bytes, rec_bytes, bw / 1e9, compute, memory, compute > memory ? compute : memory);
         har_checkpoint_free(&ck);
     }
     return 0;

@@ -31,9 +31,10 @@
 # goes with the figures, since other work perturbs them.
 #
 # The goal columns: bench/floor.c measures this core's fp32 FMA peak and its
-# read bandwidth for the model's weights, and gives each model's floor, the
-# least time any fp32 implementation can take (max of its multiply-adds at
-# the peak and its weights at the bandwidth).  The goal is half ONNX
+# read bandwidth, and gives each model's floor, the least time any fp32
+# implementation can take (max of its multiply-adds at the peak and the
+# bytes it must read at the bandwidth: every weight once, a recurrent
+# layer's W_hh once per step).  The goal is half ONNX
 # Runtime's p50, or 1.25 x the floor where half ONNX Runtime's p50 is below
 # the floor; "met" compares har's p50 with it.  The floor is measured in
 # every round and each model's lowest is kept.  Last, where a recurrent
@@ -152,14 +153,22 @@ for m in $models; do
         "$(echo "$(summary "$t" p50_us) $hp50" | awk '{ printf "%.1fx", $1 / $2 }')" "$floor" "$goal" "$met" "$osame" "$tsame"
 done
 echo "ONNX Runtime $(echo "$o" | sed -n 's/.*version=\([^ ]*\).*/\1/p'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "floor parts, us (from the round of each model's lowest floor): multiply-adds at the peak, bytes at the bandwidth"
+printf '%-8s %10s %10s %14s\n' model compute memory "W_hh reads MB"
+for m in $models; do
+    grep "^$out/$m.safetensors.gz " "$out/floors" | sort -t= -k8,8g | head -n 1 |
+        awk -v m="$m" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                         printf "%-8s %10.1f %10.1f %14.2f\n", m, v["compute_us"], v["memory_us"],
+                                v["recurrent_read_bytes"] / 1e6 }'
+done
 # Where a recurrent step's time goes (bench/recurrent_step.c; AVX-512 only):
 # each cell from its round with the lowest step time.
 if [ -s "$out/steps" ]; then
     echo "recurrent step, H = 64, ns per step (bench/recurrent_step.c), FMA floor at the highest peak:"
-    printf '%-8s %8s %8s %8s %10s\n' cell step product in_l1 fma_floor
+    printf '%-8s %8s %8s %8s %8s %10s\n' cell step product in_l1 read fma_floor
     sort -t= -k2,2n "$out/steps" | awk -v peak="$peak" '
         !seen[$1]++ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-                      printf "%-8s %8.1f %8.1f %8.1f %10.1f\n", $1, v["step_ns"], v["product_ns"], v["in_l1_ns"],
-                             2 * v["macs"] / peak }'
+                      printf "%-8s %8.1f %8.1f %8.1f %8.1f %10.1f\n", $1, v["step_ns"], v["product_ns"], v["in_l1_ns"],
+                             v["read_ns"], 2 * v["macs"] / peak }'
 fi
 exit $status

@@ -11,15 +11,22 @@
  *   in_l1    the same number of block products on one block, which stays
  *            in the L1 cache: what the product costs if W_hh fitted there
  *            (LSTM-64's is 64 KB, GRU-64's 48 KB; the L1 cache holds 32);
+ *   read     W_hh read alone, block by block in the same orders, with no
+ *            arithmetic but a running maximum to keep the loads: what
+ *            fetching the weights costs, which no step can go below (the
+ *            weights cannot stay in registers, so every step reads them
+ *            all again);
  * and the multiply-adds of a step, which bench/latency.sh turns into the
  * step's time at the FMA peak floor.c measures.  The weights and inputs are
  * made up (the time does not depend on them).  Prints one line per cell:
- *   CELL step_ns=... product_ns=... in_l1_ns=... macs=...
+ *   CELL step_ns=... product_ns=... in_l1_ns=... read_ns=... macs=...
  * or nothing without AVX-512 (the step kernels need it). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include <immintrin.h>
 
 #include "nn/matvec.h"
 #include "nn/recurrent.h"
@@ -47,16 +54,31 @@ static float *filled(size_t n, unsigned seed)
     return v;
 }
 
+/* n floats (a multiple of 64) at p read in 64-byte loads into 4 running
+ * maxima, the largest kept in *sink so the loads are not optimised away. */
+__attribute__((target("avx512f"))) static void read_block(const float *p, size_t n, float *sink)
+{
+    __m512 m0 = _mm512_set1_ps(*sink), m1 = m0, m2 = m0, m3 = m0;
+    for (size_t i = 0; i < n; i += 64) {
+        m0 = _mm512_max_ps(m0, _mm512_loadu_ps(p + i));
+        m1 = _mm512_max_ps(m1, _mm512_loadu_ps(p + i + 16));
+        m2 = _mm512_max_ps(m2, _mm512_loadu_ps(p + i + 32));
+        m3 = _mm512_max_ps(m3, _mm512_loadu_ps(p + i + 48));
+    }
+    *sink = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+}
+
 static void measure(const char *name, const rnn_cell *cell)
 {
     int G = cell->gates, GH = G * H, blocks = H / UNITS, cols = G * UNITS;
     float *hh = filled((size_t)GH * H, 1), *gates = filled((size_t)T * GH, 2);
     float *bias = filled((size_t)GH, 3), *b_hh = filled((size_t)GH, 4), *rec = filled((size_t)GH, 5);
     float *aux = filled((size_t)(T + 1) * 2 * H, 6), *h = filled((size_t)(T + 1) * H, 7);
-    double best[3] = {1e9, 1e9, 1e9};
+    double best[4] = {1e9, 1e9, 1e9, 1e9};
+    float sink = 0;
     rnn_tail512 tail = {0};
     for (int r = 0; r < RUNS; r++)
-        for (int mode = 0; mode < 3; mode++) {
+        for (int mode = 0; mode < 4; mode++) {
             rnn_fwd_step st, prev;
             double t0 = now();
             for (int n = 1; n <= T; n++) {
@@ -73,6 +95,10 @@ static void measure(const char *name, const rnn_cell *cell)
                 }
                 for (int i = 0; i < blocks; i++) {
                     int b = n & 1 ? blocks - 1 - i : i;
+                    if (mode == 3) {
+                        read_block(hh + (size_t)b * cols * H, (size_t)cols * H, &sink);
+                        continue;
+                    }
                     har_matvec_chain(rec + (size_t)b * cols, st.h_prev, hh + (size_t)(mode == 1 ? b : 0) * cols * H,
                                      H, cols);
                 }
@@ -81,7 +107,10 @@ static void measure(const char *name, const rnn_cell *cell)
             if (ns < best[mode])
                 best[mode] = ns;
         }
-    printf("%s step_ns=%.1f product_ns=%.1f in_l1_ns=%.1f macs=%d\n", name, best[0], best[1], best[2], GH * H);
+    printf("%s step_ns=%.1f product_ns=%.1f in_l1_ns=%.1f read_ns=%.1f macs=%d\n", name, best[0], best[1], best[2],
+           best[3], GH * H);
+    if (sink == 12345.0f) /* keep the reads */
+        puts("");
     free(hh), free(gates), free(bias), free(b_hh), free(rec), free(aux), free(h);
 }
 
