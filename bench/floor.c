@@ -9,11 +9,12 @@
  *              -ffp-contract=fast, so x * a + b is one FMA at the CPU's
  *              widest vectors), the best of 5 runs of 0.1 s;
  *   bandwidth  bytes per second one core reads from a buffer of a given
- *              size, again and again, the best of 5 runs of reading it
- *              forwards every time and of 5 reading it forwards and
- *              backwards in turn (for a buffer larger than the L1 cache
- *              the second keeps the part read last cached for the next
- *              pass, the first none of it);
+ *              size, again and again: the fastest of many timed stretches
+ *              of some 8 MB each (about what a recurrent window reads;
+ *              0.3 s of them), reading it forwards every time or forwards
+ *              and backwards in turn, whichever is faster (for a buffer
+ *              larger than the L1 cache the second keeps the part read
+ *              last cached for the next pass, the first none of it);
  * and per model, from what each layer tells (har_layer_describe): the
  * multiply-adds of one window (dense t*in*out, conv1d T'*O*C*K, a recurrent
  * layer T*G*H*(in+H) per direction, attention t*f) and the bytes it must
@@ -27,9 +28,10 @@
  * on this core can be faster than the rates measured here allow.  Output,
  * one line per model:
  *   MODEL macs=... weight_bytes=... recurrent_read_bytes=... compute_us=...
- *         memory_us=... floor_us=...
+ *         memory_us=... floor_us=... read_bytes=...
+ * (read_bytes: every byte the floor counts read, W_hh's T times).
  * after "peak_gflops=... bandwidth_gbs=..." for the machine (the bandwidth
- * of the first model's weights). */
+ * of the first model's weights, and each model's line has its own). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@
 typedef float vec __attribute__((vector_size(64)));
 #define LANES ((int)(sizeof(vec) / sizeof(float)))
 #define CHAINS 12
+#define STRETCH_BYTES ((size_t)8 << 20) /* bytes per timed stretch of reads */
 
 static double now(void)
 {
@@ -91,7 +94,9 @@ static double peak_macs(void)
 static double read_rate(size_t n, int alternate)
 {
     size_t nv = n / sizeof(vec) >= 8 ? n / sizeof(vec) / 8 * 8 : 8; /* whole groups of 8 */
-    vec *buf = aligned_alloc(64, nv * sizeof(vec));
+    size_t pass_bytes = nv * sizeof(vec);
+    long per_stretch = pass_bytes >= STRETCH_BYTES ? 1 : (long)(STRETCH_BYTES / pass_bytes);
+    vec *buf = aligned_alloc(64, pass_bytes);
     if (!buf) {
         fprintf(stderr, "floor: out of memory\n");
         exit(1);
@@ -99,30 +104,29 @@ static double read_rate(size_t n, int alternate)
     for (size_t i = 0; i < nv; i++)
         for (int l = 0; l < LANES; l++)
             buf[i][l] = (float)((i + (size_t)l) % 7);
-    double best = 0;
-    for (int run = 0; run < 5; run++) {
-        /* 8 sums in registers of their own: one add per load, 8 apart in
-         * the chain, so the loads and not the adds set the pace */
-        vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
-        long passes = 0;
-        double t0 = now(), t;
-        do {
+    /* 8 sums in registers of their own: one add per load, 8 apart in the
+     * chain, so the loads and not the adds set the pace */
+    vec s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
+    double best = 0, start = now();
+    long passes = 0;
+    do {
+        double t0 = now();
+        for (long k = 0; k < per_stretch; k++, passes++) {
             int back = alternate && passes % 2;
             for (size_t g = 0; g < nv; g += 8) {
                 const vec *p = buf + (back ? nv - 8 - g : g);
                 s0 += p[0], s1 += p[1], s2 += p[2], s3 += p[3];
                 s4 += p[4], s5 += p[5], s6 += p[6], s7 += p[7];
             }
-            passes++;
             __asm__ volatile("" : "+v"(s0), "+v"(s1), "+v"(s2), "+v"(s3), "+v"(s4), "+v"(s5), "+v"(s6), "+v"(s7));
-        } while ((t = now() - t0) < 0.1);
-        vec sum = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
-        if (sum[0] == -1.0f)
-            puts("");
-        double bps = (double)passes * (double)(nv * sizeof(vec)) / t;
+        }
+        double bps = (double)per_stretch * (double)pass_bytes / (now() - t0);
         if (bps > best)
             best = bps;
-    }
+    } while (now() - start < 0.3);
+    vec sum = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+    if (sum[0] == -1.0f)
+        puts("");
     free(buf);
     return best;
 }
@@ -135,7 +139,8 @@ static double bandwidth(size_t n)
 
 /* Seconds one window spends at least reading the recurrent layers' W_hh
  * among n layers, T times per direction, at the bandwidth of a buffer its
- * size; their bytes into *bytes (read once by this count's reckoning). */
+ * size; adds their W_hh bytes to *bytes and the bytes read (T times each)
+ * to *read_bytes. */
 static double recurrent_reads(const har_layer *ls, int n, size_t *bytes, double *read_bytes)
 {
     double s = 0;
@@ -216,13 +221,15 @@ int main(int argc, char **argv)
         double macs = layer_macs(ck.model.layers, ck.model.nlayers), rec_bytes = 0;
         size_t bytes = ck.model.nweights * sizeof(float), hh_bytes = 0;
         double rec_s = recurrent_reads(ck.model.layers, ck.model.nlayers, &hh_bytes, &rec_bytes);
-        double bw = bandwidth(bytes);
-        double compute = macs / peak * 1e6, memory = ((double)(bytes - hh_bytes) / bw + rec_s) * 1e6;
+        double bw = bandwidth(bytes), rest = bytes > hh_bytes ? (double)(bytes - hh_bytes) : 0;
+        /* the weights other than W_hh, read once, on a buffer of their size */
+        double compute = macs / peak * 1e6, memory = ((rest > 0 ? rest / bandwidth(bytes - hh_bytes) : 0) + rec_s) * 1e6;
         if (i == 1)
             printf(" bandwidth_gbs=%.1f\n", bw / 1e9);
         printf("%s macs=%.0f weight_bytes=%zu recurrent_read_bytes=%.0f bandwidth_gbs=%.1f compute_us=%.1f "
-               "memory_us=%.1f floor_us=%.1f\n",
-               argv[i], macs, bytes, rec_bytes, bw / 1e9, compute, memory, compute > memory ? compute : memory);
+               "memory_us=%.1f floor_us=%.1f read_bytes=%.0f\n",
+               argv[i], macs, bytes, rec_bytes, bw / 1e9, compute, memory, compute > memory ? compute : memory,
+               rest + rec_bytes);
         har_checkpoint_free(&ck);
     }
     return 0;

@@ -127,7 +127,7 @@ done
 # A floor is a least time, so the least measured in any round is the one to
 # meet: the highest FMA peak and read bandwidth, and each model's lowest floor
 # (from one round: a slow spell may hit either measurement).
-highest() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$out/floors" | sort -g | tail -n 1; }
+highest() { grep '^peak_gflops' "$out/floors" | sed -n "s/.*$1=\([^ ]*\).*/\1/p" | sort -g | tail -n 1; }
 peak=$(highest peak_gflops)
 echo "peak_gflops=$peak bandwidth_gbs=$(highest bandwidth_gbs) (the highest of the rounds)"
 printf '%-8s %19s %19s %17s %12s %9s %9s %8s %8s %9s %9s\n' model "har us mean/p50/p99" "ORT us mean/p50/p99" \
@@ -153,13 +153,14 @@ for m in $models; do
         "$(echo "$(summary "$t" p50_us) $hp50" | awk '{ printf "%.1fx", $1 / $2 }')" "$floor" "$goal" "$met" "$osame" "$tsame"
 done
 echo "ONNX Runtime $(echo "$o" | sed -n 's/.*version=\([^ ]*\).*/\1/p'); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "floor parts, us (from the round of each model's lowest floor): multiply-adds at the peak, bytes at the bandwidth"
-printf '%-8s %10s %10s %14s\n' model compute memory "W_hh reads MB"
+echo "floor parts, us (from the round of each model's lowest floor): multiply-adds at the peak, bytes at the bandwidth (MB read, at GB/s)"
+printf '%-8s %10s %10s %14s %9s %9s\n' model compute memory "W_hh reads MB" "MB read" "GB/s"
 for m in $models; do
     grep "^$out/$m.safetensors.gz " "$out/floors" | sort -t= -k8,8g | head -n 1 |
         awk -v m="$m" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-                         printf "%-8s %10.1f %10.1f %14.2f\n", m, v["compute_us"], v["memory_us"],
-                                v["recurrent_read_bytes"] / 1e6 }'
+                         printf "%-8s %10.1f %10.1f %14.2f %9.2f %9.1f\n", m, v["compute_us"], v["memory_us"],
+                                v["recurrent_read_bytes"] / 1e6, v["read_bytes"] / 1e6,
+                                v["read_bytes"] / v["memory_us"] / 1e3 }'
 done
 # Where a recurrent step's time goes (bench/recurrent_step.c; AVX-512 only):
 # each cell from its round with the lowest step time.
