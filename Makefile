@@ -454,7 +454,11 @@ check-grad: $(GRAD_BIN) | packages-check
 # check-readme: every example of the docs that shows output still prints it.
 # Then the gradient checks and every level, one after the other; every level
 # runs even if one before it failed (as one runner did), and any failure
-# fails make check.
+# fails make check.  Last, the batch-1 kernels' suite once more with
+# OpenBLAS's own choice of kernels (OPENBLAS_CORETYPE empty): the checks that
+# serving gives a batch's bits run only where OpenBLAS's kernels sum in the
+# orders matvec.h names (SkylakeX, Cooperlake), never under the pinned Haswell
+# kernels.
 test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) library man | packages-check packages-onnx
 	sh scripts/check-layers $(BUILD)
 	sh scripts/check-readme $(BIN)
@@ -462,7 +466,10 @@ test: $(TOOL_BINS) $(TEST_RUNNERS) $(GRAD_BIN) $(KILLAT) $(FUZZ_REPLAY) library 
 	@failed=; for level in $(TEST_LEVELS); do \
 	    echo '$(RUN_TESTS) $(BUILD)/tests/check_'$$level; \
 	    $(RUN_TESTS) $(BUILD)/tests/check_$$level || failed="$$failed $$level"; \
-	done; test -z "$$failed" || { echo "make check: failures in$$failed" >&2; exit 1; }
+	done; \
+	echo 'OPENBLAS_CORETYPE= CK_RUN_SUITE=latency_lib $(RUN_TESTS) $(BUILD)/tests/check_unit'; \
+	OPENBLAS_CORETYPE= CK_RUN_SUITE=latency_lib $(RUN_TESTS) $(BUILD)/tests/check_unit || failed="$$failed unit-openblas-own"; \
+	test -z "$$failed" || { echo "make check: failures in$$failed" >&2; exit 1; }
 
 check: packages-check test
 

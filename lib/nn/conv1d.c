@@ -154,7 +154,7 @@ static int conv_reserve(har_layer *l, int max_batch, har_err *e)
     conv_state *s = l->state;
     if (!s->blk) {
         size_t CK = (size_t)s->C * s->K, pad = s->P > 0 ? ((size_t)s->T + 2 * (size_t)s->P) * s->C : 0;
-        if (har_nn_grow(&s->src, CK * s->O + s->O, e) || har_nn_grow(&s->blk, CK * s->O, e) ||
+        if (har_nn_grow(&s->src, CK * s->O + s->O, e) || har_nn_alloc_aligned(&s->blk, CK * s->O, e) ||
             (pad && har_nn_grow(&s->pad, pad, e)) || !(s->off = har_calloc(CK, sizeof *s->off, e)))
             return -1;
         for (int c = 0; c < s->C; c++)

@@ -1,5 +1,6 @@
 /* dense.c - fully connected layer, applied to every timestep (PyTorch's
  * nn.Linear on the last dimension): y = x W^T + b, W [units, f], b [units]. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "gemm.h"
@@ -10,19 +11,42 @@
  * head of a few outputs takes the plain order ("rows"): it costs nothing
  * there, and OpenBLAS's SkylakeX and Cooperlake kernels use it for such
  * heads in full batches, so that a GRU-64's batch-1 probabilities equal
- * har-eval's bit for bit (measured).  Wider layers take the faster "dot"
- * order. */
+ * har-eval's bit for bit (measured).  Wider layers take the blocks order on
+ * W^T packed once, which OpenBLAS's Cooperlake kernels follow for any K, so
+ * that an MLP's batch-1 probabilities equal har-eval's there too (measured);
+ * it reads W^T row by row, one stream, and costs no more than the dot
+ * order, which has no batched kernel's bits. */
 #define NARROW_OUTPUTS 16
+
+typedef struct {
+    int built; /* blk holds the weights in src */
+    real *src; /* [out * in] the weights blk was made from */
+    real *blk; /* [in, out] W^T, har_matvec_pack's layout */
+    real *tmp; /* [out] a block's sums */
+} dense_state;
+
+static void dense_serve(har_layer *l, const real *x, real *y)
+{
+    int in = l->in.f, out = l->out.f;
+    const real *W = l->w, *b = l->w + l->params[1].offset;
+    dense_state *s = l->state;
+    if (out <= NARROW_OUTPUTS) {
+        har_matvec_rows(y, W, x, b, out, in);
+        return;
+    }
+    if (har_layer_cache_stale(l, s->built, s->src, W, (size_t)out * in)) {
+        har_matvec_pack(s->blk, W, NULL, out, in);
+        s->built = 1;
+    }
+    har_matvec_blocks(y, s->tmp, x, s->blk, b, in, out);
+}
 
 static void dense_forward(har_layer *l, const real *x, real *y, int B, int train)
 {
     int rows = B * l->in.t, in = l->in.f, out = l->out.f;
     const real *W = l->w, *b = l->w + l->params[1].offset;
     if (rows == 1 && !train) {
-        if (out <= NARROW_OUTPUTS)
-            har_matvec_rows(y, W, x, b, out, in);
-        else
-            har_matvec_dot(y, W, x, b, out, in);
+        dense_serve(l, x, y);
         return;
     }
     for (int r = 0; r < rows; r++)
@@ -46,6 +70,30 @@ static void dense_backward(har_layer *l, const real *x, const real *y, const rea
         har_gemm(0, 0, rows, in, out, 1, dy, out, l->w, in, 0, dx, in); /* dx = dy W */
 }
 
+/* The serving buffers, once: only wide layers have them. */
+static int dense_reserve(har_layer *l, int max_batch, har_err *e)
+{
+    (void)max_batch;
+    dense_state *s = l->state;
+    size_t n = (size_t)l->out.f * l->in.f;
+    if (l->out.f <= NARROW_OUTPUTS || s->blk)
+        return 0;
+    if (har_nn_grow(&s->src, n, e) || har_nn_alloc_aligned(&s->blk, n, e) || har_nn_grow(&s->tmp, (size_t)l->out.f, e))
+        return -1;
+    return 0;
+}
+
+static void dense_destroy(har_layer *l)
+{
+    dense_state *s = l->state;
+    if (s) {
+        free(s->src);
+        free(s->blk);
+        free(s->tmp);
+    }
+    free(s);
+}
+
 static void dense_describe(const har_layer *l, har_layer_info *info)
 {
     (void)l;
@@ -54,14 +102,19 @@ static void dense_describe(const har_layer *l, har_layer_info *info)
 
 static const har_layer_ops dense_ops = {
     .kind = "dense", .forward = dense_forward, .backward = dense_backward,
-    .bind = har_layer_bind_default, .describe = dense_describe,
+    .reserve = dense_reserve, .bind = har_layer_bind_default, .destroy = dense_destroy,
+    .describe = dense_describe,
 };
 
 int har_dense_make(har_layer *l, har_shape in, int units, har_err *e)
 {
     if (units < 1)
         return har_fail(e, HAR_EUSAGE, "dense: units must be at least 1 (got %d)", units);
+    dense_state *s = har_calloc(1, sizeof *s, e);
+    if (!s)
+        return -1;
     l->ops = &dense_ops;
+    l->state = s;
     l->in = in;
     l->out = (har_shape){in.t, units};
     int64_t ws[2] = {units, in.f}, bs[1] = {units};

@@ -51,6 +51,14 @@ int har_nn_grow(real **p, size_t n, har_err *e)
     return 0;
 }
 
+int har_nn_alloc_aligned(real **p, size_t n, har_err *e)
+{
+    size_t bytes = (n * sizeof **p + 63) / 64 * 64;
+    if (!(*p = aligned_alloc(64, bytes ? bytes : 64)))
+        return har_fail(e, HAR_EIO, "out of memory (%zu values of layer cache)", n);
+    return 0;
+}
+
 int har_layer_cache_stale(const har_layer *l, int built, real *copy, const real *w, size_t n)
 {
     if (built && (l->frozen || !memcmp(copy, w, n * sizeof *w)))

@@ -46,30 +46,6 @@ static void chain_c(real *restrict y, const real *restrict x, const real *restri
             y[c] = FMA(x[k], blk[(size_t)k * n + c], y[c]);
 }
 
-enum { LANES = 32 };
-
-/* W[j] . x in LANES lanes, added pairwise. */
-static real dot_lanes_c(const real *restrict w, const real *restrict x, int K)
-{
-    real s[LANES] = {0};
-    for (int k = 0; k < K; k += LANES)
-        for (int l = 0; l < LANES; l++) {
-            int in = k + l < K; /* past K: 0 * 0, as a masked vector load gives */
-            s[l] = FMA(in ? w[k + l] : 0, in ? x[k + l] : 0, s[l]);
-        }
-    for (int half = LANES / 2; half >= 1; half /= 2)
-        for (int l = 0; l < half; l++)
-            s[l] += s[l + half];
-    return s[0];
-}
-
-static void dot_c(real *restrict y, const real *restrict W, const real *restrict x, const real *restrict b,
-                  int N, int K)
-{
-    for (int j = 0; j < N; j++)
-        y[j] = b[j] + dot_lanes_c(W + (size_t)j * K, x, K);
-}
-
 /* rows: 8 outputs at a time, so 8 independent chains hide the latency of
  * each multiply-add (one output's chain alone would wait on every step); a
  * last group of fewer repeats its last row rather than vary the count, which
@@ -121,7 +97,6 @@ static void conv_c(real *restrict y, const real *restrict x, size_t xs, const in
 }
 
 typedef void chain_fn(real *restrict, const real *restrict, const real *restrict, int, int);
-typedef void dot_fn(real *restrict, const real *restrict, const real *restrict, const real *restrict, int, int);
 typedef void conv_fn(real *restrict, const real *restrict, size_t, const int *restrict, const real *restrict,
                      const real *restrict, int, int, int);
 
@@ -181,62 +156,6 @@ TARGET_AVX512 static void chain_avx512(float *restrict y, const float *restrict 
         default: chain_cols_512(yc, x, bc, K, n, 8, 0); break;
         }
     }
-}
-
-/* Lanes l and l + 16, + 8, + 4, + 2, + 1 of [a0 a1], as dot_lanes_c adds them. */
-TARGET_AVX512 INLINE float sum_lanes_512(__m512 a0, __m512 a1)
-{
-    __m512 t = _mm512_add_ps(a0, a1);
-    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1));
-    __m256 u = _mm256_add_ps(_mm512_castps512_ps256(t), hi);
-    __m128 v = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
-    __m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
-    return _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
-}
-
-/* nr rows of W at once, sharing the loads of x; two registers (32 lanes) each. */
-TARGET_AVX512 INLINE void dot_rows_512(float *restrict y, const float *restrict W, const float *restrict x,
-                                       const float *restrict b, int K, int nr)
-{
-    __m512 acc[4][2];
-    UNROLL
-    for (int r = 0; r < nr; r++)
-        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-    int k = 0;
-    for (; k + 32 <= K; k += 32) {
-        __m512 x0 = _mm512_loadu_ps(x + k), x1 = _mm512_loadu_ps(x + k + 16);
-        UNROLL
-        for (int r = 0; r < nr; r++) {
-            const float *w = W + (size_t)r * K + k;
-            acc[r][0] = _mm512_fmadd_ps(_mm512_loadu_ps(w), x0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(_mm512_loadu_ps(w + 16), x1, acc[r][1]);
-        }
-    }
-    if (k < K) {
-        int rest = K - k;
-        __mmask16 m0 = (__mmask16)(rest >= 16 ? 0xffffu : (1u << rest) - 1);
-        __mmask16 m1 = (__mmask16)(rest > 16 ? (1u << (rest - 16)) - 1 : 0);
-        __m512 x0 = _mm512_maskz_loadu_ps(m0, x + k), x1 = _mm512_maskz_loadu_ps(m1, x + k + 16);
-        UNROLL
-        for (int r = 0; r < nr; r++) {
-            const float *w = W + (size_t)r * K + k;
-            acc[r][0] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, w), x0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, w + 16), x1, acc[r][1]);
-        }
-    }
-    UNROLL
-    for (int r = 0; r < nr; r++)
-        y[r] = b[r] + sum_lanes_512(acc[r][0], acc[r][1]);
-}
-
-TARGET_AVX512 static void dot_avx512(float *restrict y, const float *restrict W, const float *restrict x,
-                                     const float *restrict b, int N, int K)
-{
-    int j = 0;
-    for (; j + 4 <= N; j += 4)
-        dot_rows_512(y + j, W + (size_t)j * K, x, b + j, K, 4);
-    for (; j < N; j++)
-        dot_rows_512(y + j, W + (size_t)j * K, x, b + j, K, 1);
 }
 
 /* conv: a tile of nr rows x nv registers of columns (the last one masked by
@@ -366,58 +285,6 @@ TARGET_AVX2 static void chain_avx2(float *restrict y, const float *restrict x, c
     }
 }
 
-/* Lanes a[0] = 0..7, a[1] = 8..15, a[2] = 16..23, a[3] = 24..31, added as
- * dot_lanes_c adds them. */
-TARGET_AVX2 INLINE float sum_lanes_256(const __m256 a[4])
-{
-    __m256 u = _mm256_add_ps(_mm256_add_ps(a[0], a[2]), _mm256_add_ps(a[1], a[3]));
-    __m128 v = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
-    __m128 w = _mm_add_ps(v, _mm_movehl_ps(v, v));
-    return _mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps(w, w, 1)));
-}
-
-TARGET_AVX2 INLINE void dot_rows_256(float *restrict y, const float *restrict W, const float *restrict x,
-                                     const float *restrict b, int K, int nr)
-{
-    __m256 acc[2][4];
-    UNROLL
-    for (int r = 0; r < nr; r++)
-        UNROLL
-        for (int q = 0; q < 4; q++)
-            acc[r][q] = _mm256_setzero_ps();
-    int k = 0;
-    for (; k + 32 <= K; k += 32)
-        UNROLL
-        for (int q = 0; q < 4; q++) {
-            __m256 xq = _mm256_loadu_ps(x + k + 8 * q);
-            UNROLL
-            for (int r = 0; r < nr; r++)
-                acc[r][q] = _mm256_fmadd_ps(_mm256_loadu_ps(W + (size_t)r * K + k + 8 * q), xq, acc[r][q]);
-        }
-    if (k < K)
-        UNROLL
-        for (int q = 0; q < 4; q++) {
-            __m256i m = first_lanes_256(K - k - 8 * q);
-            __m256 xq = _mm256_maskload_ps(x + k + 8 * q, m);
-            UNROLL
-            for (int r = 0; r < nr; r++)
-                acc[r][q] = _mm256_fmadd_ps(_mm256_maskload_ps(W + (size_t)r * K + k + 8 * q, m), xq, acc[r][q]);
-        }
-    UNROLL
-    for (int r = 0; r < nr; r++)
-        y[r] = b[r] + sum_lanes_256(acc[r]);
-}
-
-TARGET_AVX2 static void dot_avx2(float *restrict y, const float *restrict W, const float *restrict x,
-                                 const float *restrict b, int N, int K)
-{
-    int j = 0;
-    for (; j + 2 <= N; j += 2)
-        dot_rows_256(y + j, W + (size_t)j * K, x, b + j, K, 2);
-    for (; j < N; j++)
-        dot_rows_256(y + j, W + (size_t)j * K, x, b + j, K, 1);
-}
-
 /* conv: tiles of nr <= 4 rows x 2 registers of columns (the last `tail`
  * lanes of the second, or all 8 when tail is 0), 8 sums in registers. */
 TARGET_AVX2 INLINE void conv_tile_256(float *restrict y, const float *restrict x, size_t xs,
@@ -488,7 +355,6 @@ TARGET_AVX2 static void conv_avx2(float *restrict y, const float *restrict x, si
 #endif
 
 static chain_fn *chain_impl = chain_c;
-static dot_fn *dot_impl = dot_c;
 static conv_fn *conv_impl = conv_c;
 
 int har_matvec_select(const char *isa)
@@ -498,20 +364,17 @@ int har_matvec_select(const char *isa)
     __builtin_cpu_init();
     if ((best || !strcmp(isa, "avx512")) && __builtin_cpu_supports("avx512f")) {
         chain_impl = chain_avx512;
-        dot_impl = dot_avx512;
         conv_impl = conv_avx512;
         return 0;
     }
     if ((best || !strcmp(isa, "avx2")) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         chain_impl = chain_avx2;
-        dot_impl = dot_avx2;
         conv_impl = conv_avx2;
         return 0;
     }
 #endif
     if (best || !strcmp(isa, "c")) {
         chain_impl = chain_c;
-        dot_impl = dot_c;
         conv_impl = conv_c;
         return 0;
     }
@@ -543,6 +406,16 @@ int har_matvec_blas_chains(void)
 #endif
 }
 
+int har_matvec_blas_blocks(void)
+{
+#ifdef HAR_NN_DOUBLE
+    return 0;
+#else
+    const char *core = openblas_get_corename();
+    return core && !strcasecmp(core, "cooperlake");
+#endif
+}
+
 __attribute__((constructor)) static void pick_kernels(void)
 {
     har_matvec_select(NULL);
@@ -553,10 +426,25 @@ void har_matvec_chain(real *restrict y, const real *restrict x, const real *rest
     chain_impl(y, x, blk, K, n);
 }
 
-void har_matvec_dot(real *restrict y, const real *restrict W, const real *restrict x, const real *restrict b,
-                    int N, int K)
+int har_matvec_kblock(int left)
 {
-    dot_impl(y, W, x, b, N, K);
+    enum { GEMM_Q = 320, GEMM_UNROLL_M = 16 };
+    if (left >= 2 * GEMM_Q)
+        return GEMM_Q;
+    if (left > GEMM_Q)
+        return (left / 2 + GEMM_UNROLL_M - 1) / GEMM_UNROLL_M * GEMM_UNROLL_M;
+    return left;
+}
+
+void har_matvec_blocks(real *restrict y, real *restrict tmp, const real *restrict x, const real *restrict blk,
+                       const real *restrict b, int K, int n)
+{
+    memcpy(y, b, (size_t)n * sizeof *y);
+    for (int k0 = 0, kq; k0 < K; k0 += kq) {
+        kq = har_matvec_kblock(K - k0);
+        chain_impl(tmp, x + k0, blk + (size_t)k0 * n, kq, n);
+        har_row_add(y, tmp, (size_t)n); /* y + tmp, as OpenBLAS adds its sums into C */
+    }
 }
 
 void har_matvec_conv(real *restrict y, const real *restrict x, size_t xs, const int *restrict off,

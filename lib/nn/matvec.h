@@ -15,10 +15,6 @@
  *          recurrent step computes what the same row computes in a batch.
  *          The rows of W come packed as a block of W^T (har_matvec_pack),
  *          in the order the caller wants them, stored contiguously.
- *   dot    y[j] = b[j] + W[j] . x in 32 lanes: lane l sums the k = l mod 32
- *          as a chain, then the lanes are added pairwise (l and l + 16, then
- *          + 8, + 4, + 2, + 1), then the bias.  Fast for wide layers
- *          stored row-major, but its rounding differs from a batched product.
  *   rows   y[j] = b[j] + (W[j][0] x[0] + W[j][1] x[1] + ...), the plain
  *          chain for a row-major W, then the bias; cheap only for a few
  *          outputs.
@@ -30,6 +26,14 @@
  *          with alpha 1 adds the bias last), so a batch-1 convolution gives
  *          the bits of the batched one there while its K fits one of
  *          OpenBLAS's blocks (conv1d.c).
+ *   blocks y[j] = b[j] + (chain over the first block of k) + (chain over
+ *          the next block) + ...: K cut as OpenBLAS's level-3 driver cuts
+ *          it for its Cooperlake sgemm (har_matvec_kblock), each block's
+ *          chain started from 0 and added to y in turn.  That is how
+ *          OpenBLAS's Cooperlake kernels compute y = bias + x W^T for a K
+ *          of any size (har_matvec_blas_blocks; measured up to K = 4608),
+ *          so a batch-1 dense layer gives the batched one's bits there; for
+ *          K up to 320, one block, it is the conv order with one row.
  *
  * The double build (HAR_NN_DOUBLE) has the plain C versions only. */
 #ifndef HAR_NN_MATVEC_H
@@ -45,9 +49,16 @@ void har_matvec_pack(real *restrict blk, const real *restrict W, const int *rest
  * x[k] blk[k][c]. */
 void har_matvec_chain(real *restrict y, const real *restrict x, const real *restrict blk, int K, int n);
 
-/* y [N] = b + W x for W [N, K] (row-major), dot order. */
-void har_matvec_dot(real *restrict y, const real *restrict W, const real *restrict x,
-                    const real *restrict b, int N, int K);
+/* The length of the next block of k when `left` are still to be summed,
+ * as OpenBLAS's level-3 driver cuts K with its Cooperlake sgemm (GEMM_Q 320,
+ * GEMM_UNROLL_M 16): 320 while 640 or more are left; from 321 to 639, half
+ * of them rounded up to a multiple of 16; up to 320, all of them. */
+int har_matvec_kblock(int left);
+
+/* y [n] = x [K] times blk [K, n] plus b, blocks order; tmp has room for n
+ * values (each block's chain). */
+void har_matvec_blocks(real *restrict y, real *restrict tmp, const real *restrict x, const real *restrict blk,
+                       const real *restrict b, int K, int n);
 
 /* y [N] = b + W x for W [N, K] (row-major), rows order. */
 void har_matvec_rows(real *restrict y, const real *restrict W, const real *restrict x,
@@ -63,6 +74,10 @@ void har_matvec_conv(real *restrict y, const real *restrict x, size_t xs, const 
  * 320; Haswell and Zen, which make pins with OPENBLAS_CORETYPE, do not), so
  * that the chain and conv kernels give a batched product's bits. */
 int har_matvec_blas_chains(void);
+
+/* Whether OpenBLAS's products sum in the blocks order for any K: its
+ * Cooperlake kernels do (SkylakeX's cut K otherwise beyond 384). */
+int har_matvec_blas_blocks(void);
 
 /* Picks the kernels' instruction set: "avx512", "avx2", "c", or NULL for the
  * best the CPU has (the default, chosen at load time).  -1 if the CPU lacks

@@ -500,16 +500,6 @@ static void rnn_backward(har_layer *l, const real *x, const real *y, const real 
 
 /* ---- buffers ---- */
 
-/* n reals on a 64-byte boundary: the kernels' 64-byte loads from a packed
- * W_hh that straddled two cache lines made a GRU-64 window 15 % slower. */
-static int alloc_aligned(real **p, size_t n, har_err *e)
-{
-    size_t bytes = (n * sizeof **p + 63) / 64 * 64;
-    if (!(*p = aligned_alloc(64, bytes ? bytes : 64)))
-        return har_fail(e, HAR_EIO, "out of memory (%zu values of layer cache)", n);
-    return 0;
-}
-
 /* The serving caches (any batch size may be followed by a batch of 1). */
 static int reserve_serving(har_layer *l, har_err *e)
 {
@@ -522,7 +512,7 @@ static int reserve_serving(har_layer *l, har_err *e)
     for (int k = 0; k < s->L; k++)
         for (int d = 0; d < s->D; d++) {
             rnn_serving *c = &s->serve[k * s->D + d];
-            if (har_nn_grow(&c->src, direction_params(l, k), e) || alloc_aligned(&c->hh, GH * (size_t)s->H, e) ||
+            if (har_nn_grow(&c->src, direction_params(l, k), e) || har_nn_alloc_aligned(&c->hh, GH * (size_t)s->H, e) ||
                 har_nn_grow(&c->ih_t, GH * (size_t)s->lv[k].in, e) || har_nn_grow(&c->bias, GH, e))
                 return -1;
         }
