@@ -22,16 +22,16 @@
  * per direction), which every one of its T steps needs whole and which
  * cannot stay in registers (32 vector registers hold 2 KB), so a window
  * reads it T times per direction, at the bandwidth of a buffer its size.
- *   floor_us = max(2 * MACs / peak, bytes read / bandwidth).
+ *   floor_us = max(2 * MACs / peak FLOP/s, bytes read / bandwidth).
  * Everything else a forward pass does (activations, softmax, memory traffic
  * of activations) only adds to it, so no implementation of the model in fp32
  * on this core can be faster than the rates measured here allow.  Output,
  * one line per model:
- *   MODEL macs=... weight_bytes=... recurrent_read_bytes=... compute_us=...
- *         memory_us=... floor_us=... read_bytes=...
- * (read_bytes: every byte the floor counts read, W_hh's T times).
- * after "peak_gflops=... bandwidth_gbs=..." for the machine (the bandwidth
- * of the first model's weights, and each model's line has its own). */
+ *   MODEL macs=... weight_bytes=... recurrent_read_bytes=... bandwidth_gbs=...
+ *         compute_us=... memory_us=... floor_us=... read_bytes=...
+ * (read_bytes: every byte the floor counts read, W_hh's T times;
+ * bandwidth_gbs: the rate those reads came to), after "peak_gflops=..." for
+ * the machine. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
         return 2;
     }
     double peak = peak_macs();
-    printf("peak_gflops=%.1f", 2 * peak / 1e9);
+    printf("peak_gflops=%.1f\n", 2 * peak / 1e9);
     for (int i = 1; i < argc; i++) {
         har_checkpoint ck;
         har_err e = {0};
@@ -221,15 +221,14 @@ int main(int argc, char **argv)
         double macs = layer_macs(ck.model.layers, ck.model.nlayers), rec_bytes = 0;
         size_t bytes = ck.model.nweights * sizeof(float), hh_bytes = 0;
         double rec_s = recurrent_reads(ck.model.layers, ck.model.nlayers, &hh_bytes, &rec_bytes);
-        double bw = bandwidth(bytes), rest = bytes > hh_bytes ? (double)(bytes - hh_bytes) : 0;
         /* the weights other than W_hh, read once, on a buffer of their size */
-        double compute = macs / peak * 1e6, memory = ((rest > 0 ? rest / bandwidth(bytes - hh_bytes) : 0) + rec_s) * 1e6;
-        if (i == 1)
-            printf(" bandwidth_gbs=%.1f\n", bw / 1e9);
+        double rest = bytes > hh_bytes ? (double)(bytes - hh_bytes) : 0;
+        double memory_s = (rest > 0 ? rest / bandwidth(bytes - hh_bytes) : 0) + rec_s;
+        double compute = macs / peak * 1e6, memory = memory_s * 1e6, read = rest + rec_bytes;
         printf("%s macs=%.0f weight_bytes=%zu recurrent_read_bytes=%.0f bandwidth_gbs=%.1f compute_us=%.1f "
                "memory_us=%.1f floor_us=%.1f read_bytes=%.0f\n",
-               argv[i], macs, bytes, rec_bytes, bw / 1e9, compute, memory, compute > memory ? compute : memory,
-               rest + rec_bytes);
+               argv[i], macs, bytes, rec_bytes, memory_s > 0 ? read / memory_s / 1e9 : 0, compute, memory,
+               compute > memory ? compute : memory, read);
         har_checkpoint_free(&ck);
     }
     return 0;

@@ -129,7 +129,7 @@ done
 # (from one round: a slow spell may hit either measurement).
 highest() { grep '^peak_gflops' "$out/floors" | sed -n "s/.*$1=\([^ ]*\).*/\1/p" | sort -g | tail -n 1; }
 peak=$(highest peak_gflops)
-echo "peak_gflops=$peak bandwidth_gbs=$(highest bandwidth_gbs) (the highest of the rounds)"
+echo "peak_gflops=$peak (the highest of the rounds)"
 printf '%-8s %19s %19s %17s %12s %9s %9s %8s %8s %9s %9s\n' model "har us mean/p50/p99" "ORT us mean/p50/p99" \
     "torch us mean/p50" "ORT/har" "torch/har" "floor us" "goal us" "met" "ORT same" "torch same"
 for m in $models; do
@@ -159,8 +159,7 @@ for m in $models; do
     grep "^$out/$m.safetensors.gz " "$out/floors" | sort -t= -k8,8g | head -n 1 |
         awk -v m="$m" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
                          printf "%-8s %10.1f %10.1f %14.2f %9.2f %9.1f\n", m, v["compute_us"], v["memory_us"],
-                                v["recurrent_read_bytes"] / 1e6, v["read_bytes"] / 1e6,
-                                v["read_bytes"] / v["memory_us"] / 1e3 }'
+                                v["recurrent_read_bytes"] / 1e6, v["read_bytes"] / 1e6, v["bandwidth_gbs"] }'
 done
 # Where a recurrent step's time goes (bench/recurrent_step.c; AVX-512 only):
 # each cell from its round with the lowest step time.

@@ -22,6 +22,7 @@
  *   CELL step_ns=... product_ns=... in_l1_ns=... read_ns=... macs=...
  * or nothing without AVX-512 (the step kernels need it). */
 #define _POSIX_C_SOURCE 200809L
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -61,6 +62,7 @@ static float *filled(size_t n, unsigned seed)
 #define READ_MAX(j) m##j = _mm512_max_ps(m##j, _mm512_loadu_ps(q + 16 * j))
 __attribute__((target("avx512f"))) static void read_block(const float *p, size_t n, float *sink)
 {
+    assert(n >= 128 && n % 128 == 0);
     __m512 m0 = _mm512_loadu_ps(p), m1 = _mm512_loadu_ps(p + 16), m2 = _mm512_loadu_ps(p + 32),
            m3 = _mm512_loadu_ps(p + 48), m4 = _mm512_loadu_ps(p + 64), m5 = _mm512_loadu_ps(p + 80),
            m6 = _mm512_loadu_ps(p + 96), m7 = _mm512_loadu_ps(p + 112);
