@@ -46,40 +46,6 @@ static void chain_c(real *restrict y, const real *restrict x, const real *restri
             y[c] = FMA(x[k], blk[(size_t)k * n + c], y[c]);
 }
 
-/* rows: 8 outputs at a time, so 8 independent chains hide the latency of
- * each multiply-add (one output's chain alone would wait on every step); a
- * last group of fewer repeats its last row rather than vary the count, which
- * keeps the 8 sums in registers.  A clone per instruction set makes fmaf one
- * instruction. */
-enum { ROWS = 8 };
-
-HAR_VEC_KERNEL static void rows_kernel(real *restrict y, const real *restrict W, const real *restrict x,
-                                       const real *restrict b, int N, int K)
-{
-    for (int j0 = 0; j0 < N; j0 += ROWS) {
-        int n = N - j0 < ROWS ? N - j0 : ROWS;
-        const real *w[ROWS];
-        real acc[ROWS];
-        UNROLL
-        for (int r = 0; r < ROWS; r++) {
-            w[r] = W + (size_t)(j0 + (r < n ? r : n - 1)) * K;
-            acc[r] = 0;
-        }
-        for (int k = 0; k < K; k++)
-            UNROLL
-            for (int r = 0; r < ROWS; r++)
-                acc[r] = FMA(w[r][k], x[k], acc[r]);
-        for (int r = 0; r < n; r++)
-            y[j0 + r] = b[j0 + r] + acc[r];
-    }
-}
-
-void har_matvec_rows(real *restrict y, const real *restrict W, const real *restrict x, const real *restrict b,
-                     int N, int K)
-{
-    rows_kernel(y, W, x, b, N, K);
-}
-
 static void conv_c(real *restrict y, const real *restrict x, size_t xs, const int *restrict off,
                    const real *restrict blk, const real *restrict b, int R, int K, int n)
 {

@@ -15,9 +15,6 @@
  *          recurrent step computes what the same row computes in a batch.
  *          The rows of W come packed as a block of W^T (har_matvec_pack),
  *          in the order the caller wants them, stored contiguously.
- *   rows   y[j] = b[j] + (W[j][0] x[0] + W[j][1] x[1] + ...), the plain
- *          chain for a row-major W, then the bias; cheap only for a few
- *          outputs.
  *   conv   y[r][c] = b[c] + (chain over i of A[r][i] blk[i][c]) for R rows
  *          at once, where A[r][i] = x[r xs + off[i]] is read where it lies:
  *          a convolution's receptive fields without im2col's copy.  The
@@ -30,10 +27,14 @@
  *          the next block) + ...: K cut as OpenBLAS's level-3 driver cuts
  *          it for its Cooperlake sgemm (har_matvec_kblock), each block's
  *          chain started from 0 and added to y in turn.  That is how
- *          OpenBLAS's Cooperlake kernels compute y = bias + x W^T for a K
- *          of any size (har_matvec_blas_blocks; measured up to K = 4608),
- *          so a batch-1 dense layer gives the batched one's bits there; for
- *          K up to 320, one block, it is the conv order with one row.
+ *          OpenBLAS's Cooperlake kernels on one thread compute
+ *          y = bias + x W^T in a batch of 256 rows for a K of any size
+ *          (har_matvec_blas_blocks; measured up to K = 4608, for 6, 16 and
+ *          48 outputs and more; not for 3, which OpenBLAS's small-matrix
+ *          kernels take), so a batch-1 dense layer gives the batched one's
+ *          bits there; for K up to 320, one block, it is the conv order
+ *          with one row.  (Its threaded driver cuts 321 to 639 in halves
+ *          not rounded to 16.)
  *
  * The double build (HAR_NN_DOUBLE) has the plain C versions only. */
 #ifndef HAR_NN_MATVEC_H
@@ -50,7 +51,8 @@ void har_matvec_pack(real *restrict blk, const real *restrict W, const int *rest
 void har_matvec_chain(real *restrict y, const real *restrict x, const real *restrict blk, int K, int n);
 
 /* The length of the next block of k when `left` are still to be summed,
- * as OpenBLAS's level-3 driver cuts K with its Cooperlake sgemm (GEMM_Q 320,
+ * as OpenBLAS's level-3 driver on one thread cuts K with its Cooperlake
+ * sgemm (GEMM_Q 320,
  * GEMM_UNROLL_M 16): 320 while 640 or more are left; from 321 to 639, half
  * of them rounded up to a multiple of 16; up to 320, all of them. */
 int har_matvec_kblock(int left);
@@ -59,10 +61,6 @@ int har_matvec_kblock(int left);
  * values (each block's chain). */
 void har_matvec_blocks(real *restrict y, real *restrict tmp, const real *restrict x, const real *restrict blk,
                        const real *restrict b, int K, int n);
-
-/* y [N] = b + W x for W [N, K] (row-major), rows order. */
-void har_matvec_rows(real *restrict y, const real *restrict W, const real *restrict x,
-                     const real *restrict b, int N, int K);
 
 /* y [R, n] (row-major) = b + A blk, conv order, with A [R, K] gathered:
  * A[r][i] = x[r * xs + off[i]]; blk [K, n] row-major (har_matvec_pack). */

@@ -103,7 +103,7 @@ int har_nn_grow(real **p, size_t n, har_err *e);
 
 /* n reals on a 64-byte boundary into *p (free() frees them), for packed
  * weights the batch-1 kernels read in 64-byte loads: loads that straddle two
- * cache lines made a GRU-64 window 15 % slower and the MLP's 16 %. */
+ * cache lines made a GRU-64 window 15 % slower and the MLP's 19 %. */
 int har_nn_alloc_aligned(real **p, size_t n, har_err *e);
 
 /* Whether a cache a layer derives from n of its weights at w (a serving
