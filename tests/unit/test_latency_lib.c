@@ -261,15 +261,36 @@ START_TEST(recurrent_serving_equals_batched)
 }
 END_TEST
 
-/* y [R, n] = b + A [R, K] W [n, K]^T by OpenBLAS, as conv1d's and dense's
- * forwards call it (y = b, then y += A W^T, row-major, W transposed); A, W
- * and b filled from seed. */
-static void openblas_product(float *y, float *A, float *W, float *b, int R, int n, int K, uint64_t seed)
+/* A product for the OpenBLAS tests: y [R, n] = b + A [R, K] W [n, K]^T,
+ * and room for a reference's want [R, n]. */
+typedef struct {
+    int R, n, K;
+    float *A, *W, *b, *y, *want;
+} blas_case;
+
+/* A, W and b filled from seed; y by OpenBLAS as conv1d's and dense's
+ * forwards call it (y = b, then y += A W^T, row-major, W transposed). */
+static blas_case openblas_product(int R, int n, int K, uint64_t seed)
 {
-    fill(A, (size_t)R * K, seed), fill(W, (size_t)n * K, seed + 1), fill(b, (size_t)n, seed + 2);
+    blas_case c = {R, n, K, malloc((size_t)R * K * sizeof(float)), malloc((size_t)n * K * sizeof(float)),
+                   malloc((size_t)n * sizeof(float)), malloc((size_t)R * n * sizeof(float)),
+                   malloc((size_t)R * n * sizeof(float))};
+    fill(c.A, (size_t)R * K, seed), fill(c.W, (size_t)n * K, seed + 1), fill(c.b, (size_t)n, seed + 2);
     for (int r = 0; r < R; r++)
-        memcpy(y + (size_t)r * n, b, (size_t)n * sizeof *y);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, K, 1, A, K, W, K, 1, y, n);
+        memcpy(c.y + (size_t)r * n, c.b, (size_t)n * sizeof *c.y);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, n, K, 1, c.A, K, c.W, K, 1, c.y, n);
+    return c;
+}
+
+/* Whether OpenBLAS's y is the reference's want, bit for bit. */
+static int blas_case_same(const blas_case *c)
+{
+    return !memcmp(c->y, c->want, (size_t)c->R * c->n * sizeof *c->y);
+}
+
+static void blas_case_free(blas_case *c)
+{
+    free(c->A), free(c->W), free(c->b), free(c->y), free(c->want);
 }
 
 /* OpenBLAS's product of a convolution's size (row-major, B transposed, as
@@ -284,19 +305,15 @@ START_TEST(blas_chains_up_to_320)
     static const int Ks[] = {300, 320, 384};
     int R = 124, n = 64;
     for (size_t i = 0; i < sizeof Ks / sizeof Ks[0]; i++) {
-        int K = Ks[i];
-        float *A = malloc((size_t)R * K * sizeof *A), *W = malloc((size_t)n * K * sizeof *W);
-        float *b = malloc((size_t)n * sizeof *b), *y = malloc((size_t)R * n * sizeof *y);
-        float *want = malloc((size_t)R * n * sizeof *want);
-        int *off = malloc((size_t)K * sizeof *off);
-        openblas_product(y, A, W, b, R, n, K, (uint64_t)K);
+        int K = Ks[i], *off = malloc((size_t)K * sizeof *off);
+        blas_case c = openblas_product(R, n, K, (uint64_t)K);
         for (int k = 0; k < K; k++)
             off[k] = k;
-        conv_reference(want, A, (size_t)K, off, W, b, R, K, n);
-        int same = !memcmp(y, want, (size_t)R * n * sizeof *y);
+        conv_reference(c.want, c.A, (size_t)K, off, c.W, c.b, R, K, n);
+        int same = blas_case_same(&c);
         if (K <= 320 || har_matvec_blas_blocks()) /* SkylakeX's still chain at 384 */
             ck_assert_msg(same == (K <= 320), "K=%d: OpenBLAS %s the chain", K, same ? "gives" : "does not give");
-        free(A), free(W), free(b), free(y), free(want), free(off);
+        blas_case_free(&c), free(off);
     }
 }
 END_TEST
@@ -342,14 +359,11 @@ START_TEST(blas_sums_in_blocks)
     int R = 64, n = 40;
     for (size_t i = 0; i < sizeof Ks / sizeof Ks[0]; i++) {
         int K = Ks[i];
-        float *A = malloc((size_t)R * K * sizeof *A), *W = malloc((size_t)n * K * sizeof *W);
-        float *b = malloc((size_t)n * sizeof *b), *y = malloc((size_t)R * n * sizeof *y);
-        float *want = malloc((size_t)R * n * sizeof *want);
-        openblas_product(y, A, W, b, R, n, K, 7 * (uint64_t)K);
+        blas_case c = openblas_product(R, n, K, 7 * (uint64_t)K);
         for (int r = 0; r < R; r++)
-            blocks_reference(want + (size_t)r * n, A + (size_t)r * K, W, NULL, b, K, n);
-        ck_assert_msg(!memcmp(y, want, (size_t)R * n * sizeof *y), "K=%d: OpenBLAS does not sum in blocks", K);
-        free(A), free(W), free(b), free(y), free(want);
+            blocks_reference(c.want + (size_t)r * n, c.A + (size_t)r * K, c.W, NULL, c.b, K, n);
+        ck_assert_msg(blas_case_same(&c), "K=%d: OpenBLAS does not sum in blocks", K);
+        blas_case_free(&c);
     }
 }
 END_TEST
